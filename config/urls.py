@@ -1,0 +1,9 @@
+"""URL routes: the office pages, the admin, and (later) the public pages under /publik/."""
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("registry.urls")),
+]

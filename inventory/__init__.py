@@ -1,0 +1,1 @@
+"""The blank ledger: movements, stock counts and requests to the ministry."""

@@ -1,0 +1,140 @@
+"""The blank ledger: an append-only list of movements and the balance they add up to."""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Office
+
+
+class BlankRequest(models.Model):
+    """A letter to the ministry asking for blanks (permintaan blanko)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SENT = "sent", _("Sent")
+        CLOSED = "closed", _("Closed")
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="blank_requests")
+    reference = models.CharField(_("letter number"), max_length=100)
+    quantity = models.PositiveIntegerField(_("blanks requested"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_on = models.DateField(_("sent on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("request to the ministry")
+        verbose_name_plural = _("requests to the ministry")
+        constraints = [
+            models.UniqueConstraint(fields=["office", "reference"], name="one_request_per_letter_number"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="blank_request_asks_for_some"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} ({self.quantity})"
+
+
+class MovementKind(models.TextChoices):
+    RECEIPT = "receipt", _("Receipt")
+    PRINTED = "printed", _("Printed")
+    SPOILED = "spoiled", _("Spoiled")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+
+
+class BlankMovement(models.Model):
+    """One change of the blank stock. Never edited or deleted: a correction is a new movement.
+
+    PostgreSQL refuses UPDATE and DELETE on this table (a trigger), and a
+    trigger adds every new movement to the office's BlankStock, so the
+    balance is the sum of the movements by construction.
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="blank_movements")
+    kind = models.CharField(_("kind"), max_length=10, choices=MovementKind.choices)
+    quantity = models.IntegerField(_("quantity"))
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("who"))
+    reference = models.CharField(_("reference"), max_length=200, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    request = models.ForeignKey(BlankRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="receipts")
+    delivery_note = models.CharField(_("delivery note number"), max_length=100, blank=True)
+    carried_by = models.CharField(_("carried by"), max_length=200, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    print_job = models.ForeignKey("printing.PrintJob", on_delete=models.PROTECT, null=True, blank=True, related_name="movements")
+
+    class Meta:
+        verbose_name = _("blank movement")
+        verbose_name_plural = _("blank movements")
+        indexes = [models.Index(fields=["office", "created_at"], name="movement_office_time")]
+        constraints = [
+            # The database's backstop for the ledger's sign rules; services check first.
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="receipt", quantity__gt=0)
+                    | Q(kind__in=["printed", "spoiled"], quantity=-1)
+                    | (Q(kind="adjustment") & ~Q(quantity=0) & Q(approved_by__isnull=False))
+                ),
+                name="blank_movement_sign_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reference="") | ~Q(reason=""),
+                name="blank_movement_says_why",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="spoiled") | ~Q(reason=""),
+                name="spoiled_blank_has_reason",
+            ),
+        ]
+
+
+class BlankStock(models.Model):
+    """The office's blank balance, kept by a database trigger from the movements.
+
+    `reserved` (blanks held by queued print jobs) is kept by the print services.
+    """
+
+    office = models.OneToOneField(Office, on_delete=models.PROTECT, primary_key=True, related_name="blank_stock")
+    on_hand = models.BigIntegerField(default=0)
+    reserved = models.BigIntegerField(default=0)
+    received = models.BigIntegerField(default=0)
+    printed = models.BigIntegerField(default=0)
+    spoiled = models.BigIntegerField(default=0)
+    adjusted = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The database's backstop: services refuse first with a sentence.
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="blank_on_hand_never_negative"),
+            models.CheckConstraint(condition=Q(reserved__gte=0), name="blank_reserved_never_negative"),
+            models.CheckConstraint(condition=Q(reserved__lte=models.F("on_hand")), name="blank_reserved_within_on_hand"),
+        ]
+
+    @property
+    def available(self):
+        return self.on_hand - self.reserved
+
+
+class StockCount(models.Model):
+    """A physical count of blanks; its difference becomes an adjustment once the head approves."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="stock_counts")
+    counted = models.PositiveIntegerField(_("blanks counted"))
+    expected = models.BigIntegerField(_("blanks in the ledger"))
+    counted_at = models.DateTimeField(auto_now_add=True)
+    counted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("note"), max_length=300)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    movement = models.OneToOneField(BlankMovement, on_delete=models.PROTECT, null=True, blank=True, related_name="stock_count")
+
+    @property
+    def difference(self):
+        return self.counted - self.expected

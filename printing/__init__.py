@@ -1,0 +1,1 @@
+"""The print queue, print jobs, the print desk and the pickup desk."""

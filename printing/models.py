@@ -1,0 +1,51 @@
+"""Print queue builds and print jobs: one card on one blank."""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Enrollment, Office
+
+
+class QueueBuild(models.Model):
+    """One run of the queue rule: who or what started it and how many jobs it queued."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="queue_builds")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    available = models.BigIntegerField(_("blanks available"))
+    queued = models.BigIntegerField(_("jobs queued"), default=0)
+
+
+class PrintJob(models.Model):
+    """Printing one enrollment's card on one reserved blank."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        PRINTED = "printed", _("Printed")
+        SPOILED = "spoiled", _("Spoiled")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="print_jobs", db_index=False)
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="print_jobs")
+    build = models.ForeignKey(QueueBuild, on_delete=models.PROTECT, related_name="jobs")
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    printed_at = models.DateTimeField(null=True, blank=True)
+    printed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    spoiled_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    collected_at = models.DateTimeField(_("collected at"), null=True, blank=True)
+    collected_by_name = models.CharField(_("collected by"), max_length=200, blank=True)
+    handed_over_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("print job")
+        verbose_name_plural = _("print jobs")
+        constraints = [
+            # One card per enrollment: a spoiled job is history, its successor the live one.
+            models.UniqueConstraint(fields=["enrollment"], condition=Q(state__in=["queued", "printed"]), name="one_live_print_job_per_enrollment"),
+            models.CheckConstraint(condition=Q(state__in=["queued", "printed", "spoiled", "cancelled"]), name="print_job_state_is_known"),
+            models.CheckConstraint(condition=~Q(state="spoiled") | ~Q(spoiled_reason=""), name="spoiled_job_has_reason"),
+            models.CheckConstraint(condition=Q(collected_at__isnull=True) | Q(state="printed"), name="only_printed_cards_are_collected"),
+        ]
+        indexes = [models.Index(fields=["office", "state"], name="print_job_office_state")]

@@ -1,0 +1,162 @@
+"""The queue rule and the print and pickup desks: the one place each of them lives."""
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inventory.locks import lock_stock
+from inventory.models import MovementKind
+from inventory.services import record_use, release_blanks, reserve_blanks
+from registry.counts import bump
+from registry.models import Enrollment, EnrollmentState, Office
+
+from .models import PrintJob, QueueBuild
+
+
+def build_print_queue(*, office: Office, by=None) -> QueueBuild:
+    """Queue the oldest waiting enrollments, as many as there are blanks available.
+
+    available = on hand - reserved. Oldest by enrollment date, then id;
+    records on hold, void, queued or printed are not 'recorded' and so never
+    picked. The office's stock row is locked for the whole build, so builds
+    started at the same moment run one after the other and the second finds
+    nothing left to hand out. With nothing available, nothing is written.
+    """
+    with transaction.atomic():
+        stock = lock_stock(office.pk)
+        available = stock.available
+        if available <= 0:
+            return QueueBuild(office=office, created_by=by, available=available, queued=0)
+        build = QueueBuild.objects.create(office=office, created_by=by, available=available)
+        lock_clause = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO printing_printjob (office_id, enrollment_id, build_id, state, queued_at, spoiled_reason, collected_by_name)"
+                " SELECT e.office_id, e.id, %s, %s, %s, '', '' FROM registry_enrollment e"
+                " WHERE e.office_id = %s AND e.state = %s ORDER BY e.enrolled_on, e.id LIMIT %s" + lock_clause,
+                [build.pk, PrintJob.State.QUEUED, timezone.now(), office.pk, EnrollmentState.RECORDED, available],
+            )
+            queued = cursor.rowcount
+            if queued == 0:
+                build.delete()
+                return QueueBuild(office=office, created_by=by, available=available, queued=0)
+            cursor.execute(
+                "UPDATE registry_enrollment SET state = %s WHERE id IN (SELECT enrollment_id FROM printing_printjob WHERE build_id = %s)",
+                [EnrollmentState.QUEUED, build.pk],
+            )
+        build.queued = queued
+        build.save(update_fields=["queued"])
+        reserve_blanks(stock, queued)
+        bump(office.pk, recorded=-queued, queued=queued)
+    return build
+
+
+def _locked_job(job_id) -> PrintJob:
+    return PrintJob.objects.select_for_update().select_related("enrollment").get(pk=job_id)
+
+
+def mark_printed(*, job: PrintJob, by) -> PrintJob:
+    """The card came out of the printer: one blank used, the card is ready for pickup.
+
+    Marking a printed job printed again changes nothing (a double click).
+    """
+    with transaction.atomic():
+        stock = lock_stock(job.office_id)
+        job = _locked_job(job.pk)
+        if job.state == PrintJob.State.PRINTED:
+            return job
+        if job.state != PrintJob.State.QUEUED:
+            raise ValidationError(_("This print job is %(state)s; only queued jobs can be printed.") % {"state": job.get_state_display().lower()}, code="state")
+        release_blanks(stock, 1)
+        record_use(office_id=job.office_id, kind=MovementKind.PRINTED, by=by, print_jobs=[job])
+        job.state = PrintJob.State.PRINTED
+        job.printed_at = timezone.now()
+        job.printed_by = by
+        job.save(update_fields=["state", "printed_at", "printed_by"])
+        Enrollment.objects.filter(pk=job.enrollment_id).update(state=EnrollmentState.READY)
+        bump(job.office_id, queued=-1, ready=1)
+    return job
+
+
+def mark_spoiled(*, job: PrintJob, by, reason: str) -> PrintJob:
+    """The blank was ruined: it is lost, and the card keeps its old place in the queue.
+
+    The card is queued again at once on a blank that is still available; if
+    none is, the newest queued card gives up its blank (it goes back to
+    waiting, first in line), so print order stays oldest first.
+    Returns the spoiled job; spoiling it again changes nothing.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say why the blank was spoiled."), code="reason")
+    with transaction.atomic():
+        stock = lock_stock(job.office_id)
+        job = _locked_job(job.pk)
+        if job.state == PrintJob.State.SPOILED:
+            return job
+        if job.state != PrintJob.State.QUEUED:
+            raise ValidationError(_("This print job is %(state)s; only queued jobs can be spoiled.") % {"state": job.get_state_display().lower()}, code="state")
+        release_blanks(stock, 1)
+        record_use(office_id=job.office_id, kind=MovementKind.SPOILED, by=by, print_jobs=[job], reason=reason)
+        job.state = PrintJob.State.SPOILED
+        job.spoiled_reason = reason
+        job.printed_at = timezone.now()
+        job.printed_by = by
+        job.save(update_fields=["state", "spoiled_reason", "printed_at", "printed_by"])
+        stock.refresh_from_db()
+        if stock.available == 0:
+            _give_back_newest_blank(job)
+            stock.refresh_from_db()
+        if stock.available > 0:
+            PrintJob.objects.create(office_id=job.office_id, enrollment_id=job.enrollment_id, build_id=job.build_id)
+            reserve_blanks(stock, 1)
+        else:
+            Enrollment.objects.filter(pk=job.enrollment_id).update(state=EnrollmentState.RECORDED)
+            bump(job.office_id, queued=-1, recorded=1)
+    return job
+
+
+def _give_back_newest_blank(spoiled: PrintJob) -> None:
+    """Send the newest queued card back to waiting, if it is newer than the spoiled one."""
+    newest = (
+        PrintJob.objects.select_for_update().filter(office_id=spoiled.office_id, state=PrintJob.State.QUEUED)
+        .order_by("-enrollment__enrolled_on", "-enrollment_id").select_related("enrollment").first()
+    )
+    mine = (spoiled.enrollment.enrolled_on, spoiled.enrollment_id)
+    if newest is not None and (newest.enrollment.enrolled_on, newest.enrollment_id) > mine:
+        cancel_print_jobs_of(office_id=spoiled.office_id, enrollments=Enrollment.objects.filter(pk=newest.enrollment_id))
+        Enrollment.objects.filter(pk=newest.enrollment_id).update(state=EnrollmentState.RECORDED)
+        bump(spoiled.office_id, queued=-1, recorded=1)
+
+
+def record_pickup(*, job: PrintJob, by, collected_by_name: str) -> PrintJob:
+    """The resident (or someone for them) collected the card; the Suket ends. Twice changes nothing."""
+    from registry.services import end_suket
+
+    collected_by_name = (collected_by_name or "").strip()
+    if not collected_by_name:
+        raise ValidationError(_("Write the name of the person collecting the card."), code="collected_by_name")
+    with transaction.atomic():
+        job = _locked_job(job.pk)
+        if job.collected_at is not None:
+            return job
+        if job.state != PrintJob.State.PRINTED:
+            raise ValidationError(_("This card has not been printed yet."), code="state")
+        job.collected_at = timezone.now()
+        job.collected_by_name = collected_by_name
+        job.handed_over_by = by
+        job.save(update_fields=["collected_at", "collected_by_name", "handed_over_by"])
+        Enrollment.objects.filter(pk=job.enrollment_id).update(state=EnrollmentState.COLLECTED)
+        bump(job.office_id, ready=-1, collected=1)
+        end_suket(enrollment_id=job.enrollment_id, today=timezone.localdate())
+    return job
+
+
+def cancel_print_jobs_of(*, office_id, enrollments: QuerySet) -> int:
+    """Cancel the queued jobs of these enrollments and release their blanks (the caller holds the stock lock)."""
+    jobs = PrintJob.objects.filter(office_id=office_id, state=PrintJob.State.QUEUED, enrollment__in=enrollments)
+    cancelled = jobs.update(state=PrintJob.State.CANCELLED)
+    if cancelled:
+        release_blanks(lock_stock(office_id), cancelled)
+    return cancelled

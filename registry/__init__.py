@@ -1,0 +1,1 @@
+"""Offices, people, enrollments, duplicate cases and temporary certificates (Suket)."""

@@ -1,0 +1,29 @@
+"""What the management commands share: finding an office and a user, and errors as one line."""
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+
+from .models import Office
+from .services import system_user
+
+
+def office_by_code(code) -> Office:
+    try:
+        return Office.objects.get(code=code)
+    except Office.DoesNotExist:
+        raise CommandError(_("No office with region code %(code)s; create it with create_office.") % {"code": code}) from None
+
+
+def acting_user(username):
+    """The user named by --by, or the system user for scripted runs."""
+    if not username:
+        return system_user()
+    try:
+        return get_user_model().objects.get(username=username)
+    except get_user_model().DoesNotExist:
+        raise CommandError(_("No user named %(name)s.") % {"name": username}) from None
+
+
+def error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)

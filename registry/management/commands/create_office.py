@@ -1,0 +1,20 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from registry.cli import error_text
+from registry.services import create_office
+
+
+class Command(BaseCommand):
+    help = "Create an office from its 4-digit region code (name defaults from python-stdnum's region table)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("code")
+        parser.add_argument("--name", default="")
+
+    def handle(self, *args, code, name, **options):
+        try:
+            office = create_office(code=code, name=name)
+        except ValidationError as exc:
+            raise CommandError(error_text(exc)) from None
+        self.stdout.write(f"{office.code} {office.name}")

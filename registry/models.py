@@ -1,0 +1,178 @@
+"""Offices and their people, enrollments (a card's life), duplicate cases and Suket."""
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Office(models.Model):
+    """One Disdukcapil: a regency or city, known by its 4-digit region code."""
+
+    code = models.CharField(_("region code"), max_length=4, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    address = models.TextField(_("address"), blank=True)
+    opening_hours = models.CharField(_("opening hours"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^[0-9]{4}$"), name="office_code_is_four_digits"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class Role(models.TextChoices):
+    CLERK = "clerk", _("Clerk (petugas)")
+    STOCK_KEEPER = "stock_keeper", _("Stock keeper (bendahara barang)")
+    HEAD = "head", _("Head of office (kepala dinas)")
+    ADMIN = "admin", _("Administrator")
+
+
+class User(AbstractUser):
+    """A person of one office, with one role there."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("office"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CLERK)
+    # Made by seed_demo with the published demo password; the login page lists them.
+    is_demo = models.BooleanField(default=False)
+
+    @property
+    def is_head(self):
+        return self.role == Role.HEAD
+
+
+class EnrollmentState(models.TextChoices):
+    RECORDED = "recorded", _("Recorded, waiting")
+    QUEUED = "queued", _("In the print queue")
+    READY = "ready", _("Ready for pickup")
+    COLLECTED = "collected", _("Collected")
+    ON_HOLD = "on_hold", _("On hold (duplicate)")
+    VOID = "void", _("Void")
+
+
+class Sex(models.TextChoices):
+    MALE = "L", _("Male")
+    FEMALE = "P", _("Female")
+
+
+class Enrollment(models.Model):
+    """A resident's biometric recording (perekaman) and the state of their card."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="enrollments", db_index=False)
+    nik = models.CharField("NIK", max_length=16)
+    name = models.CharField(_("name"), max_length=200)
+    birth_place = models.CharField(_("place of birth"), max_length=100)
+    birth_date = models.DateField(_("date of birth"))
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    address = models.CharField(_("address"), max_length=300)
+    rt = models.CharField("RT", max_length=3)
+    rw = models.CharField("RW", max_length=3)
+    village = models.CharField(_("village (kelurahan/desa)"), max_length=100)
+    subdistrict = models.CharField(_("subdistrict (kecamatan)"), max_length=100)
+    enrolled_on = models.DateField(_("enrollment date"))
+    state = models.CharField(_("state"), max_length=10, choices=EnrollmentState.choices, default=EnrollmentState.RECORDED)
+    duplicate_case = models.ForeignKey(
+        "DuplicateCase", on_delete=models.PROTECT, null=True, blank=True, related_name="enrollments"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        constraints = [
+            # The import's idempotency rests on this: a re-run skips rows it already holds.
+            models.UniqueConstraint(fields=["office", "nik", "enrolled_on"], name="one_enrollment_per_person_and_date"),
+            models.CheckConstraint(condition=Q(nik__regex=r"^[0-9]{16}$"), name="enrollment_nik_is_sixteen_digits"),
+            models.CheckConstraint(condition=Q(state__in=EnrollmentState.values), name="enrollment_state_is_known"),
+        ]
+        indexes = [
+            # The queue rule reads exactly this: waiting records, oldest first.
+            models.Index(fields=["office", "enrolled_on", "id"], condition=Q(state="recorded"), name="enrollment_waiting_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.nik} {self.name} ({self.enrolled_on:%Y-%m-%d})"
+
+
+class EnrollmentCounts(models.Model):
+    """Per office, how many enrollments are in each state now.
+
+    Maintained in the same transaction by every service that moves a card, so
+    the dashboard and stock_report never count millions of rows; check_ledger
+    recounts and compares.
+    """
+
+    office = models.OneToOneField(Office, on_delete=models.PROTECT, primary_key=True, related_name="enrollment_counts")
+    recorded = models.BigIntegerField(default=0)
+    queued = models.BigIntegerField(default=0)
+    ready = models.BigIntegerField(default=0)
+    collected = models.BigIntegerField(default=0)
+    on_hold = models.BigIntegerField(default=0)
+    void = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recorded__gte=0, queued__gte=0, ready__gte=0, collected__gte=0, on_hold__gte=0, void__gte=0),
+                name="enrollment_counts_never_negative",
+            ),
+        ]
+
+
+class DuplicateCase(models.Model):
+    """One resident recorded more than once (pendobelan): held until resolved in person."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
+        VOID = "void", _("Void")
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="duplicate_cases")
+    nik = models.CharField("NIK", max_length=16)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    kept = models.ForeignKey(Enrollment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("duplicate case")
+        verbose_name_plural = _("duplicate cases")
+        constraints = [
+            models.UniqueConstraint(fields=["office", "nik"], condition=Q(status="open"), name="one_open_duplicate_case_per_person"),
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(resolved_at__isnull=False, resolved_by__isnull=False),
+                name="closed_duplicate_case_says_who_and_when",
+            ),
+        ]
+
+
+class TemporaryCertificate(models.Model):
+    """A Suket: stands in for the card while it is not printed; ends when it is collected."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="certificates")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="certificates")
+    number = models.CharField(_("number"), max_length=40, unique=True)
+    issued_on = models.DateField(_("issued on"))
+    valid_until = models.DateField(_("valid until"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("temporary certificate (Suket)")
+        verbose_name_plural = _("temporary certificates (Suket)")
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment"], condition=Q(ended_on__isnull=True), name="one_current_suket_per_enrollment"),
+            models.CheckConstraint(condition=Q(valid_until__gt=models.F("issued_on")), name="suket_valid_after_issue"),
+        ]
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.ended_on is None and self.issued_on <= day <= self.valid_until

@@ -1,0 +1,65 @@
+"""Test setup: the real database (SQLite locally, PostgreSQL in CI), tasks in-process unless a test says otherwise."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.utils import translation
+
+from config.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Tasks run in the test's own process unless a test asks for the real worker.
+celery_app.conf.task_always_eager = True
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+    if os.environ.get("CI") and not on_postgres:
+        raise pytest.UsageError("CI runs the suite on PostgreSQL: set DATABASE_URL")
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (CI does)")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def run_command():
+    """Run a management command in a child process, as a clerk's shell would: (exit code, stdout, stderr)."""
+
+    def run(*args, stdin=None):
+        env = {**os.environ, "DATABASE_URL": database_url()}
+        done = subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], capture_output=True, text=True,
+                              env=env, cwd=ROOT, input=stdin, timeout=300)
+        return done.returncode, done.stdout, done.stderr
+
+    return run
+
+
+def database_url() -> str:
+    """The URL of the database the tests use (the test database, not the configured one)."""
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    return f"postgres://{settings['USER']}:{settings['PASSWORD']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+
+
+@pytest.fixture(autouse=True)
+def office_language():
+    """Each test starts in the office's language, as a command or a fresh request does."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def ledger_is_clean(request):
+    """After every scenario that touched the database, check_ledger finds nothing wrong."""
+    yield
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
+    if uses_db and not request.node.get_closest_marker("breaks_ledger"):
+        call_command("check_ledger", stdout=open(os.devnull, "w"))

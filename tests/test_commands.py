@@ -1,0 +1,84 @@
+"""The stable command-line interfaces, run as a script would run them: real processes, exit codes, output."""
+import csv
+import io
+import json
+from datetime import date
+
+import pytest
+
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_create_office_names_it_from_the_region_table(run_command):
+    assert run_command("create_office", "5371")[:2] == (0, "5371 Kota Kupang\n")
+    assert run_command("create_office", "3603")[:2] == (0, "3603 Kabupaten Tangerang\n")
+    assert run_command("create_office", "3603", "--name", "ignored, it exists")[:2] == (0, "3603 Kabupaten Tangerang\n")
+    code, out, err = run_command("create_office", "53a1")
+    assert code != 0 and "4" in err and "Traceback" not in err
+
+
+def test_a_morning_at_the_office_from_the_shell(run_command, tmp_path):
+    assert run_command("create_office", "5371")[0] == 0
+    rows = [f.row(date(2018, 2, day)) for day in (5, 1, 3, 2, 4)] + [f.row("2018-02-06", jenis_kelamin="X")]
+    path = f.siak_file(tmp_path / "siak.csv", rows)
+    code, out, err = run_command("import_enrollments", path, "--office", "5371")
+    assert code == 1, err
+    assert "siak.csv.rejected.csv" in out
+    code, out, err = run_command("receive_blanks", "--office", "5371", "--quantity", "3", "--reference", "470/512/2018")
+    assert code == 0, err
+    assert run_command("build_print_queue", "--office", "5371")[0] == 0
+    code, out, err = run_command("export_queue", "--office", "5371")
+    assert code == 0, err
+    lines = list(csv.reader(io.StringIO(out)))
+    assert lines[0] == ["position", "nik", "nama", "tanggal_rekam"]
+    assert [(line[0], line[3]) for line in lines[1:]] == [("1", "2018-02-01"), ("2", "2018-02-02"), ("3", "2018-02-03")]
+    code, out, err = run_command("stock_report", "--office", "5371", "--json")
+    report = json.loads(out)
+    expected = {"on_hand": 3, "reserved": 3, "available": 0, "received": 3, "printed": 0, "spoiled": 0, "adjusted": 0,
+                "recorded": 2, "queued": 3, "ready_for_pickup": 0, "collected": 0, "on_hold": 0}
+    assert {key: report[key] for key in expected} == expected
+    code, out, err = run_command("stock_report", "--office", "5371")
+    assert "available" in out and code == 0
+    assert run_command("check_ledger")[:2] == (0, "ok 5371\n")
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("import_enrollments", "/no/such/file.csv", "--office", "5371"), "file.csv"),
+        (("import_enrollments", "x.csv", "--office", "9999"), "9999"),
+        (("receive_blanks", "--office", "5371", "--quantity", "0", "--reference", "R"), "nol"),
+        (("receive_blanks", "--office", "5371", "--quantity", "lima", "--reference", "R"), "lima"),
+        (("stock_report", "--office", "3603"), "3603"),
+    ],
+)
+def test_bad_input_gets_a_sentence_not_a_traceback(run_command, args, words):
+    run_command("create_office", "5371")
+    code, out, err = run_command(*args)
+    assert code != 0
+    assert words in err
+    assert "Traceback" not in err
+
+
+def test_an_unusable_file_exits_2(run_command, tmp_path):
+    run_command("create_office", "5371")
+    path = tmp_path / "photo.csv"
+    path.write_bytes(b"\xff\xd8\xff\xe0 not a csv")
+    code, out, err = run_command("import_enrollments", str(path), "--office", "5371")
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_seed_demo_makes_two_offices_demo_users_and_a_built_queue(run_command):
+    code, out, err = run_command("seed_demo", "--enrollments", "300")
+    assert code == 0, err
+    for code_ in ("5371", "3603"):
+        report = json.loads(run_command("stock_report", "--office", code_, "--json")[1])
+        assert report["queued"] > 0 and report["received"] > 0 and report["on_hold"] > 0
+    assert run_command("check_ledger")[0] == 0
+    # Running it again changes nothing.
+    before = run_command("stock_report", "--office", "5371", "--json")[1]
+    assert run_command("seed_demo", "--enrollments", "300")[0] == 0
+    assert run_command("stock_report", "--office", "5371", "--json")[1] == before

@@ -1,0 +1,70 @@
+"""docker-compose.yml cannot be run here (no Docker engine), so it is read against the settings it feeds."""
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+APP_SERVICES = ("web", "worker", "beat")
+
+
+def settings_reads():
+    """Environment variables config/settings.py reads (plus DATABASE_URL, read by dj-database-url)."""
+    source = (ROOT / "config" / "settings.py").read_text()
+    names = set(re.findall(r'(?:os\.environ\.get|env_bool|env_list)\(\s*"([A-Z_]+)"', source))
+    return names | {"DATABASE_URL"}
+
+
+def test_compose_has_the_production_parts():
+    assert set(SERVICES) >= {"db", "redis", *APP_SERVICES}
+    assert SERVICES["db"]["image"].startswith("postgres:15")
+    assert SERVICES["redis"]["image"].startswith("redis:")
+    assert "celery" in SERVICES["worker"]["command"] and "worker" in SERVICES["worker"]["command"]
+    assert "beat" in SERVICES["beat"]["command"]
+    assert "gunicorn" in " ".join(SERVICES["web"]["command"])
+
+
+def test_every_variable_compose_sets_is_one_the_settings_read():
+    reads = settings_reads()
+    example = [line.split("=", 1)[0] for line in (ROOT / ".env.example").read_text().splitlines() if "=" in line and not line.startswith("#")]
+    for service in APP_SERVICES:
+        assert set(SERVICES[service]["environment"]) <= reads, service
+    assert set(example) - {"POSTGRES_PASSWORD"} <= reads
+    assert {"SECRET_KEY", "ALLOWED_HOSTS"} <= set(example)
+
+
+def test_the_app_services_point_at_the_compose_database_and_broker():
+    db = SERVICES["db"]["environment"]
+    for service in APP_SERVICES:
+        env = SERVICES[service]["environment"]
+        assert re.fullmatch(rf"postgres://{db['POSTGRES_USER']}:\$\{{POSTGRES_PASSWORD\}}@db:5432/{db['POSTGRES_DB']}", env["DATABASE_URL"])
+        assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379/")
+        assert env["DEBUG"] == "0"
+
+
+def test_the_settings_under_compose_use_postgresql_and_a_real_broker():
+    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
+    env.update({key: str(value).replace("${POSTGRES_PASSWORD}", "pw") for key, value in SERVICES["web"]["environment"].items()})
+    env.update({"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "ektp.example.go.id", "DJANGO_SETTINGS_MODULE": "config.settings"})
+    probe = (
+        "import json, django; django.setup(); from django.conf import settings as s; from config.celery import app;"
+        "print(json.dumps([s.DATABASES['default']['ENGINE'], s.DATABASES['default']['HOST'], s.CELERY_TASK_ALWAYS_EAGER,"
+        " app.conf.broker_url, s.DEBUG, sorted(s.CELERY_BEAT_SCHEDULE)]))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    engine, host, eager, broker, debug, beat = json.loads(out)
+    assert (engine, host, eager, debug) == ("django.db.backends.postgresql", "db", False, False)
+    assert broker == "redis://redis:6379/0"
+    assert beat == ["build-print-queues"]
+
+
+def test_the_image_runs_the_python_the_project_needs():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "FROM python:3.11" in dockerfile
+    assert 'requires-python = ">=3.11,<3.12"' in (ROOT / "pyproject.toml").read_text()

@@ -1,0 +1,98 @@
+"""Residents who enrolled twice, resolved in person; temporary certificates (Suket)."""
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from inventory.selectors import stock_report
+from inventory.services import receive_blanks
+from printing.selectors import queue_in_print_order
+from printing.services import build_print_queue
+from registry.models import DuplicateCase, Enrollment, EnrollmentState, Role
+from registry.services import issue_suket, resolve_duplicate_case
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def office():
+    return f.office("5371")
+
+
+@pytest.fixture
+def clerk(office):
+    return f.user(office, Role.CLERK)
+
+
+def enrolled_twice(office, clerk, tmp_path, first=date(2017, 2, 1), again=date(2018, 3, 1)):
+    resident = f.nik()
+    f.enrollments(office, clerk, tmp_path, [first], number=resident, name="Maria Manafe", sex="L")
+    f.enrollments(office, clerk, tmp_path, [again], number=resident, name="Maria Manafe Tefa", sex="L")
+    return DuplicateCase.objects.get(nik=resident)
+
+
+def test_resolving_in_person_keeps_the_earliest_date_and_the_queue_picks_it_up(office, clerk, tmp_path):
+    case = enrolled_twice(office, clerk, tmp_path)
+    f.enrollments(office, clerk, tmp_path, [date(2017, 6, 1)])
+    newer = case.enrollments.get(enrolled_on=date(2018, 3, 1))
+    resolve_duplicate_case(case=case, by=clerk, keep=newer, note="datang langsung")
+    survivor = Enrollment.objects.get(nik=case.nik, state=EnrollmentState.RECORDED)
+    assert survivor.enrolled_on == date(2017, 2, 1)
+    assert survivor.name == "Maria Manafe Tefa"
+    assert Enrollment.objects.get(nik=case.nik, enrolled_on=date(2018, 3, 1)).state == EnrollmentState.VOID
+    receive_blanks(office=office, quantity=1, reference="R1", by=clerk)
+    build_print_queue(office=office)
+    assert queue_in_print_order(office).get().enrollment == survivor
+    report = stock_report(office)
+    assert (report["on_hold"], report["recorded"], report["queued"]) == (0, 1, 1)
+
+
+def test_voiding_a_case_voids_every_held_record(office, clerk, tmp_path):
+    case = enrolled_twice(office, clerk, tmp_path)
+    resolve_duplicate_case(case=case, by=clerk, keep=None, note="bukan penduduk")
+    assert set(Enrollment.objects.filter(nik=case.nik).values_list("state", flat=True)) == {EnrollmentState.VOID}
+    assert DuplicateCase.objects.get().status == DuplicateCase.Status.VOID
+
+
+def test_resolving_twice_changes_nothing(office, clerk, tmp_path):
+    case = enrolled_twice(office, clerk, tmp_path)
+    keep = case.enrollments.first()
+    resolve_duplicate_case(case=case, by=clerk, keep=keep)
+    resolve_duplicate_case(case=case, by=clerk, keep=keep)
+    assert stock_report(office)["recorded"] == 1
+
+
+def test_a_re_enrollment_of_a_queued_card_releases_its_blank(office, clerk, tmp_path):
+    resident = f.nik()
+    f.enrollments(office, clerk, tmp_path, [date(2017, 1, 1)], number=resident)
+    receive_blanks(office=office, quantity=1, reference="R1", by=clerk)
+    build_print_queue(office=office)
+    assert stock_report(office)["reserved"] == 1
+    f.enrollments(office, clerk, tmp_path, [date(2018, 1, 1)], number=resident)
+    report = stock_report(office)
+    assert (report["reserved"], report["available"], report["on_hold"], report["queued"]) == (0, 1, 2, 0)
+
+
+def test_a_suket_is_valid_six_months_and_asking_again_gives_the_same_number(office, clerk, tmp_path):
+    f.enrollments(office, clerk, tmp_path, [date(2018, 1, 1)])
+    enrollment = Enrollment.objects.get()
+    suket = issue_suket(enrollment=enrollment, by=clerk, today=date(2018, 3, 31))
+    assert suket.valid_until == date(2018, 9, 30)
+    assert issue_suket(enrollment=enrollment, by=clerk, today=date(2018, 4, 2)).number == suket.number
+    renewed = issue_suket(enrollment=enrollment, by=clerk, today=date(2018, 10, 1))
+    assert renewed.number != suket.number
+    suket.refresh_from_db()
+    assert suket.ended_on == date(2018, 10, 1)
+
+
+def test_no_suket_for_a_card_that_is_ready(office, clerk, tmp_path):
+    from printing.models import PrintJob
+    from printing.services import mark_printed
+
+    f.enrollments(office, clerk, tmp_path, [date(2018, 1, 1)])
+    receive_blanks(office=office, quantity=1, reference="R1", by=clerk)
+    build_print_queue(office=office)
+    mark_printed(job=PrintJob.objects.get(), by=clerk)
+    with pytest.raises(ValidationError):
+        issue_suket(enrollment=Enrollment.objects.get(), by=clerk)

@@ -1,0 +1,146 @@
+"""The stock keeper's ledger: receipts, counts approved by the head, and the database's own guard."""
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.db import IntegrityError, connection, transaction
+
+from inventory.models import BlankMovement, BlankRequest, BlankStock, MovementKind, StockCount
+from inventory.selectors import stock_report
+from inventory.services import approve_stock_count, draft_blank_request, mark_request_sent, receive_blanks, record_stock_count
+from printing.services import build_print_queue
+from registry.models import Role
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def office():
+    return f.office("5371")
+
+
+@pytest.fixture
+def keeper(office):
+    return f.user(office, Role.STOCK_KEEPER)
+
+
+@pytest.fixture
+def head(office):
+    return f.user(office, Role.HEAD)
+
+
+def test_a_receipt_says_who_when_why_and_against_which_request(office, keeper, head):
+    request = draft_blank_request(office=office, quantity=16000, reference="470/512/DKPS/2018", by=head)
+    mark_request_sent(request=request, by=head)
+    movement = receive_blanks(office=office, quantity=14000, reference="470/512/DKPS/2018", by=keeper,
+                              delivery_note="SJ-0042", carried_by="Sekretaris Dinas")
+    assert movement.request == request and movement.created_by == keeper and movement.created_at
+    assert request.receipts.get().quantity == 14000
+    assert stock_report(office)["received"] == 14000
+
+
+@pytest.mark.parametrize("quantity, reference", [(0, "R1"), (-5, "R1"), (10, "  ")])
+def test_a_receipt_with_a_bad_quantity_or_no_reference_is_refused(office, keeper, quantity, reference):
+    with pytest.raises(ValidationError):
+        receive_blanks(office=office, quantity=quantity, reference=reference, by=keeper)
+    assert BlankMovement.objects.count() == 0
+
+
+def test_a_stock_count_becomes_an_adjustment_only_when_the_head_approves(office, keeper, head):
+    receive_blanks(office=office, quantity=100, reference="R1", by=keeper)
+    count = record_stock_count(office=office, counted=97, by=keeper, note="opname gudang 30 Juni")
+    assert stock_report(office)["on_hand"] == 100
+    with pytest.raises(PermissionDenied):
+        approve_stock_count(count=count, by=keeper)
+    approve_stock_count(count=count, by=head)
+    approve_stock_count(count=count, by=head)  # sent twice
+    report = stock_report(office)
+    assert (report["on_hand"], report["adjusted"]) == (97, -3)
+    movement = StockCount.objects.get().movement
+    assert (movement.kind, movement.quantity, movement.approved_by) == (MovementKind.ADJUSTMENT, -3, head)
+
+
+def test_a_count_below_what_the_queue_holds_is_refused_with_a_sentence(office, keeper, head, tmp_path):
+    clerk = f.user(office)
+    f.enrollments(office, clerk, tmp_path, [date(2018, 1, d) for d in range(1, 6)])
+    receive_blanks(office=office, quantity=5, reference="R1", by=keeper)
+    build_print_queue(office=office)
+    count = record_stock_count(office=office, counted=3, by=keeper, note="opname")
+    with pytest.raises(ValidationError) as refused:
+        approve_stock_count(count=count, by=head)
+    assert "5" in refused.value.messages[0]
+    assert stock_report(office)["on_hand"] == 5
+
+
+def test_a_head_of_another_office_cannot_approve(office, keeper):
+    other_head = f.user(f.office("3603"), Role.HEAD)
+    count = record_stock_count(office=office, counted=0, by=keeper, note="opname")
+    with pytest.raises(PermissionDenied):
+        approve_stock_count(count=count, by=other_head)
+
+
+def test_the_database_refuses_a_movement_that_would_take_stock_below_zero(office, keeper):
+    receive_blanks(office=office, quantity=2, reference="R1", by=keeper)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BlankMovement.objects.create(office=office, kind=MovementKind.ADJUSTMENT, quantity=-3, created_by=keeper,
+                                     approved_by=keeper, reason="behind the app's back")
+    assert BlankStock.objects.get(office=office).on_hand == 2
+
+
+def test_the_database_refuses_a_movement_whose_sign_does_not_match_its_kind(office, keeper):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BlankMovement.objects.create(office=office, kind=MovementKind.RECEIPT, quantity=-1, created_by=keeper, reference="x")
+
+
+def test_the_database_refuses_reserving_more_than_on_hand(office):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BlankStock.objects.filter(office=office).update(reserved=1)
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_to_edit_or_delete_a_movement(office, keeper):
+    movement = receive_blanks(office=office, quantity=10, reference="R1", by=keeper)
+    with pytest.raises(IntegrityError, match="never changed"), transaction.atomic():
+        BlankMovement.objects.filter(pk=movement.pk).update(quantity=1000)
+    with pytest.raises(IntegrityError, match="never changed"), transaction.atomic():
+        BlankMovement.objects.filter(pk=movement.pk).delete()
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE inventory_blankmovement SET reference = 'edited' WHERE id = %s", [movement.pk])
+    assert BlankMovement.objects.get().quantity == 10
+
+
+def test_check_ledger_is_clean_after_a_day_at_the_office(office, keeper, head, tmp_path):
+    clerk = f.user(office)
+    f.enrollments(office, clerk, tmp_path, [date(2018, 1, d) for d in range(1, 11)])
+    receive_blanks(office=office, quantity=6, reference="R1", by=keeper)
+    build_print_queue(office=office)
+    out = StringIO()
+    call_command("check_ledger", stdout=out)
+    assert out.getvalue().strip() == "ok 5371"
+
+
+@pytest.mark.breaks_ledger
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "UPDATE inventory_blankstock SET on_hand = on_hand + 5, reserved = reserved",
+        "UPDATE registry_enrollmentcounts SET recorded = recorded + 1",
+        "UPDATE registry_enrollment SET state = 'ready' WHERE id = (SELECT min(id) FROM registry_enrollment WHERE state = 'queued')",
+        "UPDATE printing_printjob SET state = 'cancelled' WHERE id = (SELECT min(id) FROM printing_printjob)",
+    ],
+)
+def test_check_ledger_exits_1_on_a_breach_made_behind_the_apps_back(office, keeper, tmp_path, tamper):
+    clerk = f.user(office)
+    f.enrollments(office, clerk, tmp_path, [date(2018, 1, d) for d in range(1, 6)])
+    receive_blanks(office=office, quantity=3, reference="R1", by=keeper)
+    build_print_queue(office=office)
+    with connection.cursor() as cursor:
+        cursor.execute(tamper)
+    out = StringIO()
+    with pytest.raises(SystemExit) as exited:
+        call_command("check_ledger", stdout=out)
+    assert exited.value.code == 1
+    assert "BREACH 5371" in out.getvalue()
