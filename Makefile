@@ -28,8 +28,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python manage.py bench $(BENCH_ARGS)
 
+# Refresh locale/id after changing user-facing strings (needs GNU gettext); the .mo is committed.
 messages: $(STAMP)
-	cd registry && ../$(BIN)/python ../manage.py makemessages -l id --no-location --ignore '.venv/*'
+	$(BIN)/python manage.py makemessages -l id --no-location --ignore '.venv/*' --ignore 'tests/*' --ignore 'staticfiles/*'
+	$(BIN)/python manage.py compilemessages -l id
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -35,3 +35,14 @@ def test_a_head_sees_their_office_figures_after_logging_in(client):
 def test_english_is_available(client):
     page = client.get("/masuk/", HTTP_ACCEPT_LANGUAGE="en")
     assert '<html lang="en">' in page.content.decode() and "Log in" in page.content.decode()
+
+
+def test_the_admin_creates_an_office_with_its_empty_ledger(admin_client):
+    from inventory.selectors import stock_report
+    from registry.models import Office
+
+    page = admin_client.post("/admin/registry/office/add/", {"code": "3171", "name": "Kota Jakarta Pusat", "address": "", "opening_hours": "08.00-15.00"})
+    assert page.status_code == 302
+    office = Office.objects.get(code="3171")
+    assert office.opening_hours == "08.00-15.00"
+    assert stock_report(office)["on_hand"] == 0
