@@ -28,10 +28,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python manage.py bench $(BENCH_ARGS)
 
-# Refresh locale/id after changing user-facing strings (needs GNU gettext); the .mo is committed.
+# Refresh locale/id after changing user-facing strings: extract (needs GNU gettext's xgettext),
+# merge locale/id/pending/*.json, compile. The .po and .mo are committed.
 messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l id --no-location --ignore '.venv/*' --ignore 'tests/*' --ignore 'staticfiles/*'
-	$(BIN)/python manage.py compilemessages -l id
+	$(BIN)/python manage.py merge_translations
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -6,4 +6,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("registry.urls")),
+    path("", include("printing.urls")),
+    path("", include("inventory.urls")),
 ]

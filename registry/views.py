@@ -5,6 +5,7 @@ from django.shortcuts import render
 
 from inventory.models import BlankStock
 
+from .access import office_view
 from .models import EnrollmentCounts
 
 DEMO_PASSWORD = "ektp-demo"
@@ -31,3 +32,16 @@ def home(request):
         context["stock"] = BlankStock.objects.get(office=office)
         context["counts"] = EnrollmentCounts.objects.get(office=office)
     return render(request, "home.html", context)
+
+
+def _stub(title):
+    @office_view()
+    def view(request):
+        return render(request, "stub.html", {"title": title})
+
+    return view
+
+
+enrollments = _stub("Enrollments")
+duplicates = _stub("Duplicates")
+suket_list = _stub("Suket")
