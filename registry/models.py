@@ -176,3 +176,35 @@ class TemporaryCertificate(models.Model):
 
     def is_valid_on(self, day: date) -> bool:
         return self.ended_on is None and self.issued_on <= day <= self.valid_until
+
+
+def upload_path(instance, filename):
+    return f"uploads/{instance.office.code}/{filename}"
+
+
+class EnrollmentUpload(models.Model):
+    """A SIAK export uploaded from the browser, imported by a Celery task."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        UNUSABLE = "unusable", _("Unusable file")
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="uploads")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    file = models.FileField(upload_to=upload_path)
+    original_name = models.CharField(max_length=255)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING)
+    rows = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    already_there = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def rejected_path(self):
+        return f"{self.file.path}.rejected.csv"

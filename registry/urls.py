@@ -10,6 +10,13 @@ urlpatterns = [
     path("akun/sandi/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("akun/sandi/selesai/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("perekaman/", views.enrollments, name="enrollments"),
+    path("perekaman/<int:pk>/", views.enrollment_detail, name="enrollment_detail"),
+    path("perekaman/unggah/", views.enrollment_upload, name="enrollment_upload"),
+    path("perekaman/unggah/<int:pk>/", views.enrollment_upload_status, name="enrollment_upload_status"),
+    path("perekaman/unggah/<int:pk>/ditolak.csv", views.enrollment_upload_rejected, name="enrollment_upload_rejected"),
     path("data-ganda/", views.duplicates, name="duplicates"),
+    path("data-ganda/<int:pk>/", views.duplicate_detail, name="duplicate_detail"),
     path("suket/", views.suket_list, name="suket_list"),
+    path("suket/terbitkan/", views.suket_issue, name="suket_issue"),
+    path("suket/<int:pk>/", views.suket_detail, name="suket_detail"),
 ]

@@ -1,14 +1,32 @@
-"""The first office pages: login (listing the demo logins when they exist) and home."""
+"""Registry desks: login and home, enrollments, duplicates, Suket."""
+import os
+
+from django.contrib import messages
 from django.contrib.auth import get_user_model, views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+from django_tables2.paginators import LazyPaginator
 
 from inventory.models import BlankStock
 
-from .access import office_view
-from .models import EnrollmentCounts
+from . import selectors
+from .access import office_object, office_view
+from .filters import EnrollmentFilter, SuketFilter
+from .forms import NikForm, ResolveDuplicateForm, UploadForm
+from .models import DuplicateCase, Enrollment, EnrollmentCounts, EnrollmentUpload, Role, TemporaryCertificate
+from .services import accept_upload, issue_suket, resolve_duplicate_case
+from .tables import EnrollmentTable, SuketTable
+from .tasks import progress_key
 
 DEMO_PASSWORD = "ektp-demo"
+DESK_ROLES = (Role.CLERK, Role.HEAD)
 
 
 class DemoLoginView(auth_views.LoginView):
@@ -17,9 +35,7 @@ class DemoLoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # seed_demo marks its users; a real office has none and sees no list.
-        context["demo_users"] = (
-            get_user_model().objects.filter(is_demo=True).select_related("office").order_by("office__code", "username")
-        )
+        context["demo_users"] = get_user_model().objects.filter(is_demo=True).select_related("office").order_by("office__code", "username")
         context["demo_password"] = DEMO_PASSWORD
         return context
 
@@ -34,14 +50,122 @@ def home(request):
     return render(request, "home.html", context)
 
 
-def _stub(title):
-    @office_view()
-    def view(request):
-        return render(request, "stub.html", {"title": title})
-
-    return view
+def paginate(request, table, per_page=25):
+    # LazyPaginator: no COUNT over a million rows on every page view.
+    RequestConfig(request, paginate={"paginator_class": LazyPaginator, "per_page": per_page}).configure(table)
+    return table
 
 
-enrollments = _stub("Enrollments")
-duplicates = _stub("Duplicates")
-suket_list = _stub("Suket")
+@office_view()
+def enrollments(request):
+    filters = EnrollmentFilter(request.GET, queryset=Enrollment.objects.filter(office=request.office))
+    table = paginate(request, EnrollmentTable(filters.qs))
+    return render(request, "registry/enrollments.html", {"filter": filters, "table": table})
+
+
+@office_view(*DESK_ROLES)
+def enrollment_upload(request):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = accept_upload(office=request.office, by=request.user, uploaded_file=form.cleaned_data["file"])
+        return redirect("enrollment_upload_status", pk=upload.pk)
+    recent = EnrollmentUpload.objects.filter(office=request.office).select_related("uploaded_by").order_by("-id")[:10]
+    return render(request, "registry/upload.html", {"form": form, "recent": recent})
+
+
+@office_view(*DESK_ROLES)
+def enrollment_upload_status(request, pk):
+    upload = office_object(EnrollmentUpload, request, pk=pk)
+    rows_read = cache.get(progress_key(upload.pk), 0) if upload.status == EnrollmentUpload.Status.RUNNING else upload.rows
+    if request.GET.get("format") == "json":
+        return JsonResponse({"status": upload.status, "status_display": upload.get_status_display(), "rows": rows_read,
+                             "finished": upload.finished_at is not None})
+    return render(request, "registry/upload_status.html", {"upload": upload, "rows_read": rows_read})
+
+
+@office_view(*DESK_ROLES)
+def enrollment_upload_rejected(request, pk):
+    upload = office_object(EnrollmentUpload, request, pk=pk)
+    if not upload.rejected or not os.path.exists(upload.rejected_path):
+        raise Http404
+    return FileResponse(open(upload.rejected_path, "rb"), as_attachment=True,
+                        filename=f"{upload.original_name}.rejected.csv", content_type="text/csv")
+
+
+@office_view()
+def enrollment_detail(request, pk):
+    enrollment = office_object(Enrollment.objects.select_related("duplicate_case"), request, pk=pk)
+    return render(request, "registry/enrollment_detail.html", {
+        "enrollment": enrollment, "history": selectors.card_history(enrollment),
+        "can_issue_suket": enrollment.state in {"recorded", "queued", "on_hold"} and request.user.role in DESK_ROLES,
+    })
+
+
+@office_view()
+def duplicates(request):
+    cases = selectors.open_duplicate_cases(request.office)
+    page = LazyPaginator(cases, 20).get_page(request.GET.get("page"))
+    return render(request, "registry/duplicates.html", {"page": page, "today": timezone.localdate()})
+
+
+@office_view()
+def duplicate_detail(request, pk):
+    case = office_object(DuplicateCase.objects.prefetch_related("enrollments"), request, pk=pk)
+    form = ResolveDuplicateForm(request.POST or None, case=case)
+    if request.method == "POST":
+        if request.user.role not in DESK_ROLES:
+            messages.error(request, _("Only a clerk or the head resolves duplicates."))
+            return redirect("duplicate_detail", pk=case.pk)
+        if form.is_valid():
+            try:
+                resolve_duplicate_case(case=case, by=request.user, keep=form.keep(), note=form.cleaned_data["note"])
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("Duplicate case closed; the card waits in the queue from its earliest date.")
+                                 if form.keep() else _("Duplicate case closed; every record is void."))
+                return redirect("duplicates")
+    return render(request, "registry/duplicate_detail.html", {"case": case, "form": form, "records": list(case.enrollments.all())})
+
+
+@office_view()
+def suket_list(request):
+    today = timezone.localdate()
+    filters = SuketFilter(request.GET, queryset=selectors.current_sukets(request.office, today))
+    table = paginate(request, SuketTable(filters.qs))
+    return render(request, "registry/suket_list.html", {
+        "filter": filters, "table": table, "issue_form": NikForm(),
+        "ending_soon": selectors.sukets_ending_soon(request.office, today).order_by("valid_until")[:50],
+        "ending_days": selectors.SUKET_ENDING_SOON_DAYS,
+    })
+
+
+@office_view(*DESK_ROLES)
+@require_POST
+def suket_issue(request):
+    form = NikForm(request.POST)
+    if form.is_valid():
+        enrollment = selectors.waiting_enrollment(request.office, form.cleaned_data["nik"])
+        if enrollment is None:
+            form.add_error("nik", _("No card of this office is waiting for this NIK (not enrolled here, or already printed)."))
+        else:
+            try:
+                suket = issue_suket(enrollment=enrollment, by=request.user)
+            except ValidationError as exc:
+                form.add_error("nik", " ".join(exc.messages))
+            else:
+                messages.success(request, _("Suket %(number)s is valid until %(until)s.") % {"number": suket.number, "until": suket.valid_until})
+                return redirect("suket_detail", pk=suket.pk)
+    today = timezone.localdate()
+    filters = SuketFilter(None, queryset=selectors.current_sukets(request.office, today))
+    return render(request, "registry/suket_list.html", {
+        "filter": filters, "table": paginate(request, SuketTable(filters.qs)), "issue_form": form,
+        "ending_soon": selectors.sukets_ending_soon(request.office, today).order_by("valid_until")[:50],
+        "ending_days": selectors.SUKET_ENDING_SOON_DAYS,
+    }, status=400)
+
+
+@office_view()
+def suket_detail(request, pk):
+    suket = office_object(TemporaryCertificate.objects.select_related("enrollment", "office", "issued_by"), request, pk=pk)
+    return render(request, "registry/suket_detail.html", {"suket": suket, "valid": suket.is_valid_on(timezone.localdate())})

@@ -1,0 +1,58 @@
+"""Filters of the enrollments desk: each one served by an index on a million rows."""
+from datetime import date
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import DuplicateCase, Enrollment, EnrollmentState, TemporaryCertificate
+
+
+def _month_start(value: date) -> date:
+    return value.replace(day=1)
+
+
+def _next_month(value: date) -> date:
+    return date(value.year + value.month // 12, value.month % 12 + 1, 1)
+
+
+class EnrollmentFilter(django_filters.FilterSet):
+    nik = django_filters.CharFilter(label="NIK", method="filter_nik")
+    name = django_filters.CharFilter(label=_("Name"), lookup_expr="icontains")
+    month = django_filters.DateFilter(
+        label=_("Enrollment month"), method="filter_month",
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"), input_formats=["%Y-%m", "%Y-%m-%d"],
+    )
+    subdistrict = django_filters.CharFilter(label=_("Subdistrict (kecamatan)"), lookup_expr="iexact")
+    village = django_filters.CharFilter(label=_("Village (kelurahan/desa)"), lookup_expr="iexact")
+    state = django_filters.ChoiceFilter(label=_("State"), choices=EnrollmentState.choices, empty_label=_("all"))
+
+    class Meta:
+        model = Enrollment
+        fields = []
+
+    def filter_nik(self, queryset, name, value):
+        # A full NIK is an index lookup; a prefix of it still uses the (office, nik, ...) index.
+        value = "".join(ch for ch in value if ch.isdigit())
+        return queryset.filter(nik=value) if len(value) == 16 else queryset.filter(nik__startswith=value)
+
+    def filter_month(self, queryset, name, value):
+        start = _month_start(value)
+        return queryset.filter(enrolled_on__gte=start, enrolled_on__lt=_next_month(start))
+
+
+class SuketFilter(django_filters.FilterSet):
+    nik = django_filters.CharFilter(label="NIK", field_name="enrollment__nik")
+    number = django_filters.CharFilter(label=_("Number"), lookup_expr="iexact")
+
+    class Meta:
+        model = TemporaryCertificate
+        fields = []
+
+
+class DuplicateFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=DuplicateCase.Status.choices, empty_label=_("all"))
+
+    class Meta:
+        model = DuplicateCase
+        fields = []

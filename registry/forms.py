@@ -1,0 +1,45 @@
+"""Forms of the registry desks: each checks its input and says what is wrong next to the field."""
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import EnrollmentState
+from .nik import InvalidNik, check_nik
+
+VOID = "void"
+
+
+class NikForm(forms.Form):
+    nik = forms.CharField(label="NIK", max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+
+    def clean_nik(self):
+        try:
+            return check_nik(self.cleaned_data["nik"].strip())
+        except InvalidNik as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+class ResolveDuplicateForm(forms.Form):
+    """Keep one record (the earliest date is kept) or void them all."""
+
+    decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect)
+    note = forms.CharField(label=_("Note (what the resident showed)"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.records = [r for r in case.enrollments.all() if r.state == EnrollmentState.ON_HOLD]
+        choices = [(str(r.pk), _("Keep the data recorded on %(date)s (%(name)s)") % {"date": r.enrolled_on, "name": r.name}) for r in self.records]
+        self.fields["decision"].choices = choices + [(VOID, _("Void every record: not a valid enrollment"))]
+
+    def keep(self):
+        decision = self.cleaned_data["decision"]
+        return None if decision == VOID else next(r for r in self.records if str(r.pk) == decision)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("SIAK export (CSV)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size == 0:
+            raise forms.ValidationError(_("The file is empty."))
+        return upload

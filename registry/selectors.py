@@ -1,0 +1,88 @@
+"""Reads of the registry desks that take more than one line of ORM."""
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Min, Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from printing.models import PrintJob
+
+from .models import DuplicateCase, Enrollment, EnrollmentState, Office, TemporaryCertificate
+
+SUKET_ENDING_SOON_DAYS = 30
+
+
+@dataclass
+class Event:
+    when: datetime | date
+    what: str
+    who: str = ""
+
+    def __post_init__(self):
+        if not isinstance(self.when, datetime):
+            self.when = timezone.make_aware(datetime.combine(self.when, datetime.min.time()))
+
+
+def card_history(enrollment: Enrollment) -> list[Event]:
+    """Everything that happened to this resident's card, oldest first."""
+    events = [Event(enrollment.enrolled_on, _("Enrolled (biometrics recorded)")),
+              Event(enrollment.created_at, _("Imported from SIAK"))]
+    jobs = enrollment.print_jobs.select_related("build__created_by", "printed_by", "handed_over_by").order_by("id")
+    for job in jobs:
+        events.append(Event(job.queued_at, _("Queued for printing"), _who(job.build.created_by)))
+        if job.state == PrintJob.State.PRINTED:
+            events.append(Event(job.printed_at, _("Printed"), _who(job.printed_by)))
+        elif job.state == PrintJob.State.SPOILED:
+            events.append(Event(job.printed_at, _("Blank spoiled: %(reason)s") % {"reason": job.spoiled_reason}, _who(job.printed_by)))
+        elif job.state == PrintJob.State.CANCELLED:
+            events.append(Event(job.queued_at, _("Taken out of the queue (duplicate record)")))
+        if job.collected_at:
+            events.append(Event(job.collected_at, _("Collected by %(name)s") % {"name": job.collected_by_name}, _who(job.handed_over_by)))
+    for suket in enrollment.certificates.select_related("issued_by").order_by("id"):
+        events.append(Event(suket.issued_on, _("Suket %(number)s issued, valid until %(until)s") % {"number": suket.number, "until": suket.valid_until}, _who(suket.issued_by)))
+        if suket.ended_on:
+            events.append(Event(suket.ended_on, _("Suket %(number)s ended") % {"number": suket.number}))
+    case = enrollment.duplicate_case
+    if case is not None:
+        events.append(Event(case.opened_at, _("Put on hold: enrolled more than once")))
+        if case.resolved_at:
+            outcome = _("Duplicate resolved in person") if case.status == DuplicateCase.Status.RESOLVED else _("Duplicate voided")
+            events.append(Event(case.resolved_at, outcome, _who(case.resolved_by)))
+
+    return sorted(events, key=lambda event: event.when)
+
+
+def _who(user):
+    return user.get_username() if user else ""
+
+
+def open_duplicate_cases(office: Office):
+    """Open cases, the longest waiting first, each with its records (two queries for any page)."""
+    records = Enrollment.objects.order_by("enrolled_on", "id")
+    return (
+        DuplicateCase.objects.filter(office=office, status=DuplicateCase.Status.OPEN)
+        .annotate(first_enrolled=Min("enrollments__enrolled_on"))
+        .order_by("first_enrolled", "id")
+        .prefetch_related(Prefetch("enrollments", queryset=records))
+    )
+
+
+def waiting_enrollment(office: Office, nik: str) -> Enrollment | None:
+    """The resident's card that is still waiting (recorded, queued or on hold), if any."""
+    return (
+        Enrollment.objects.filter(office=office, nik=nik, state__in=[EnrollmentState.RECORDED, EnrollmentState.QUEUED, EnrollmentState.ON_HOLD])
+        .order_by("enrolled_on", "id").first()
+    )
+
+
+def current_sukets(office: Office, today: date):
+    """Valid Suket, the soonest to end first; `ending_soon` marks those ending within 30 days."""
+    return (
+        TemporaryCertificate.objects.filter(office=office, ended_on__isnull=True, valid_until__gte=today)
+        .select_related("enrollment")
+    )
+
+
+def sukets_ending_soon(office: Office, today: date):
+    return current_sukets(office, today).filter(valid_until__lte=today + timedelta(days=SUKET_ENDING_SOON_DAYS))

@@ -1,0 +1,169 @@
+"""The clerk's registry desks: enrollments, a card's history, duplicates resolved in person, Suket."""
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+
+from inventory.services import receive_blanks
+from printing.models import PrintJob
+from printing.services import build_print_queue, mark_printed, mark_spoiled
+from registry.models import DuplicateCase, Enrollment, EnrollmentState, Role, TemporaryCertificate
+from registry.services import issue_suket
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def kupang():
+    return f.office("5371")
+
+
+@pytest.fixture
+def clerk(kupang, client):
+    user = f.user(kupang, Role.CLERK)
+    client.force_login(user)
+    return user
+
+
+def html(response):
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def test_the_enrollment_list_filters_by_nik_name_month_place_and_state(client, clerk, tmp_path, kupang):
+    f.enrollments(kupang, clerk, tmp_path, [date(2018, 2, 3)], name="Agustina Fanggidae", sex="P")
+    f.enrollments(kupang, clerk, tmp_path, [date(2018, 4, 9)], name="Marthen Tefa")
+    marthen = Enrollment.objects.get(name="Marthen Tefa")
+    url = reverse("enrollments")
+    assert "Agustina" in html(client.get(url)) and "Marthen" in html(client.get(url))
+    assert "Agustina" not in html(client.get(url, {"nik": marthen.nik}))
+    assert "Marthen" not in html(client.get(url, {"name": "agustina"}))
+    assert "Agustina" not in html(client.get(url, {"month": "2018-04"}))
+    assert "Marthen" in html(client.get(url, {"month": "2018-04", "subdistrict": "oebobo", "state": "recorded"}))
+    assert "Marthen" not in html(client.get(url, {"state": "queued"}))
+
+
+def test_a_bad_filter_value_says_so_next_to_the_field(client, clerk):
+    page = html(client.get(reverse("enrollments"), {"month": "bulan lalu", "state": "nonsense"}))
+    assert "errorlist" in page
+
+
+def test_the_enrollment_list_is_ordered_like_the_queue_and_costs_the_same_queries_for_any_page(client, clerk, tmp_path, kupang, django_assert_max_num_queries):
+    f.enrollments(kupang, clerk, tmp_path, [date(2017, 1, 1) + timedelta(days=i) for i in range(60)][::-1])
+    with django_assert_max_num_queries(6):
+        first = html(client.get(reverse("enrollments")))
+    assert first.index("2017-01-01") < first.index("2017-01-02")
+    with django_assert_max_num_queries(6):
+        html(client.get(reverse("enrollments"), {"page": 2}))
+
+
+def test_a_card_history_tells_its_whole_life(client, clerk, tmp_path, kupang):
+    f.enrollments(kupang, clerk, tmp_path, [date(2018, 1, 5)])
+    enrollment = Enrollment.objects.get()
+    issue_suket(enrollment=enrollment, by=clerk)
+    receive_blanks(office=kupang, quantity=2, reference="R1", by=clerk)
+    build_print_queue(office=kupang, by=clerk)
+    mark_spoiled(job=PrintJob.objects.get(), by=clerk, reason="tinta luntur")
+    mark_printed(job=PrintJob.objects.get(state="queued"), by=clerk)
+    page = html(client.get(reverse("enrollment_detail", args=[enrollment.pk])))
+    for words in ("tinta luntur", "Tercetak", "Suket", "Siap diambil", clerk.username):
+        assert words in page
+
+
+def test_duplicates_are_listed_longest_waiting_first_and_resolved_in_person(client, clerk, tmp_path, kupang):
+    for first, again in ((date(2017, 6, 1), date(2018, 2, 1)), (date(2016, 3, 1), date(2018, 3, 1))):
+        resident = f.nik()
+        f.enrollments(kupang, clerk, tmp_path, [first], number=resident, name="Yosef Nalle")
+        f.enrollments(kupang, clerk, tmp_path, [again], number=resident, name="Yosef Nalle Riwu")
+    page = html(client.get(reverse("duplicates")))
+    assert page.index("2016-03-01") < page.index("2017-06-01")
+    case = DuplicateCase.objects.get(enrollments__enrolled_on=date(2016, 3, 1))
+    newer = case.enrollments.get(enrolled_on=date(2018, 3, 1))
+    url = reverse("duplicate_detail", args=[case.pk])
+    assert "Yosef Nalle Riwu" in html(client.get(url))
+    form = {"decision": str(newer.pk), "note": "KK dan akta lahir diperiksa"}
+    assert client.post(url, form).status_code == 302
+    assert client.post(url, form).status_code == 200  # sent twice: nothing more happens
+    survivor = Enrollment.objects.get(nik=case.nik, state=EnrollmentState.RECORDED)
+    assert (survivor.enrolled_on, survivor.name) == (date(2016, 3, 1), "Yosef Nalle Riwu")
+    assert DuplicateCase.objects.filter(status="open").count() == 1
+
+
+def test_resolving_needs_a_decision_and_a_note(client, clerk, tmp_path, kupang):
+    resident = f.nik()
+    f.enrollments(kupang, clerk, tmp_path, [date(2017, 6, 1)], number=resident)
+    f.enrollments(kupang, clerk, tmp_path, [date(2018, 6, 1)], number=resident)
+    case = DuplicateCase.objects.get()
+    page = client.post(reverse("duplicate_detail", args=[case.pk]), {"decision": "", "note": ""})
+    assert page.status_code == 200 and page.content.decode().count("errorlist") >= 2
+    assert DuplicateCase.objects.get().status == "open"
+
+
+def test_a_suket_is_issued_by_nik_and_reprinting_shows_the_same_number(client, clerk, tmp_path, kupang):
+    f.enrollments(kupang, clerk, tmp_path, [date(2018, 1, 5)])
+    nik = Enrollment.objects.get().nik
+    first = client.post(reverse("suket_issue"), {"nik": nik})
+    again = client.post(reverse("suket_issue"), {"nik": nik})
+    assert first.status_code == again.status_code == 302 and first.url == again.url
+    suket = TemporaryCertificate.objects.get()
+    page = html(client.get(first.url))
+    assert suket.number in page and "Berlaku" in page
+    assert suket.number in html(client.get(reverse("suket_list")))
+
+
+@pytest.mark.parametrize("nik, words", [("123", "16 digit"), ("5371015705900001", "Tidak ada kartu")])
+def test_a_suket_for_a_bad_or_unknown_nik_is_refused_next_to_the_field(client, clerk, nik, words):
+    page = client.post(reverse("suket_issue"), {"nik": nik})
+    assert page.status_code == 400 and words in page.content.decode()
+    assert TemporaryCertificate.objects.count() == 0
+
+
+def test_the_suket_desk_lists_those_ending_within_30_days(client, clerk, tmp_path, kupang):
+    f.enrollments(kupang, clerk, tmp_path, [date(2018, 1, 5), date(2018, 1, 6)])
+    soon, later = Enrollment.objects.order_by("id")
+    today = date.today()
+    ending = issue_suket(enrollment=soon, by=clerk, today=today - timedelta(days=170))
+    fresh = issue_suket(enrollment=later, by=clerk, today=today)
+    page = html(client.get(reverse("suket_list")))
+    section = page.split("30 hari")[1].split("</section>")[0]
+    assert ending.number in section and fresh.number not in section
+
+
+def upload(client, tmp_path, rows, name="siak.csv", capture=None):
+    path = f.siak_file(tmp_path / name, rows)
+    with open(path, "rb") as handle:
+        return client.post(reverse("enrollment_upload"), {"file": handle})
+
+
+def test_a_clerk_uploads_a_siak_export_and_downloads_the_rejected_rows(client, clerk, tmp_path, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, tmp_path, [f.row("2018-02-01"), f.row("2018-02-02", jenis_kelamin="X"), f.row("2018-02-03")])
+    assert response.status_code == 302
+    page = html(client.get(response.url))
+    assert "Selesai" in page and "ditolak" in page.lower()
+    status = client.get(response.url, {"format": "json"}).json()
+    assert status == {"status": "done", "status_display": "Selesai", "rows": 3, "finished": True}
+    assert Enrollment.objects.count() == 2
+    report = client.get(reverse("enrollment_upload_rejected", args=[response.url.rstrip("/").split("/")[-1]]))
+    content = b"".join(report.streaming_content).decode()
+    assert content.splitlines()[0].startswith("baris,alasan,")
+    assert content.splitlines()[1].startswith("3,") and "L atau P" in content
+
+
+def test_an_unusable_upload_imports_nothing_and_says_why(client, clerk, tmp_path, django_capture_on_commit_callbacks):
+    path = tmp_path / "foto.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    with django_capture_on_commit_callbacks(execute=True), open(path, "rb") as handle:
+        response = client.post(reverse("enrollment_upload"), {"file": handle})
+    page = html(client.get(response.url))
+    assert "UTF-8" in page and "Tidak ada yang diimpor" in page
+    assert Enrollment.objects.count() == 0
+
+
+def test_an_empty_upload_is_refused_next_to_the_field(client, clerk, tmp_path):
+    path = tmp_path / "kosong.csv"
+    path.write_bytes(b"")
+    with open(path, "rb") as handle:
+        page = client.post(reverse("enrollment_upload"), {"file": handle})
+    assert page.status_code == 200 and "errorlist" in page.content.decode()
