@@ -1,7 +1,13 @@
-"""Reads of the print queue."""
-from django.db.models import QuerySet
+"""Reads of the print queue and the two desks."""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from registry.models import Office
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from inventory.models import BlankMovement, BlankStock, MovementKind
+from registry.models import Enrollment, EnrollmentCounts, EnrollmentState, Office
 
 from .models import PrintJob
 
@@ -19,3 +25,84 @@ def queue_in_print_order(office: Office) -> QuerySet:
         .select_related("enrollment")
         .order_by("enrollment__enrolled_on", "enrollment_id")
     )
+
+
+@dataclass(frozen=True)
+class BuildPreview:
+    """What building the queue now would do: blanks available and the enrollments they would go to."""
+
+    on_hand: int
+    reserved: int
+    available: int
+    waiting: int
+    will_queue: int
+    first_enrolled_on: date | None
+    last_enrolled_on: date | None
+
+
+def build_preview(office: Office) -> BuildPreview:
+    """Read, without locking: the build itself decides again under the office's lock."""
+    stock = BlankStock.objects.get(office=office)
+    waiting = EnrollmentCounts.objects.get(office=office).recorded
+    will_queue = max(0, min(stock.available, waiting))
+    first = last = None
+    if will_queue:
+        # The partial index enrollment_waiting_order serves both reads.
+        oldest = Enrollment.objects.filter(office=office, state=EnrollmentState.RECORDED).order_by("enrolled_on", "id")
+        first = oldest.values_list("enrolled_on", flat=True).first()
+        last = oldest.values_list("enrolled_on", flat=True)[will_queue - 1]
+    return BuildPreview(stock.on_hand, stock.reserved, stock.available, waiting, will_queue, first, last)
+
+
+def queue_reaches(office: Office) -> date | None:
+    """The newest enrollment date in the print queue: 'printing has reached residents enrolled in ...'."""
+    return (
+        PrintJob.objects.filter(office=office, state=PrintJob.State.QUEUED)
+        .order_by("-enrollment__enrolled_on").values_list("enrollment__enrolled_on", flat=True).first()
+    )
+
+
+def desk_work_today(office: Office, limit: int = 20) -> QuerySet:
+    """The latest cards printed or spoiled today, from the ledger (its office-and-time index), with who did it."""
+    start = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    return (
+        BlankMovement.objects.filter(office=office, kind__in=[MovementKind.PRINTED, MovementKind.SPOILED], created_at__gte=start)
+        .select_related("print_job__enrollment", "created_by").order_by("-created_at", "-id")[:limit]
+    )
+
+
+def ready_cards(office: Office) -> QuerySet:
+    """Printed cards not yet collected (cards on the shelf), oldest enrollment first."""
+    return (
+        PrintJob.objects.filter(office=office, state=PrintJob.State.PRINTED, collected_at__isnull=True)
+        .select_related("enrollment").order_by("enrollment__enrolled_on", "enrollment_id")
+    )
+
+
+def ready_by_month(office: Office) -> list[dict]:
+    """How many cards are ready per enrollment month, oldest month first: one grouped query."""
+    return list(
+        PrintJob.objects.filter(office=office, state=PrintJob.State.PRINTED, collected_at__isnull=True)
+        .annotate(month=TruncMonth("enrollment__enrolled_on")).order_by("month").values("month").annotate(cards=Count("id"))
+    )
+
+
+def printed_before(days: int) -> datetime:
+    return timezone.now() - timedelta(days=days)
+
+
+def pickup_search(office: Office, query: str) -> QuerySet:
+    """Printed cards (ready or collected) by exact NIK, or ready cards whose name contains the words."""
+    cards = PrintJob.objects.filter(office=office, state=PrintJob.State.PRINTED).select_related("enrollment", "handed_over_by")
+    if query.isdigit():
+        cards = cards.filter(enrollment__office=office, enrollment__nik=query)
+    else:
+        cards = cards.filter(collected_at__isnull=True)
+        for word in query.split():
+            cards = cards.filter(enrollment__name__icontains=word)
+    return cards.order_by("enrollment__name", "enrollment__enrolled_on", "id")
+
+
+def enrollments_with_nik(office: Office, nik: str) -> QuerySet:
+    """Every record of this NIK in the office, newest first: why a card is not at the pickup desk."""
+    return Enrollment.objects.filter(office=office, nik=nik).order_by("-enrolled_on", "-id")

@@ -1,4 +1,6 @@
 """The queue rule and the print and pickup desks: the one place each of them lives."""
+from dataclasses import dataclass, field
+
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -160,3 +162,99 @@ def cancel_print_jobs_of(*, office_id, enrollments: QuerySet) -> int:
     if cancelled:
         release_blanks(lock_stock(office_id), cancelled)
     return cancelled
+
+
+@dataclass
+class BatchOutcome:
+    """What a batch of NIKs did at the print desk; each NIK is in exactly one list, in the order given."""
+
+    done: list[str] = field(default_factory=list)
+    # Already printed, or already spoiled since the list was made: nothing changed.
+    already: list[str] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)
+    # (NIK, the card's state in words): the card exists but is not in the queue.
+    not_queued: list[tuple[str, str]] = field(default_factory=list)
+
+
+def mark_printed_by_nik(*, office: Office, niks: list[str], by) -> BatchOutcome:
+    """The print desk scanned or typed the NIKs of the cards that came out of the printer.
+
+    Sending the same list again changes nothing: a printed card stays printed.
+    """
+    return _batch(office, niks, lambda nik: _print_one(office, nik, by))
+
+
+def mark_spoiled_by_nik(*, office: Office, niks: list[str], by, reason: str, listed_at) -> BatchOutcome:
+    """The blanks of these cards were ruined, for one reason (a jam, an empty ribbon).
+
+    A spoiled card is queued again on a new blank, so a NIK alone cannot tell
+    a resent form from a second ruined blank. `listed_at` is when the clerk
+    was shown the form: a card already spoiled since then is not spoiled
+    again, so a double click, a reload or a resent form loses one blank, not two.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say why the blank was spoiled."), code="reason")
+    return _batch(office, niks, lambda nik: _spoil_one(office, nik, by, reason, listed_at))
+
+
+def _batch(office, niks, act) -> BatchOutcome:
+    # One transaction per card, not one for the batch: each card is a physical
+    # event that has happened, so a NIK that is not queued must not undo the
+    # cards that did come out of the printer; the office's stock lock is held
+    # for one card at a time, not for the whole list, so the other desks keep
+    # going; and if the batch stops half way, sending it again finishes it
+    # (done cards report as already done).
+    outcome = BatchOutcome()
+    for nik in dict.fromkeys(niks):
+        result = act(nik)
+        if isinstance(result, tuple):
+            outcome.not_queued.append(result)
+        else:
+            getattr(outcome, result).append(nik)
+    return outcome
+
+
+def _print_one(office, nik, by):
+    with transaction.atomic():
+        lock_stock(office.pk)
+        jobs = _live_jobs(office, nik)
+        if not jobs:
+            return _not_queued(office, nik)
+        queued = [job for job in jobs if job.state == PrintJob.State.QUEUED]
+        if not queued:
+            return "already"
+        mark_printed(job=queued[0], by=by)
+        return "done"
+
+
+def _spoil_one(office, nik, by, reason, listed_at):
+    with transaction.atomic():
+        # Decided under the office's stock lock, which mark_spoiled takes too:
+        # of two identical forms sent at once, the second sees the first's spoil.
+        lock_stock(office.pk)
+        spoiled_since = PrintJob.objects.filter(
+            office=office, enrollment__office=office, enrollment__nik=nik, state=PrintJob.State.SPOILED, printed_at__gte=listed_at,
+        )
+        if spoiled_since.exists():
+            return "already"
+        queued = [job for job in _live_jobs(office, nik) if job.state == PrintJob.State.QUEUED]
+        if not queued:
+            return _not_queued(office, nik)
+        mark_spoiled(job=queued[0], by=by, reason=reason)
+        return "done"
+
+
+def _live_jobs(office, nik) -> list[PrintJob]:
+    return list(
+        PrintJob.objects.filter(
+            office=office, enrollment__office=office, enrollment__nik=nik, state__in=[PrintJob.State.QUEUED, PrintJob.State.PRINTED],
+        ).order_by("enrollment__enrolled_on", "id")
+    )
+
+
+def _not_queued(office, nik):
+    enrollment = Enrollment.objects.filter(office=office, nik=nik).order_by("-enrolled_on").first()
+    if enrollment is None:
+        return "not_found"
+    return (nik, enrollment.get_state_display())

@@ -1,15 +1,212 @@
-"""Office pages of this app (stubs until their desks are built)."""
-from django.shortcuts import render
+"""The print desk and the pickup desk: every POST is one service call, a message and a redirect.
 
-from registry.access import office_view
+Clerks run both desks. The head and the stock keeper may look at every page
+(read-only); the head may also build the queue, as the Celery beat does.
+"""
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+from django_tables2 import RequestConfig
 
+from registry.access import office_object, office_view
+from registry.models import EnrollmentCounts, Role
+
+from . import selectors, services
+from .filters import ReadyCardFilter
+from .forms import BatchForm, PickupForm, PickupSearchForm, SpoilForm, listed_at_token
+from .models import PrintJob
+from .tables import CardTable, QueueTable
+
+BUILD_ROLES = (Role.CLERK, Role.HEAD)
+PER_PAGE = 25
+LONG_AGO_DAYS = 90
+NIKS_SHOWN = 10
+
+
+def _next(request, default):
+    """Back to the page the clerk was on (the same page of the queue), never to another site."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+def _paginated(request, table):
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    return table
+
+
+# The print desk
 
 @office_view()
+@require_safe
 def print_desk(request):
-    return render(request, "stub.html", {"title": "print_desk"})
+    return _print_desk_page(request, BatchForm())
+
+
+def _print_desk_page(request, batch_form):
+    office = request.office
+    context = {
+        "preview": selectors.build_preview(office),
+        "reaches": selectors.queue_reaches(office),
+        "table": _paginated(request, QueueTable(selectors.queue_in_print_order(office))),
+        "work_today": selectors.desk_work_today(office),
+        "batch_form": batch_form,
+        "can_print": request.user.role == Role.CLERK,
+        "can_build": request.user.role in BUILD_ROLES,
+    }
+    return render(request, "printing/print_desk.html", context)
+
+
+@office_view(*BUILD_ROLES)
+@require_POST
+def build_queue(request):
+    build = services.build_print_queue(office=request.office, by=request.user)
+    if build.queued:
+        messages.success(request, _("Cards added to the print queue: %(count)d.") % {"count": build.queued})
+    elif build.available <= 0:
+        messages.warning(request, _("Nothing was queued: no blank is available. Every blank on hand is already reserved by the queue."))
+    else:
+        messages.info(request, _("Nothing was queued: no enrollment is waiting."))
+    return redirect("print_desk")
+
+
+@office_view(Role.CLERK)
+@require_POST
+def mark_job_printed(request, pk):
+    job = office_object(PrintJob.objects.select_related("enrollment"), request, pk=pk)
+    try:
+        services.mark_printed(job=job, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Printed: %(name)s, NIK %(nik)s.") % {"name": job.enrollment.name, "nik": job.enrollment.nik})
+    return redirect(_next(request, "print_desk"))
+
+
+@office_view(Role.CLERK)
+def spoil_job(request, pk):
+    job = office_object(PrintJob.objects.select_related("enrollment", "printed_by"), request, pk=pk)
+    form = SpoilForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.mark_spoiled(job=job, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Blank recorded as spoiled for %(name)s, NIK %(nik)s. The card keeps its place in the queue.")
+                             % {"name": job.enrollment.name, "nik": job.enrollment.nik})
+        return redirect(_next(request, "print_desk"))
+    return render(request, "printing/spoil.html", {"job": job, "form": form, "next": _next(request, "")})
+
+
+@office_view(Role.CLERK)
+@require_POST
+def print_batch(request):
+    form = BatchForm(request.POST)
+    if not form.is_valid():
+        if "listed_at" in form.errors:
+            # The list is kept; a fresh token makes the next send count from now.
+            messages.warning(request, " ".join(form.errors["listed_at"]))
+            data = request.POST.copy()
+            data["listed_at"] = listed_at_token()
+            form = BatchForm(data)
+            form.is_valid()
+        return _print_desk_page(request, form)
+    data = form.cleaned_data
+    if data["action"] == BatchForm.PRINTED:
+        outcome = services.mark_printed_by_nik(office=request.office, niks=data["niks"], by=request.user)
+    else:
+        outcome = services.mark_spoiled_by_nik(office=request.office, niks=data["niks"], by=request.user,
+                                               reason=data["reason"], listed_at=data["listed_at"])
+    _report_batch(request, data["action"], outcome)
+    return redirect("print_desk")
+
+
+def _niks(niks):
+    shown = ", ".join(niks[:NIKS_SHOWN])
+    return shown + (" …" if len(niks) > NIKS_SHOWN else "")
+
+
+def _report_batch(request, action, outcome):
+    if outcome.done:
+        text = (_("Marked printed: %(count)d cards (%(niks)s).") if action == BatchForm.PRINTED
+                else _("Recorded as spoiled: %(count)d blanks (%(niks)s). The cards keep their place in the queue."))
+        messages.success(request, text % {"count": len(outcome.done), "niks": _niks(outcome.done)})
+    if outcome.already:
+        text = (_("Already printed, nothing changed: %(niks)s.") if action == BatchForm.PRINTED
+                else _("Already recorded as spoiled since this list was opened, nothing changed: %(niks)s."))
+        messages.info(request, text % {"niks": _niks(outcome.already)})
+    if outcome.not_queued:
+        described = [f"{nik} ({state})" for nik, state in outcome.not_queued]
+        messages.warning(request, _("Not in the print queue, nothing changed: %(niks)s.") % {"niks": _niks(described)})
+    if outcome.not_found:
+        messages.error(request, _("No enrollment with this NIK in this office: %(niks)s.") % {"niks": _niks(outcome.not_found)})
+
+
+# The pickup desk
+
+@office_view()
+@require_safe
+def pickup_desk(request):
+    office = request.office
+    form = PickupSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    context = {
+        "form": form,
+        "query": query,
+        "results": _paginated(request, CardTable(selectors.pickup_search(office, query))) if query else None,
+        "records": selectors.enrollments_with_nik(office, query) if query.isdigit() else None,
+        "ready": EnrollmentCounts.objects.get(office=office).ready,
+        "months": selectors.ready_by_month(office),
+        "long_ago_days": LONG_AGO_DAYS,
+        "long_ago": selectors.ready_cards(office).filter(printed_at__lt=selectors.printed_before(LONG_AGO_DAYS)).count(),
+    }
+    return render(request, "printing/pickup_desk.html", context)
 
 
 @office_view()
-def pickup_desk(request):
-    return render(request, "stub.html", {"title": "pickup_desk"})
+@require_safe
+def ready_list(request):
+    filterset = ReadyCardFilter(request.GET or None, queryset=selectors.ready_cards(request.office))
+    table = _paginated(request, CardTable(filterset.qs, exclude=("status",)))
+    return render(request, "printing/ready_list.html", {"filter": filterset, "table": table})
 
+
+@office_view()
+@require_safe
+def pickup_card(request, pk):
+    return _pickup_card_page(request, _printed_card(request, pk), PickupForm())
+
+
+def _printed_card(request, pk):
+    cards = PrintJob.objects.filter(state=PrintJob.State.PRINTED).select_related("enrollment", "printed_by", "handed_over_by")
+    return office_object(cards, request, pk=pk)
+
+
+def _pickup_card_page(request, job, form):
+    context = {"job": job, "form": form, "can_hand_over": request.user.role == Role.CLERK}
+    return render(request, "printing/pickup_card.html", context)
+
+
+@office_view(Role.CLERK)
+@require_POST
+def hand_over(request, pk):
+    job = _printed_card(request, pk)
+    form = PickupForm(request.POST)
+    if not form.is_valid():
+        return _pickup_card_page(request, job, form)
+    if job.collected_at is not None:
+        messages.info(request, _("This card was already collected by %(name)s; nothing changed.") % {"name": job.collected_by_name})
+        return redirect("pickup_card", pk=job.pk)
+    try:
+        job = services.record_pickup(job=job, by=request.user, collected_by_name=form.cleaned_data["collected_by_name"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("pickup_card", pk=job.pk)
+    messages.success(request, _("Card of %(name)s, NIK %(nik)s, handed to %(collector)s.")
+                     % {"name": job.enrollment.name, "nik": job.enrollment.nik, "collector": job.collected_by_name})
+    return redirect("pickup_desk")

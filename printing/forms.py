@@ -1,0 +1,108 @@
+"""The print and pickup desks' forms: each refuses bad input with a sentence next to its field."""
+import re
+from datetime import datetime, timezone as dt_timezone
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from registry.nik import InvalidNik, check_nik
+
+MAX_BATCH = 500
+_SALT = "printing.batch.listed_at"
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def listed_at_token() -> str:
+    """When the batch form was shown, signed: the spoil batch's guard against a resent form."""
+    return signing.dumps(timezone.now().timestamp(), salt=_SALT)
+
+
+class BatchForm(forms.Form):
+    """NIKs scanned or typed at the print desk, all printed or all spoiled (with one reason)."""
+
+    PRINTED, SPOILED = "printed", "spoiled"
+
+    niks = forms.CharField(
+        label=_("NIKs"), widget=forms.Textarea(attrs={"rows": 5, "autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("Scan or type the NIKs, one per line (spaces or commas also separate them)."),
+        error_messages={"required": _("Scan or type at least one NIK.")},
+    )
+    action = forms.ChoiceField(
+        label=_("What happened"), choices=[(PRINTED, _("Printed")), (SPOILED, _("Spoiled"))],
+        widget=forms.RadioSelect, initial=PRINTED,
+    )
+    reason = forms.CharField(label=_("Why the blanks were spoiled"), max_length=300, required=False)
+    listed_at = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["listed_at"].initial = listed_at_token()
+
+    def clean_niks(self):
+        tokens = [token for token in _SEPARATORS.split(self.cleaned_data["niks"]) if token]
+        if not tokens:
+            raise forms.ValidationError(_("Scan or type at least one NIK."))
+        if len(tokens) > MAX_BATCH:
+            raise forms.ValidationError(_("At most %(max)d NIKs at a time; send the rest in another batch.") % {"max": MAX_BATCH})
+        bad = []
+        niks = []
+        for token in tokens:
+            try:
+                niks.append(check_nik(token))
+            except InvalidNik as problem:
+                bad.append(f"{token}: {problem}")
+        if bad:
+            raise forms.ValidationError([_("Not a valid NIK, nothing was marked: %(problem)s") % {"problem": line} for line in bad])
+        return list(dict.fromkeys(niks))
+
+    def clean_listed_at(self):
+        try:
+            stamp = signing.loads(self.cleaned_data["listed_at"], salt=_SALT, max_age=settings.SESSION_COOKIE_AGE)
+        except signing.BadSignature:
+            raise forms.ValidationError(_("This form was open too long. Check the NIKs and send it again.")) from None
+        return datetime.fromtimestamp(stamp, tz=dt_timezone.utc)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == self.SPOILED and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the blanks were spoiled."))
+        return data
+
+
+class SpoilForm(forms.Form):
+    reason = forms.CharField(label=_("Why the blank was spoiled"), max_length=300,
+                             help_text=_("For example: card jammed in the printer, ribbon ran out, print smudged."),
+                             error_messages={"required": _("Say why the blank was spoiled.")})
+
+
+class PickupForm(forms.Form):
+    collected_by_name = forms.CharField(
+        label=_("Collected by"), max_length=200,
+        help_text=_("The name of the person who takes the card: the resident, or whoever collects it for them."),
+        error_messages={"required": _("Write the name of the person collecting the card.")},
+    )
+
+    def clean_collected_by_name(self):
+        name = " ".join(self.cleaned_data["collected_by_name"].split())
+        if not name:
+            raise forms.ValidationError(_("Write the name of the person collecting the card."))
+        return name
+
+
+class PickupSearchForm(forms.Form):
+    q = forms.CharField(label=_("NIK or name"), max_length=200, required=False,
+                        help_text=_("A full NIK finds the card in any state; a name finds cards ready for pickup."))
+
+    def clean_q(self):
+        query = " ".join(self.cleaned_data["q"].split())
+        compact = query.replace(" ", "").replace(".", "").replace("-", "")
+        if compact.isdigit():
+            if len(compact) != 16:
+                raise forms.ValidationError(_("NIK must be 16 digits"))
+            return compact
+        if query and len(query) < 3:
+            raise forms.ValidationError(_("Type at least 3 letters of the name."))
+        return query

@@ -1,0 +1,72 @@
+"""The desks' tables: the print queue in print order, and printed cards at the pickup desk."""
+import django_tables2 as tables
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from .models import PrintJob
+
+PRINT_ORDER = ("enrollment__enrolled_on", "enrollment_id")
+
+
+class QueueTable(tables.Table):
+    """Queued cards; the number is the card's place in print order (oldest enrollment first)."""
+
+    position = tables.Column(verbose_name=_("No."), empty_values=(), order_by=PRINT_ORDER, attrs={"td": {"class": "num"}})
+    nik = tables.Column(verbose_name="NIK", accessor="enrollment__nik", orderable=False)
+    name = tables.Column(verbose_name=_("Name"), accessor="enrollment__name", orderable=False)
+    enrolled_on = tables.DateColumn(verbose_name=_("Enrollment date"), accessor="enrollment__enrolled_on", order_by=PRINT_ORDER, short=True)
+    actions = tables.TemplateColumn(template_name="printing/_queue_actions.html", verbose_name="", orderable=False)
+
+    class Meta:
+        model = PrintJob
+        fields = ()
+        sequence = ("position", "nik", "name", "enrolled_on", "actions")
+        order_by = ("position",)
+        template_name = "printing/table.html"
+        attrs = {"class": "desk-table"}
+        empty_text = _("The queue is empty.")
+
+    def render_position(self, record):
+        # Sorting is by print order only (either way), so a card's number is
+        # the page's start plus its row on the page: no count over the queue.
+        if not hasattr(self, "page"):
+            return None
+        ids = [job.pk for job in self.page.object_list.data]  # the page's rows, already fetched
+        offset = self.page.start_index() + ids.index(record.pk)
+        if self.order_by and self.order_by[0].is_descending:
+            return self.paginator.count - offset + 1
+        return offset
+
+
+class CardTable(tables.Table):
+    """Printed cards: the pickup desk's search results and its list of cards ready for pickup."""
+
+    nik = tables.Column(verbose_name="NIK", accessor="enrollment__nik", orderable=False)
+    name = tables.Column(verbose_name=_("Name"), accessor="enrollment__name", order_by=("enrollment__name", "id"))
+    village = tables.Column(verbose_name=_("Village"), accessor="enrollment__village", orderable=False)
+    enrolled_on = tables.DateColumn(verbose_name=_("Enrollment date"), accessor="enrollment__enrolled_on", order_by=PRINT_ORDER, short=True)
+    printed_at = tables.DateColumn(verbose_name=_("Printed on"), order_by=("printed_at", "id"), short=True)
+    waiting = tables.Column(verbose_name=_("Days on the shelf"), accessor="printed_at", order_by=("-printed_at", "-id"), attrs={"td": {"class": "num"}})
+    status = tables.Column(verbose_name=_("Status"), empty_values=(), orderable=False)
+    actions = tables.TemplateColumn(template_name="printing/_card_actions.html", verbose_name="", orderable=False)
+
+    class Meta:
+        model = PrintJob
+        fields = ()
+        sequence = ("nik", "name", "village", "enrolled_on", "printed_at", "waiting", "status", "actions")
+        template_name = "printing/table.html"
+        attrs = {"class": "desk-table"}
+        empty_text = _("No card found.")
+
+    def render_waiting(self, record):
+        if record.collected_at is not None:
+            return "—"
+        return (timezone.localdate() - timezone.localtime(record.printed_at).date()).days
+
+    def render_status(self, record):
+        if record.collected_at is None:
+            return _("Ready for pickup")
+        return _("Collected on %(date)s by %(name)s") % {
+            "date": date_format(timezone.localtime(record.collected_at), "SHORT_DATE_FORMAT"), "name": record.collected_by_name,
+        }

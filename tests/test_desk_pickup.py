@@ -1,0 +1,298 @@
+"""The pickup desk, as a clerk works it: find a ready card, record who collected it, and the lists of cards on the shelf."""
+import threading
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from inventory.selectors import stock_report
+from inventory.services import receive_blanks
+from printing.models import PrintJob
+from printing.selectors import queue_in_print_order
+from printing.services import build_print_queue, mark_printed, record_pickup
+from registry.models import Role
+from registry.services import import_enrollments
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def kupang():
+    return f.office("5371")
+
+
+@pytest.fixture
+def tangerang():
+    return f.office("3603")
+
+
+@pytest.fixture
+def clerk(kupang):
+    return f.user(kupang, Role.CLERK)
+
+
+@pytest.fixture
+def head(kupang):
+    return f.user(kupang, Role.HEAD)
+
+
+@pytest.fixture
+def keeper(kupang):
+    return f.user(kupang, Role.STOCK_KEEPER)
+
+
+@pytest.fixture
+def outsider(tangerang):
+    return f.user(tangerang, Role.CLERK)
+
+
+def cards(office, by, tmp_path, residents, *, blanks=None, printed=None):
+    """Enroll (name, enrollment date) residents, queue them on `blanks` blanks and print the first `printed`.
+
+    Returns the print jobs in print order.
+    """
+    rows = [f.row(day, code=office.code, name=name) for name, day in residents]
+    import_enrollments(office=office, path=f.siak_file(tmp_path / f"siak-{office.code}-{len(residents)}.csv", rows), by=by)
+    receive_blanks(office=office, quantity=blanks or len(residents), reference=f"470/{office.code}/2018", by=by)
+    build_print_queue(office=office, by=by)
+    jobs = list(queue_in_print_order(office))
+    for job in jobs[: len(jobs) if printed is None else printed]:
+        mark_printed(job=job, by=by)
+    return [PrintJob.objects.select_related("enrollment").get(pk=job.pk) for job in jobs]
+
+
+KUPANG = [("Yohanes Ndoen", date(2018, 1, 10)), ("Maria Bria", date(2018, 1, 20)), ("Maria Goreti Nalle", date(2018, 2, 3)),
+          ("Petrus Tefa", date(2018, 2, 14)), ("Agustina Bria", date(2018, 4, 2))]
+
+
+def logged_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def messages_of(response):
+    return [str(message) for message in response.context["messages"]]
+
+
+def found(page):
+    return [row.record.enrollment.name for row in page.context["results"].paginated_rows]
+
+
+def test_a_clerk_finds_a_ready_card_by_nik_and_records_who_collected_it(kupang, clerk, tmp_path):
+    jobs = cards(kupang, clerk, tmp_path, KUPANG)
+    client = logged_in(clerk)
+    nik = jobs[1].enrollment.nik
+    page = client.get("/pengambilan/", {"q": nik})
+    assert found(page) == ["Maria Bria"]
+    assert f'href="/pengambilan/{jobs[1].pk}/"' in page.content.decode() and "Serahkan" in page.content.decode()
+    card = client.get(f"/pengambilan/{jobs[1].pk}/")
+    assert "Catat pengambilan" in card.content.decode()
+    done = client.post(f"/pengambilan/{jobs[1].pk}/serahkan/", {"collected_by_name": "  Yosef   Bria "}, follow=True)
+    assert done.redirect_chain[-1][0] == "/pengambilan/"
+    assert messages_of(done) == [f"Kartu Maria Bria, NIK {nik}, diserahkan kepada Yosef Bria."]
+    job = PrintJob.objects.get(pk=jobs[1].pk)
+    assert (job.collected_by_name, job.handed_over_by) == ("Yosef Bria", clerk)
+    assert timezone.now() - job.collected_at < timedelta(minutes=1)
+    assert (stock_report(kupang)["collected"], stock_report(kupang)["ready_for_pickup"]) == (1, 4)
+    again = client.get("/pengambilan/", {"q": nik})
+    assert "Sudah diambil pada" in again.content.decode() and "Yosef Bria" in again.content.decode()
+
+
+def test_a_name_finds_the_ready_cards_whatever_the_case_and_word_order(kupang, clerk, tmp_path):
+    jobs = cards(kupang, clerk, tmp_path, KUPANG, printed=4)
+    record_pickup(job=jobs[0], by=clerk, collected_by_name="Yohanes Ndoen")
+    client = logged_in(clerk)
+    assert found(client.get("/pengambilan/", {"q": "maria"})) == ["Maria Bria", "Maria Goreti Nalle"]
+    assert found(client.get("/pengambilan/", {"q": "nalle MARIA"})) == ["Maria Goreti Nalle"]
+    # Collected (Yohanes) and not yet printed (Agustina) cards are not on the shelf.
+    assert found(client.get("/pengambilan/", {"q": "Yohanes"})) == []
+    assert found(client.get("/pengambilan/", {"q": "Agustina"})) == []
+
+
+def test_a_nik_whose_card_is_not_printed_says_where_it_is(kupang, clerk, tmp_path):
+    jobs = cards(kupang, clerk, tmp_path, KUPANG, printed=0)
+    page = logged_in(clerk).get("/pengambilan/", {"q": jobs[0].enrollment.nik})
+    assert found(page) == []
+    assert "Dalam antrean cetak" in page.content.decode()
+
+
+def test_an_unknown_nik_is_not_found_here(kupang, clerk, tmp_path):
+    cards(kupang, clerk, tmp_path, KUPANG)
+    page = logged_in(clerk).get("/pengambilan/", {"q": f.nik("5371", date(1970, 1, 1))})
+    assert "Tidak ada perekaman dengan NIK ini di dinas ini." in page.content.decode()
+
+
+@pytest.mark.parametrize(("typed", "error"), [("5371011705", "NIK harus 16 digit angka"), ("yo", "Ketik paling sedikit 3 huruf nama.")])
+def test_the_search_refuses_a_partial_nik_or_a_too_short_name_next_to_the_field(typed, error, kupang, clerk, tmp_path):
+    cards(kupang, clerk, tmp_path, KUPANG)
+    page = logged_in(clerk).get("/pengambilan/", {"q": typed})
+    assert page.context["form"].errors["q"] == [error]
+    assert error in page.content.decode() and page.context["results"] is None
+
+
+def test_the_same_pickup_sent_twice_is_recorded_once(kupang, clerk, tmp_path):
+    jobs = cards(kupang, clerk, tmp_path, KUPANG[:1])
+    client = logged_in(clerk)
+    url = f"/pengambilan/{jobs[0].pk}/serahkan/"
+    client.post(url, {"collected_by_name": "Yohanes Ndoen"})
+    first = PrintJob.objects.get(pk=jobs[0].pk)
+    again = client.post(url, {"collected_by_name": "Someone Else"}, follow=True)
+    assert messages_of(again)[-1] == "Kartu ini sudah diambil oleh Yohanes Ndoen; tidak ada yang diubah."
+    job = PrintJob.objects.get(pk=jobs[0].pk)
+    assert (job.collected_at, job.collected_by_name) == (first.collected_at, "Yohanes Ndoen")
+    assert stock_report(kupang)["collected"] == 1
+
+
+def test_a_pickup_needs_the_name_of_who_collected_it(kupang, clerk, tmp_path):
+    jobs = cards(kupang, clerk, tmp_path, KUPANG[:1])
+    page = logged_in(clerk).post(f"/pengambilan/{jobs[0].pk}/serahkan/", {"collected_by_name": "   "})
+    assert page.status_code == 200
+    assert page.context["form"].errors["collected_by_name"] == ["Tuliskan nama orang yang mengambil kartu."]
+    assert PrintJob.objects.get(pk=jobs[0].pk).collected_at is None
+    too_long = logged_in(clerk).post(f"/pengambilan/{jobs[0].pk}/serahkan/", {"collected_by_name": "x" * 201})
+    assert too_long.context["form"].errors["collected_by_name"]
+    assert stock_report(kupang)["collected"] == 0
+
+
+def test_a_card_not_yet_printed_has_no_pickup_page(kupang, clerk, tmp_path):
+    jobs = cards(kupang, clerk, tmp_path, KUPANG[:2], printed=1)
+    client = logged_in(clerk)
+    assert client.get(f"/pengambilan/{jobs[1].pk}/").status_code == 404
+    assert client.post(f"/pengambilan/{jobs[1].pk}/serahkan/", {"collected_by_name": "Maria Bria"}).status_code == 404
+    assert stock_report(kupang)["collected"] == 0
+
+
+def test_the_desk_counts_ready_cards_by_enrollment_month_and_the_list_shows_one_month(kupang, clerk, tmp_path):
+    jobs = cards(kupang, clerk, tmp_path, KUPANG)
+    record_pickup(job=jobs[0], by=clerk, collected_by_name="Yohanes Ndoen")
+    client = logged_in(clerk)
+    desk = client.get("/pengambilan/")
+    assert [(row["month"], row["cards"]) for row in desk.context["months"]] == [
+        (date(2018, 1, 1), 1), (date(2018, 2, 1), 2), (date(2018, 4, 1), 1)]
+    assert desk.context["ready"] == 4
+    html = desk.content.decode()
+    assert 'href="/pengambilan/siap/?month=2018-02"' in html and "Februari 2018" in html
+    february = client.get("/pengambilan/siap/", {"month": "2018-02"})
+    assert [row.record.enrollment.name for row in february.context["table"].paginated_rows] == ["Maria Goreti Nalle", "Petrus Tefa"]
+
+
+def test_the_list_shows_cards_printed_long_ago_and_still_not_collected(kupang, clerk, tmp_path):
+    jobs = cards(kupang, clerk, tmp_path, KUPANG)
+    PrintJob.objects.filter(pk__in=[jobs[1].pk, jobs[3].pk]).update(printed_at=timezone.now() - timedelta(days=120))
+    PrintJob.objects.filter(pk=jobs[0].pk).update(printed_at=timezone.now() - timedelta(days=400))
+    record_pickup(job=jobs[0], by=clerk, collected_by_name="Yohanes Ndoen")  # collected: no longer waiting
+    client = logged_in(clerk)
+    assert client.get("/pengambilan/").context["long_ago"] == 2
+    page = client.get("/pengambilan/siap/", {"printed_days_ago": "90", "sort": "-waiting"})
+    rows = list(page.context["table"].paginated_rows)
+    assert [row.record.enrollment.name for row in rows] == ["Maria Bria", "Petrus Tefa"]
+    assert rows[0].get_cell("waiting") == 120
+    assert "Hari di rak" in page.content.decode()
+
+
+def test_the_list_refuses_a_bad_month_next_to_the_field_and_keeps_listing(kupang, clerk, tmp_path):
+    cards(kupang, clerk, tmp_path, KUPANG)
+    page = logged_in(clerk).get("/pengambilan/siap/", {"month": "2018-13", "printed_days_ago": "7"})
+    form = page.context["filter"].form
+    assert form.errors["month"] and form.errors["printed_days_ago"]
+    assert len(list(page.context["table"].paginated_rows)) == 5
+
+
+def test_the_list_sorts_by_name_and_pages(kupang, clerk, tmp_path):
+    residents = [(f"Warga {i:02d}", date(2017, 1, 1) + timedelta(days=i)) for i in range(30)]
+    cards(kupang, clerk, tmp_path, residents)
+    client = logged_in(clerk)
+    first = client.get("/pengambilan/siap/", {"sort": "-name"})
+    assert [row.record.enrollment.name for row in first.context["table"].paginated_rows][:2] == ["Warga 29", "Warga 28"]
+    second = client.get("/pengambilan/siap/", {"sort": "-name", "page": 2})
+    assert [row.record.enrollment.name for row in second.context["table"].paginated_rows] == [f"Warga {i:02d}" for i in range(4, -1, -1)]
+
+
+# Who may do what: a clerk and a head of 5371, a clerk of 3603 (and the stock keeper, who only looks).
+
+def test_the_head_and_the_stock_keeper_look_but_do_not_hand_over(kupang, clerk, head, keeper, tmp_path):
+    jobs = cards(kupang, clerk, tmp_path, KUPANG[:1])
+    for user in (head, keeper):
+        client = logged_in(user)
+        for url in ("/pengambilan/", f"/pengambilan/?q={jobs[0].enrollment.nik}", "/pengambilan/siap/", f"/pengambilan/{jobs[0].pk}/"):
+            page = client.get(url)
+            assert page.status_code == 200
+            assert "/serahkan/" not in page.content.decode()
+        assert client.post(f"/pengambilan/{jobs[0].pk}/serahkan/", {"collected_by_name": "X"}).status_code == 403
+    assert stock_report(kupang)["collected"] == 0
+
+
+def test_a_clerk_of_another_office_gets_404_for_our_cards_and_never_finds_them(kupang, tangerang, clerk, outsider, tmp_path):
+    ours = cards(kupang, clerk, tmp_path, KUPANG[:2])
+    theirs = cards(tangerang, outsider, tmp_path, [("Budi Santoso", date(2016, 3, 1))])
+    client = logged_in(outsider)
+    assert client.get(f"/pengambilan/{ours[0].pk}/").status_code == 404
+    assert client.post(f"/pengambilan/{ours[0].pk}/serahkan/", {"collected_by_name": "Budi"}).status_code == 404
+    assert found(client.get("/pengambilan/", {"q": ours[0].enrollment.nik})) == []
+    assert found(client.get("/pengambilan/", {"q": "Maria"})) == []
+    listed = client.get("/pengambilan/siap/")
+    assert [row.record.pk for row in listed.context["table"].paginated_rows] == [theirs[0].pk]
+    assert client.get("/pengambilan/").context["ready"] == 1
+    assert stock_report(kupang)["collected"] == 0
+
+
+def test_every_pickup_page_and_post_needs_a_login(client):
+    for url in ("/pengambilan/", "/pengambilan/siap/", "/pengambilan/1/"):
+        assert client.get(url)["Location"].startswith("/masuk/")
+    assert client.post("/pengambilan/1/serahkan/")["Location"].startswith("/masuk/")
+
+
+QUERIES_PICKUP_DESK = 9  # session, user, office, counts, months, long ago, results: count + page, the NIK's records
+QUERIES_READY_LIST = 5  # session, user, office, count + page
+QUERIES_CARD_PAGE = 4  # session, user, office, the card with its enrollment and clerks
+
+
+def test_the_pickup_pages_read_a_fixed_number_of_queries_however_many_cards(kupang, clerk, tmp_path, django_assert_num_queries):
+    residents = [(f"Maria {i:02d}", date(2017, 1, 1) + timedelta(days=9 * i)) for i in range(40)]
+    jobs = cards(kupang, clerk, tmp_path, residents)
+    for job in jobs[:5]:
+        record_pickup(job=job, by=clerk, collected_by_name="Keluarga")
+    client = logged_in(clerk)
+    with django_assert_num_queries(QUERIES_PICKUP_DESK - 1):
+        client.get("/pengambilan/", {"q": "maria"})
+    with django_assert_num_queries(QUERIES_PICKUP_DESK):
+        client.get("/pengambilan/", {"q": jobs[0].enrollment.nik})
+    with django_assert_num_queries(QUERIES_READY_LIST):
+        client.get("/pengambilan/siap/", {"month": "2017-03", "printed_days_ago": "", "q": "mar"})
+    with django_assert_num_queries(QUERIES_CARD_PAGE):
+        client.get(f"/pengambilan/{jobs[0].pk}/")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_pickup_sent_four_times_at_once_is_recorded_once(tmp_path):
+    office = f.office("5371")
+    clerk = f.user(office, Role.CLERK)
+    jobs = cards(office, clerk, tmp_path, KUPANG[:2])
+    clients = [logged_in(clerk) for _ in range(4)]
+    barrier = threading.Barrier(4)
+    statuses, errors = [], []
+
+    def send(client, name):
+        try:
+            barrier.wait(timeout=30)
+            statuses.append(client.post(f"/pengambilan/{jobs[0].pk}/serahkan/", {"collected_by_name": name}).status_code)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(client, f"Pengambil {i}")) for i, client in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and statuses == [302] * 4
+    report = stock_report(office)
+    assert (report["collected"], report["ready_for_pickup"]) == (1, 1)
+    assert PrintJob.objects.get(pk=jobs[0].pk).collected_by_name.startswith("Pengambil ")
