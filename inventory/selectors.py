@@ -1,11 +1,20 @@
-"""Reads of the ledger: the stock report and the audit that check_ledger runs."""
+"""Reads of the ledger: the stock report, the audit that check_ledger runs, and the head's dashboard."""
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from fractions import Fraction
+
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Case, Count, Min, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.utils import timezone
 
 from printing.models import PrintJob
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentState, Office
 
-from .models import BlankMovement, BlankStock, MovementKind
+from .models import BlankMovement, BlankRequest, BlankStock, MovementKind, StockCount
 
 REPORT_FIELDS = ("on_hand", "reserved", "available", "received", "printed", "spoiled", "adjusted",
                  "recorded", "queued", "ready_for_pickup", "collected", "on_hold")
@@ -49,10 +58,15 @@ def ledger_breaches(office: Office) -> list[str]:
         breaches.append(f"reserved is {stock.reserved} but {queued_jobs} print jobs are queued")
     if stock.reserved > stock.on_hand:
         breaches.append(f"reserved ({stock.reserved}) exceeds on hand ({stock.on_hand})")
+    # Every printed blank and every blank spoiled in the printer belongs to its print job; blanks
+    # written off at the stock desk (spoiled, no print job) belong to none.
+    of_jobs = dict(movements.filter(print_job__isnull=False).order_by().values_list("kind").annotate(n=Count("id")))
     for kind, state in ((MovementKind.PRINTED, PrintJob.State.PRINTED), (MovementKind.SPOILED, PrintJob.State.SPOILED)):
-        n_movements = -by_kind.get(kind, 0)
-        if n_movements != jobs.get(state, 0):
-            breaches.append(f"{n_movements} {kind} movements but {jobs.get(state, 0)} {state} print jobs")
+        if of_jobs.get(kind, 0) != jobs.get(state, 0):
+            breaches.append(f"{of_jobs.get(kind, 0)} {kind} movements of print jobs but {jobs.get(state, 0)} {state} print jobs")
+    unattached = -by_kind.get(MovementKind.PRINTED, 0) - of_jobs.get(MovementKind.PRINTED, 0)
+    if unattached:
+        breaches.append(f"{unattached} printed movements belong to no print job")
     silent = movements.filter(reference="", reason="").count()
     if silent:
         breaches.append(f"{silent} movements say neither reference nor reason")
@@ -79,3 +93,260 @@ def movement_history_is_protected() -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_trigger WHERE tgname = 'blank_movement_never_edited' AND tgenabled <> 'D'")
         return cursor.fetchone() is not None
+
+
+# The head's dashboard. Every figure is a maintained counter or one grouped query over an index
+# (see migration 0004): a page view never counts an office's millions of rows.
+
+PRINT_RATE_WEEKS = 6
+ENROLLMENT_RATE_WEEKS = 8
+DEFAULT_LEAD_TIME_DAYS = 30
+WORKING_DAYS = range(0, 5)  # Monday to Friday
+
+
+@dataclass
+class PrintRate:
+    days: list[tuple[date, int]]  # every working day of the window (and any other day with printing), oldest first
+    printed: int  # on the working days that count for the rate
+    working_days: int
+    since: date | None  # first day counted
+
+    @property
+    def per_day(self) -> Fraction | None:
+        return Fraction(self.printed, self.working_days) if self.working_days else None
+
+
+def print_rate(office: Office, *, today: date | None = None, weeks: int = PRINT_RATE_WEEKS) -> PrintRate:
+    """Cards printed per working day over the last weeks, today included in the chart but not in the rate.
+
+    The rate counts completed working days (Monday to Friday) since the
+    window began or since the office's first movement, whichever is later,
+    so a day lost to an outage lowers it and a new office is not diluted.
+    """
+    today = today or timezone.localdate()
+    start = today - timedelta(days=7 * weeks)
+    since_moment = timezone.make_aware(datetime.combine(start, time.min))
+    per_day = dict(
+        BlankMovement.objects.filter(office=office, kind=MovementKind.PRINTED, created_at__gte=since_moment)
+        .annotate(day=TruncDate("created_at")).order_by().values_list("day").annotate(n=Count("id"))
+    )
+    first = BlankMovement.objects.filter(office=office).order_by("created_at").values_list("created_at", flat=True).first()
+    first_day = timezone.localdate(first) if first else None
+    days, printed, working = [], 0, 0
+    day = start
+    while day <= today:
+        n = per_day.get(day, 0)
+        if day.weekday() in WORKING_DAYS or n:
+            days.append((day, n))
+        counts = day < today and first_day is not None and day >= first_day
+        if counts and day.weekday() in WORKING_DAYS:
+            working += 1
+        if counts:
+            printed += n
+        day += timedelta(days=1)
+    since = max(start, first_day) if first_day else None
+    return PrintRate(days=days, printed=printed, working_days=working, since=since)
+
+
+@dataclass
+class BacklogMonth:
+    month: date
+    recorded: int
+    on_hold: int
+
+    @property
+    def total(self) -> int:
+        return self.recorded + self.on_hold
+
+
+def backlog_by_month(office: Office) -> list[BacklogMonth]:
+    """Cards waiting (recorded, or on hold as duplicates) per enrollment month, oldest first.
+
+    One grouped query per state, each over that state's partial index
+    (`enrollment_waiting_order`, `enrollment_on_hold_order`): an index-only scan
+    of the waiting records, never the office's printed millions.
+    """
+    months: dict[date, BacklogMonth] = {}
+    for state in (EnrollmentState.RECORDED, EnrollmentState.ON_HOLD):
+        grouped = (Enrollment.objects.filter(office=office, state=state).annotate(month=TruncMonth("enrolled_on"))
+                   .order_by().values_list("month").annotate(n=Count("*")))
+        for month, n in grouped:
+            entry = months.setdefault(month, BacklogMonth(month, 0, 0))
+            setattr(entry, state, n)
+    return [months[month] for month in sorted(months)]
+
+
+@dataclass
+class PrintingReached:
+    queue_month: date | None  # the oldest card in the print queue: where the print desk is now
+    waiting_month: date | None  # the oldest card waiting for a blank: next when blanks arrive
+
+
+def printing_reached(office: Office, backlog: list[BacklogMonth]) -> PrintingReached:
+    """Which enrollment month printing has reached (the Kupang head's "we have reached February")."""
+    oldest_queued = (PrintJob.objects.filter(office=office, state=PrintJob.State.QUEUED)
+                     .aggregate(oldest=Min("enrollment__enrolled_on"))["oldest"])
+    waiting = next((entry.month for entry in backlog if entry.recorded), None)
+    return PrintingReached(queue_month=oldest_queued.replace(day=1) if oldest_queued else None, waiting_month=waiting)
+
+
+@dataclass
+class RequestLine:
+    request: BlankRequest
+    received: int
+    deliveries: int
+
+    @property
+    def outstanding(self) -> int:
+        return max(0, self.request.quantity - self.received)
+
+    @property
+    def share(self) -> Fraction:
+        return Fraction(self.received, self.request.quantity)
+
+    @property
+    def is_open(self) -> bool:
+        return self.request.status != BlankRequest.Status.CLOSED
+
+    @property
+    def answered(self) -> bool:
+        """Sent, and the ministry has answered it: blanks came, or the head closed it."""
+        return self.request.sent_on is not None and (self.deliveries > 0 or self.request.status == BlankRequest.Status.CLOSED)
+
+
+def request_lines(office: Office) -> list[RequestLine]:
+    """The office's requests to the ministry with what arrived against each, newest first (a few dozen a decade)."""
+    requests = (BlankRequest.objects.filter(office=office).select_related("created_by")
+                .annotate(received=Coalesce(Sum("receipts__quantity"), 0), deliveries=Count("receipts")).order_by("-created_at", "-pk"))
+    return [RequestLine(request, request.received, request.deliveries) for request in requests]
+
+
+@dataclass
+class Delivered:
+    """The share of what was asked that the ministry delivered on past requests."""
+
+    requested: int
+    received: int
+    requests: int
+
+    @property
+    def known(self) -> bool:
+        return self.requested > 0
+
+    @property
+    def share(self) -> Fraction:
+        # With no history, assume the ministry delivers everything (the page says so).
+        # Over-delivery is rare and not counted on: the share never exceeds 100%.
+        return min(Fraction(1), Fraction(self.received, self.requested)) if self.known else Fraction(1)
+
+
+def delivered_share(lines: list[RequestLine]) -> Delivered:
+    answered = [line for line in lines if line.answered]
+    return Delivered(requested=sum(line.request.quantity for line in answered),
+                     received=sum(line.received for line in answered), requests=len(answered))
+
+
+@dataclass
+class BlankForecast:
+    """How many blanks to ask the ministry for, with every term of the reasoning.
+
+    needed = backlog + expected new enrollments - available - still expected on open requests
+    ask    = needed / share delivered, rounded up (0 when nothing is needed)
+    """
+
+    lead_time_days: int
+    backlog: int  # recorded + on hold, from the maintained counts
+    recorded: int
+    on_hold: int
+    recent_enrollments: int
+    enrollment_weeks: int
+    expected_new: int
+    on_hand: int
+    reserved: int
+    open_requests: int
+    outstanding: int  # requested and not yet received on open requests
+    incoming: int  # of that, what the delivered share says will come
+    delivered: Delivered
+    needed: int
+    ask: int
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+    @property
+    def enrollments_per_day(self) -> Fraction:
+        return Fraction(self.recent_enrollments, 7 * self.enrollment_weeks)
+
+    @property
+    def share_percent(self) -> float:
+        return float(self.delivered.share * 100)
+
+
+def _ceil(value: Fraction) -> int:
+    return math.ceil(value)
+
+
+def blanks_to_ask_for(office: Office, *, lead_time_days: int = DEFAULT_LEAD_TIME_DAYS, today: date | None = None,
+                      stock: BlankStock | None = None, counts: EnrollmentCounts | None = None,
+                      lines: list[RequestLine] | None = None) -> BlankForecast:
+    """The figure the head asks the ministry for, and why (the dashboard shows every term).
+
+    - backlog: cards recorded or on hold (EnrollmentCounts);
+    - expected new enrollments: enrollments per day over the last
+      ENROLLMENT_RATE_WEEKS weeks x the lead time in days (rounded up);
+    - available: on hand minus the blanks the print queue already holds for its cards;
+    - still expected on open requests (drafts and sent, not closed): for each,
+      requested x share - received so far, rounded up, never below zero;
+    - share: received / requested over sent requests the ministry has answered
+      (some blanks arrived, or the head closed it); 100% with no history.
+      When the ministry delivered nothing at all, the needed number is asked.
+    """
+    today = today or timezone.localdate()
+    stock = stock or BlankStock.objects.get(office=office)
+    counts = counts or EnrollmentCounts.objects.get(office=office)
+    lines = request_lines(office) if lines is None else lines
+    since = today - timedelta(days=7 * ENROLLMENT_RATE_WEEKS)
+    recent = Enrollment.objects.filter(office=office, enrolled_on__gt=since, enrolled_on__lte=today).count()
+    expected_new = _ceil(Fraction(recent, 7 * ENROLLMENT_RATE_WEEKS) * lead_time_days)
+    delivered = delivered_share(lines)
+    share = delivered.share
+    open_lines = [line for line in lines if line.is_open]
+    incoming = sum(max(0, _ceil(line.request.quantity * share) - line.received) for line in open_lines)
+    backlog = counts.recorded + counts.on_hold
+    needed = max(0, backlog + expected_new - stock.available - incoming)
+    ask = _ceil(needed / share) if share else needed
+    return BlankForecast(
+        lead_time_days=lead_time_days, backlog=backlog, recorded=counts.recorded, on_hold=counts.on_hold,
+        recent_enrollments=recent, enrollment_weeks=ENROLLMENT_RATE_WEEKS, expected_new=expected_new,
+        on_hand=stock.on_hand, reserved=stock.reserved, open_requests=len(open_lines),
+        outstanding=sum(line.outstanding for line in open_lines), incoming=incoming, delivered=delivered,
+        needed=needed, ask=ask,
+    )
+
+
+def running_balances(office: Office, movements: list[BlankMovement], on_hand: int) -> None:
+    """Set `balance_after` on each movement of a ledger page: on hand minus every later movement.
+
+    One aggregate over the movements newer than the page's oldest row,
+    whatever filter chose the page's rows.
+    """
+    if not movements:
+        return
+    oldest = min(movement.pk for movement in movements)
+    later = BlankMovement.objects.filter(office=office, pk__gt=oldest).aggregate(**{
+        f"after_{movement.pk}": Coalesce(Sum(Case(When(pk__gt=movement.pk, then="quantity"), default=Value(0))), 0)
+        for movement in movements
+    })
+    for movement in movements:
+        movement.balance_after = on_hand - later[f"after_{movement.pk}"]
+
+
+def pending_stock_counts(office: Office):
+    return StockCount.objects.filter(office=office, status=StockCount.Status.PENDING).select_related("counted_by").order_by("counted_at")
+
+
+def request_history(blank_request: BlankRequest):
+    """Who sent or closed the request, from the admin log the services write."""
+    return (LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(BlankRequest), object_id=str(blank_request.pk))
+            .select_related("user").order_by("action_time"))

@@ -4,10 +4,12 @@ A movement is only ever added; the database adds it to BlankStock (a
 trigger), so services lock the stock row, decide, add movements and read
 the balance back.
 """
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from registry.models import Office, Role
@@ -25,7 +27,13 @@ def _enqueue_queue_build(office_id):
 
 def receive_blanks(*, office: Office, quantity: int, reference: str, by, request: BlankRequest | None = None,
                    delivery_note: str = "", carried_by: str = "") -> BlankMovement:
-    """Blanks arrive from the ministry: add them, then let the queue use them."""
+    """Blanks arrive from the ministry: add them, then let the queue use them.
+
+    A delivery note (surat jalan) is one delivery: booking its number again
+    with the same figures returns the receipt already booked (a form sent
+    twice), with other figures it is refused. A request whose blanks have all
+    arrived is closed.
+    """
     if quantity is None or quantity <= 0:
         raise ValidationError(_("The number of blanks received must be more than zero."), code="quantity")
     reference = (reference or "").strip()
@@ -33,16 +41,76 @@ def receive_blanks(*, office: Office, quantity: int, reference: str, by, request
         raise ValidationError(_("A receipt needs a reference (letter or delivery note number)."), code="reference")
     if request is not None and request.office_id != office.pk:
         raise ValidationError(_("That request belongs to another office."), code="request")
+    delivery_note = (delivery_note or "").strip()
     with transaction.atomic():
         lock_stock(office.pk)
+        if delivery_note:
+            booked = (BlankMovement.objects.filter(office=office, kind=MovementKind.RECEIPT, delivery_note=delivery_note)
+                      .select_related("created_by").first())
+            if booked is not None:
+                if booked.quantity == quantity and booked.reference == reference:
+                    return booked
+                raise ValidationError(
+                    _("Delivery note %(note)s was already booked on %(when)s by %(who)s (%(quantity)d blanks).")
+                    % {"note": delivery_note, "when": timezone.localtime(booked.created_at).strftime("%Y-%m-%d %H:%M"),
+                       "who": booked.created_by.get_username(), "quantity": booked.quantity},
+                    code="delivery_note",
+                )
         if request is None:
             request = BlankRequest.objects.filter(office=office, reference=reference).first()
         movement = BlankMovement.objects.create(
             office=office, kind=MovementKind.RECEIPT, quantity=quantity, created_by=by, reference=reference,
-            request=request, delivery_note=delivery_note.strip(), carried_by=carried_by.strip(),
+            request=request, delivery_note=delivery_note, carried_by=carried_by.strip(),
         )
+        if request is not None and request.status == BlankRequest.Status.SENT:
+            received = request.receipts.aggregate(total=Sum("quantity"))["total"]
+            if received >= request.quantity:
+                BlankRequest.objects.filter(pk=request.pk).update(status=BlankRequest.Status.CLOSED)
+                request.status = BlankRequest.Status.CLOSED
+                _log_change(by, request, ["status"])
         _enqueue_queue_build(office.pk)
     return movement
+
+
+def spoil_blanks(*, office: Office, quantity: int, reference: str, reason: str, by) -> list[BlankMovement]:
+    """Blanks found ruined on the shelf (not in the printer): each is lost, with the damage report that says why.
+
+    The report number (berita acara) identifies the event: booking it again
+    with the same figures returns what was booked (a form sent twice), with
+    other figures it is refused. Blanks held by the print queue are not
+    touched: only available blanks can be written off here.
+    """
+    if quantity is None or quantity <= 0:
+        raise ValidationError(_("The number of spoiled blanks must be more than zero."), code="quantity")
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValidationError(_("Give the number of the damage report (berita acara)."), code="reference")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say why the blanks were spoiled."), code="reason")
+    with transaction.atomic():
+        stock = lock_stock(office.pk)
+        booked = list(BlankMovement.objects.filter(office=office, kind=MovementKind.SPOILED, print_job__isnull=True,
+                                                   reference=reference).order_by("pk"))
+        if booked:
+            if len(booked) == quantity and booked[0].reason == reason:
+                return booked
+            raise ValidationError(
+                _("Damage report %(reference)s was already booked (%(quantity)d blanks).")
+                % {"reference": reference, "quantity": len(booked)},
+                code="reference",
+            )
+        if quantity > stock.available:
+            raise ValidationError(
+                _("Only %(available)d blanks are not reserved by the print queue; %(quantity)d cannot be written off. "
+                  "Blanks spoiled in the printer are recorded at the print desk.")
+                % {"available": stock.available, "quantity": quantity},
+                code="quantity",
+            )
+        return BlankMovement.objects.bulk_create(
+            BlankMovement(office=office, kind=MovementKind.SPOILED, quantity=-1, created_by=by, reference=reference, reason=reason)
+            for _each in range(quantity)
+        )
 
 
 def reserve_blanks(stock: BlankStock, count: int) -> None:
@@ -67,7 +135,11 @@ def record_use(*, office_id, kind, by, print_jobs, reason: str = "") -> None:
 
 
 def record_stock_count(*, office: Office, counted: int, by, note: str) -> StockCount:
-    """A physical count of the blanks in the cupboard; waits for the head's approval."""
+    """A physical count of the blanks in the cupboard; waits for the head's approval.
+
+    One count waits at a time: the same count sent again returns it; a
+    different one is refused until the head has decided.
+    """
     if counted is None or counted < 0:
         raise ValidationError(_("The number counted cannot be negative."), code="counted")
     note = (note or "").strip()
@@ -75,6 +147,16 @@ def record_stock_count(*, office: Office, counted: int, by, note: str) -> StockC
         raise ValidationError(_("Say when and where the count was made."), code="note")
     with transaction.atomic():
         stock = lock_stock(office.pk)
+        waiting = StockCount.objects.filter(office=office, status=StockCount.Status.PENDING).first()
+        if waiting is not None:
+            if (waiting.counted, waiting.note, waiting.counted_by_id) == (counted, note, by.pk):
+                return waiting
+            raise ValidationError(
+                _("A count of %(counted)d blanks made on %(when)s waits for the head's decision; "
+                  "a new count can be recorded once it is approved or rejected.")
+                % {"counted": waiting.counted, "when": timezone.localtime(waiting.counted_at).strftime("%Y-%m-%d %H:%M")},
+                code="pending",
+            )
         return StockCount.objects.create(office=office, counted=counted, expected=stock.on_hand, counted_by=by, note=note)
 
 
@@ -111,6 +193,24 @@ def approve_stock_count(*, count: StockCount, by) -> StockCount:
     return count
 
 
+def reject_stock_count(*, count: StockCount, by) -> StockCount:
+    """The head does not accept a count (e.g. to have it made again); the ledger is unchanged. Twice changes nothing."""
+    if by.role != Role.HEAD or by.office_id != count.office_id:
+        raise PermissionDenied(_("Only the head of this office decides on stock counts."))
+    with transaction.atomic():
+        lock_stock(count.office_id)
+        count = StockCount.objects.select_for_update().get(pk=count.pk)
+        if count.status == StockCount.Status.REJECTED:
+            return count
+        if count.status != StockCount.Status.PENDING:
+            raise ValidationError(_("This count was already decided."), code="decided")
+        count.status = StockCount.Status.REJECTED
+        count.decided_by = by
+        count.decided_at = timezone.now()
+        count.save(update_fields=["status", "decided_by", "decided_at"])
+    return count
+
+
 def draft_blank_request(*, office: Office, quantity: int, reference: str, by, note: str = "") -> BlankRequest:
     """The head drafts a letter to the ministry asking for blanks."""
     if by.role != Role.HEAD or by.office_id != office.pk:
@@ -120,16 +220,46 @@ def draft_blank_request(*, office: Office, quantity: int, reference: str, by, no
     reference = (reference or "").strip()
     if not reference:
         raise ValidationError(_("A request needs its letter number."), code="reference")
-    if BlankRequest.objects.filter(office=office, reference=reference).exists():
-        raise ValidationError(_("There is already a request with letter number %(ref)s.") % {"ref": reference}, code="reference")
-    return BlankRequest.objects.create(office=office, quantity=quantity, reference=reference, created_by=by, note=note)
+    with transaction.atomic():
+        lock_stock(office.pk)
+        if BlankRequest.objects.filter(office=office, reference=reference).exists():
+            raise ValidationError(_("There is already a request with letter number %(ref)s.") % {"ref": reference}, code="reference")
+        return BlankRequest.objects.create(office=office, quantity=quantity, reference=reference, created_by=by, note=note)
 
 
 def mark_request_sent(*, request: BlankRequest, by, sent_on=None) -> BlankRequest:
+    """The letter went to the ministry: from now on its blanks are expected. Twice changes nothing."""
     if by.role != Role.HEAD or by.office_id != request.office_id:
         raise PermissionDenied(_("Only the head of this office sends requests to the ministry."))
-    if request.status == BlankRequest.Status.DRAFT:
-        request.status = BlankRequest.Status.SENT
-        request.sent_on = sent_on or timezone.localdate()
-        request.save(update_fields=["status", "sent_on"])
+    if sent_on is not None and sent_on > timezone.localdate():
+        raise ValidationError(_("The date sent cannot be in the future."), code="sent_on")
+    with transaction.atomic():
+        request = BlankRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status == BlankRequest.Status.DRAFT:
+            request.status = BlankRequest.Status.SENT
+            request.sent_on = sent_on or timezone.localdate()
+            request.save(update_fields=["status", "sent_on"])
+            _log_change(by, request, ["status", "sent_on"])
     return request
+
+
+def close_blank_request(*, request: BlankRequest, by) -> BlankRequest:
+    """No more blanks will come on this request (or a draft is withdrawn). Twice changes nothing."""
+    if by.role != Role.HEAD or by.office_id != request.office_id:
+        raise PermissionDenied(_("Only the head of this office closes requests to the ministry."))
+    with transaction.atomic():
+        request = BlankRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status != BlankRequest.Status.CLOSED:
+            request.status = BlankRequest.Status.CLOSED
+            request.save(update_fields=["status"])
+            _log_change(by, request, ["status"])
+    return request
+
+
+def _log_change(by, request: BlankRequest, fields: list[str]) -> None:
+    # A request records who drafted it; who sent or closed it goes to Django's admin log (its history page).
+    # Field names are stored untranslated, as the admin does; its history page translates them.
+    with translation.override(None):
+        names = [str(BlankRequest._meta.get_field(name).verbose_name) for name in fields]
+    LogEntry.objects.log_actions(user_id=by.pk, queryset=[request], action_flag=CHANGE,
+                                 change_message=[{"changed": {"fields": names}}], single_object=True)

@@ -5,5 +5,14 @@ from . import views
 urlpatterns = [
     path("dasbor/", views.dashboard, name="dashboard"),
     path("stok/", views.stock, name="stock"),
+    path("stok/penerimaan/", views.stock_receive, name="stock_receive"),
+    path("stok/rusak/", views.stock_spoil, name="stock_spoil"),
+    path("stok/opname/", views.stock_count, name="stock_count"),
+    path("stok/opname/<int:pk>/setujui/", views.stock_count_approve, name="stock_count_approve"),
+    path("stok/opname/<int:pk>/tolak/", views.stock_count_reject, name="stock_count_reject"),
     path("permintaan/", views.requests, name="requests"),
+    path("permintaan/baru/", views.request_new, name="request_new"),
+    path("permintaan/<int:pk>/", views.request_detail, name="request_detail"),
+    path("permintaan/<int:pk>/kirim/", views.request_send, name="request_send"),
+    path("permintaan/<int:pk>/tutup/", views.request_close, name="request_close"),
 ]

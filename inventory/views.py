@@ -1,20 +1,314 @@
-"""Office pages of this app (stubs until their desks are built)."""
-from django.shortcuts import render
+"""The stock desk, the requests to the ministry and the head's dashboard.
 
-from registry.access import office_view
+Every page is of the user's office only; every POST is one service call and
+a redirect with a message, or the page again with the errors next to the fields.
+"""
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+from django_tables2.paginators import LazyPaginator
+
+from registry.access import office_object, office_view
+from registry.models import EnrollmentCounts, Role
+
+from . import selectors, services
+from .filters import MovementFilter
+from .forms import DraftRequestForm, LeadTimeForm, ReceiptForm, SendRequestForm, SpoilageForm, StockCountForm
+from .models import BlankMovement, BlankRequest, BlankStock, StockCount
+from .tables import MovementTable
+
+KEEPERS = (Role.STOCK_KEEPER, Role.HEAD)  # book receipts and spoilage
+LEAD_TIME_SESSION_KEY = "inventory.lead_time_days"
+LEDGER_PAGE = 50
 
 
-@office_view()
-def dashboard(request):
-    return render(request, "stub.html", {"title": "dashboard"})
+def _number(value) -> str:
+    return formats.number_format(value, force_grouping=True)
+
+
+def _refusal(form, exc: ValidationError, fields=()):
+    """Put a service's refusal next to its field when the service named one, else above the form."""
+    field = exc.code if exc.code in fields else None
+    form.add_error(field, " ".join(exc.messages))
+
+
+# Stock desk
+
+def _stock_page(request, *, status=200, receipt_form=None, spoilage_form=None, count_form=None):
+    office = request.office
+    stock = BlankStock.objects.get(office=office)
+    filters = MovementFilter(request.GET, queryset=BlankMovement.objects.filter(office=office)
+                             .select_related("created_by", "approved_by").order_by("-pk"))
+    table = MovementTable(filters.qs)
+    # LazyPaginator: no COUNT over an office's millions of printed-card movements.
+    RequestConfig(request, paginate={"paginator_class": LazyPaginator, "per_page": LEDGER_PAGE}).configure(table)
+    selectors.running_balances(office, [row.record for row in table.page.object_list], stock.on_hand)
+    role = request.user.role
+    context = {
+        "stock": stock, "filter": filters, "table": table,
+        "pending_counts": list(selectors.pending_stock_counts(office)),
+        "can_book": role in KEEPERS, "can_count": role == Role.STOCK_KEEPER, "can_decide": role == Role.HEAD,
+    }
+    if context["can_book"]:
+        context["receipt_form"] = receipt_form or ReceiptForm(office=office)
+        context["spoilage_form"] = spoilage_form or SpoilageForm()
+    if context["can_count"]:
+        context["count_form"] = count_form or StockCountForm()
+    return render(request, "inventory/stock.html", context, status=status)
 
 
 @office_view()
 def stock(request):
-    return render(request, "stub.html", {"title": "stock"})
+    return _stock_page(request)
+
+
+@office_view(*KEEPERS)
+@require_POST
+def stock_receive(request):
+    form = ReceiptForm(request.POST, office=request.office)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            movement = services.receive_blanks(
+                office=request.office, quantity=data["quantity"], reference=data["reference"], by=request.user,
+                request=data["request"], delivery_note=data["delivery_note"], carried_by=data["carried_by"])
+        except ValidationError as exc:
+            _refusal(form, exc, ("quantity", "reference", "delivery_note", "request"))
+        else:
+            messages.success(request, _("Receipt booked: %(quantity)s blanks, delivery note %(note)s. The print queue takes them now.")
+                             % {"quantity": _number(movement.quantity), "note": movement.delivery_note})
+            return redirect("stock")
+    return _stock_page(request, status=400, receipt_form=form)
+
+
+@office_view(*KEEPERS)
+@require_POST
+def stock_spoil(request):
+    form = SpoilageForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            spoiled = services.spoil_blanks(office=request.office, quantity=data["quantity"], reference=data["reference"],
+                                            reason=data["reason"], by=request.user)
+        except ValidationError as exc:
+            _refusal(form, exc, ("quantity", "reference", "reason"))
+        else:
+            messages.success(request, _("%(quantity)s spoiled blanks written off (damage report %(reference)s).")
+                             % {"quantity": _number(len(spoiled)), "reference": data["reference"]})
+            return redirect("stock")
+    return _stock_page(request, status=400, spoilage_form=form)
+
+
+@office_view(Role.STOCK_KEEPER)
+@require_POST
+def stock_count(request):
+    form = StockCountForm(request.POST)
+    if form.is_valid():
+        try:
+            count = services.record_stock_count(office=request.office, counted=form.cleaned_data["counted"],
+                                                note=form.cleaned_data["note"], by=request.user)
+        except ValidationError as exc:
+            _refusal(form, exc, ("counted", "note"))
+        else:
+            messages.success(request, _("Count recorded: %(counted)s blanks counted, %(expected)s in the ledger. "
+                                        "It waits for the head's approval.")
+                             % {"counted": _number(count.counted), "expected": _number(count.expected)})
+            return redirect("stock")
+    return _stock_page(request, status=400, count_form=form)
+
+
+@office_view(Role.HEAD)
+@require_POST
+def stock_count_approve(request, pk):
+    count = office_object(StockCount, request, pk=pk)
+    try:
+        count = services.approve_stock_count(count=count, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if count.difference:
+            messages.success(request, _("Count approved: an adjustment of %(difference)+d blanks is in the ledger.")
+                             % {"difference": count.difference})
+        else:
+            messages.success(request, _("Count approved: it matches the ledger, nothing to adjust."))
+    return redirect("stock")
+
+
+@office_view(Role.HEAD)
+@require_POST
+def stock_count_reject(request, pk):
+    count = office_object(StockCount, request, pk=pk)
+    try:
+        services.reject_stock_count(count=count, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Count rejected; the ledger is unchanged. The stock keeper can count again."))
+    return redirect("stock")
+
+
+# Dashboard
+
+def _lead_time(request) -> tuple[LeadTimeForm, int]:
+    """The lead time the head set: from the form if given (remembered for the session), else the last one."""
+    if "lead_time" in request.GET:
+        form = LeadTimeForm(request.GET)
+        if form.is_valid():
+            request.session[LEAD_TIME_SESSION_KEY] = form.cleaned_data["lead_time"]
+            return form, form.cleaned_data["lead_time"]
+        return form, request.session.get(LEAD_TIME_SESSION_KEY, selectors.DEFAULT_LEAD_TIME_DAYS)
+    days = request.session.get(LEAD_TIME_SESSION_KEY, selectors.DEFAULT_LEAD_TIME_DAYS)
+    return LeadTimeForm(initial={"lead_time": days}), days
+
+
+def reasoning(forecast: selectors.BlankForecast) -> list[dict]:
+    """The steps from the office's figures to the number to ask for, as the dashboard and the draft's note show them."""
+    delivered = forecast.delivered
+    share = formats.number_format(forecast.share_percent, 1)
+    if not delivered.known:
+        share_detail = _("no past request answered yet: assumed 100%")
+    else:
+        share_detail = _("%(received)s received of %(requested)s asked on %(requests)s past requests") % {
+            "received": _number(delivered.received), "requested": _number(delivered.requested), "requests": delivered.requests}
+    per_day = formats.number_format(float(forecast.enrollments_per_day), 1)
+    steps = [
+        {"sign": "", "label": _("Backlog (recorded + on hold)"), "value": _number(forecast.backlog),
+         "detail": _("%(recorded)s recorded, %(on_hold)s on hold") % {"recorded": _number(forecast.recorded), "on_hold": _number(forecast.on_hold)}},
+        {"sign": "+", "label": _("New enrollments expected in %(days)s days") % {"days": forecast.lead_time_days},
+         "value": _number(forecast.expected_new),
+         "detail": _("%(n)s enrolled in the last %(weeks)s weeks, %(per_day)s per day") % {
+             "n": _number(forecast.recent_enrollments), "weeks": forecast.enrollment_weeks, "per_day": per_day}},
+        {"sign": "−", "label": _("Blanks available"), "value": _number(forecast.available),
+         "detail": _("%(on_hand)s on hand, %(reserved)s reserved by the print queue") % {
+             "on_hand": _number(forecast.on_hand), "reserved": _number(forecast.reserved)}},
+        {"sign": "−", "label": _("Still expected on open requests"), "value": _number(forecast.incoming),
+         "detail": _("%(outstanding)s not yet received on %(open)s open requests, counted at the share delivered") % {
+             "outstanding": _number(forecast.outstanding), "open": forecast.open_requests}},
+        {"sign": "=", "label": _("Blanks needed"), "value": _number(forecast.needed), "detail": ""},
+        {"sign": "÷", "label": _("Share the ministry delivered"), "value": f"{share}%", "detail": share_detail},
+        {"sign": "=", "label": _("Blanks to ask for"), "value": _number(forecast.ask), "detail": "", "result": True},
+    ]
+    if delivered.known and not delivered.received:
+        steps[-1]["detail"] = _("The ministry delivered nothing on past requests; this is the number needed.")
+    return steps
+
+
+def reasoning_text(forecast: selectors.BlankForecast) -> str:
+    lines = [f"{step['sign']} {step['label']}: {step['value']}" + (f" ({step['detail']})" if step["detail"] else "")
+             for step in reasoning(forecast)]
+    return "\n".join(line.strip() for line in lines)
+
+
+def _chart_data(rate: selectors.PrintRate, backlog: list[selectors.BacklogMonth]) -> dict:
+    return {
+        "printed": {"labels": [formats.date_format(day, "D j/n") for day, _n in rate.days], "values": [n for _day, n in rate.days],
+                    "label": _("Cards printed")},
+        "backlog": {"labels": [formats.date_format(entry.month, "M Y") for entry in backlog],
+                    "recorded": [entry.recorded for entry in backlog], "on_hold": [entry.on_hold for entry in backlog],
+                    "recorded_label": _("Recorded, waiting"), "on_hold_label": _("On hold (duplicate)")},
+    }
+
+
+@office_view()
+def dashboard(request):
+    office = request.office
+    lead_form, lead_time = _lead_time(request)
+    stock = BlankStock.objects.get(office=office)
+    counts = EnrollmentCounts.objects.get(office=office)
+    rate = selectors.print_rate(office)
+    backlog = selectors.backlog_by_month(office)
+    lines = selectors.request_lines(office)
+    forecast = selectors.blanks_to_ask_for(office, lead_time_days=lead_time, stock=stock, counts=counts, lines=lines)
+    per_day = rate.per_day
+    days_left = int(stock.on_hand / per_day) if per_day else None
+    return render(request, "inventory/dashboard.html", {
+        "stock": stock, "counts": counts, "rate": rate, "per_day": float(per_day) if per_day is not None else None,
+        "days_left": days_left, "backlog": backlog, "backlog_total": counts.recorded + counts.on_hold,
+        "reached": selectors.printing_reached(office, backlog),
+        "open_lines": [line for line in lines if line.is_open], "forecast": forecast, "steps": reasoning(forecast),
+        "lead_form": lead_form, "is_head": request.user.role == Role.HEAD,
+        "pending_counts": selectors.pending_stock_counts(office).count(),
+        "chart_data": _chart_data(rate, backlog), "today": timezone.localdate(),
+    })
+
+
+# Requests to the ministry
+
+def _requests_page(request, *, status=200):
+    lines = selectors.request_lines(request.office)
+    return render(request, "inventory/requests.html", {
+        "lines": lines, "delivered": selectors.delivered_share(lines), "is_head": request.user.role == Role.HEAD,
+        "send_form": SendRequestForm(initial={"sent_on": timezone.localdate()}),
+    }, status=status)
 
 
 @office_view()
 def requests(request):
-    return render(request, "stub.html", {"title": "requests"})
+    return _requests_page(request)
 
+
+@office_view(Role.HEAD)
+def request_new(request):
+    """The head drafts a request; it starts from the dashboard's figure and its reasoning."""
+    _form, lead_time = _lead_time(request)
+    forecast = selectors.blanks_to_ask_for(request.office, lead_time_days=lead_time)
+    if request.method == "POST":
+        form = DraftRequestForm(request.POST)
+        if form.is_valid():
+            try:
+                draft = services.draft_blank_request(office=request.office, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _refusal(form, exc, ("quantity", "reference"))
+            else:
+                messages.success(request, _("Request %(reference)s for %(quantity)s blanks drafted. Mark it sent once the letter has gone.")
+                                 % {"reference": draft.reference, "quantity": _number(draft.quantity)})
+                return redirect("request_detail", pk=draft.pk)
+        status = 400
+    else:
+        form = DraftRequestForm(initial={"quantity": forecast.ask or None, "note": reasoning_text(forecast)})
+        status = 200
+    return render(request, "inventory/request_new.html", {"form": form, "forecast": forecast, "steps": reasoning(forecast)}, status=status)
+
+
+@office_view()
+def request_detail(request, pk):
+    blank_request = office_object(BlankRequest.objects.select_related("created_by"), request, pk=pk)
+    receipts = list(blank_request.receipts.select_related("created_by").order_by("pk"))
+    received = sum(receipt.quantity for receipt in receipts)
+    return render(request, "inventory/request_detail.html", {
+        "blank_request": blank_request, "receipts": receipts, "received": received,
+        "outstanding": max(0, blank_request.quantity - received), "is_head": request.user.role == Role.HEAD,
+        "send_form": SendRequestForm(initial={"sent_on": timezone.localdate()}),
+        "history": selectors.request_history(blank_request),
+    })
+
+
+@office_view(Role.HEAD)
+@require_POST
+def request_send(request, pk):
+    blank_request = office_object(BlankRequest, request, pk=pk)
+    form = SendRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+        return redirect("request_detail", pk=blank_request.pk)
+    try:
+        blank_request = services.mark_request_sent(request=blank_request, by=request.user, sent_on=form.cleaned_data["sent_on"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Request %(reference)s is recorded as sent on %(date)s; its blanks are now expected.")
+                         % {"reference": blank_request.reference, "date": formats.date_format(blank_request.sent_on, "Y-m-d")})
+    return redirect("request_detail", pk=blank_request.pk)
+
+
+@office_view(Role.HEAD)
+@require_POST
+def request_close(request, pk):
+    blank_request = office_object(BlankRequest, request, pk=pk)
+    services.close_blank_request(request=blank_request, by=request.user)
+    messages.success(request, _("Request %(reference)s is closed: no more blanks are expected on it.") % {"reference": blank_request.reference})
+    return redirect("request_detail", pk=blank_request.pk)

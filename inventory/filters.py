@@ -1,0 +1,25 @@
+"""Filters of the ledger table: kind and dates, served by the (office, created_at) index."""
+from datetime import datetime, time, timedelta
+
+import django_filters
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import BlankMovement, MovementKind
+
+
+class MovementFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=MovementKind.choices, empty_label=_("all"))
+    since = django_filters.DateFilter(label=_("From"), method="filter_since", widget=forms.DateInput(attrs={"type": "date"}))
+    until = django_filters.DateFilter(label=_("To"), method="filter_until", widget=forms.DateInput(attrs={"type": "date"}))
+
+    class Meta:
+        model = BlankMovement
+        fields = []
+
+    def filter_since(self, queryset, name, value):
+        return queryset.filter(created_at__gte=timezone.make_aware(datetime.combine(value, time.min)))
+
+    def filter_until(self, queryset, name, value):
+        return queryset.filter(created_at__lt=timezone.make_aware(datetime.combine(value + timedelta(days=1), time.min)))

@@ -1,0 +1,72 @@
+"""Forms of the stock desk, the dashboard and the requests page: each says what is wrong next to the field."""
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import BlankRequest
+from .selectors import DEFAULT_LEAD_TIME_DAYS
+
+# Far more than any delivery or count an office sees; keeps a typo of three extra zeros out.
+MAX_BLANKS = 1_000_000
+
+
+class ReceiptForm(forms.Form):
+    """Blanks that arrived: against a request sent to the ministry, with the delivery note that came with them."""
+
+    request = forms.ModelChoiceField(label=_("Against request"), queryset=BlankRequest.objects.none(), required=False,
+                                     empty_label=_("(none: give a reference)"))
+    reference = forms.CharField(label=_("Reference (letter number)"), max_length=200, required=False,
+                                help_text=_("Filled in from the request when one is chosen."))
+    quantity = forms.IntegerField(label=_("Blanks received"), min_value=1, max_value=MAX_BLANKS)
+    delivery_note = forms.CharField(label=_("Delivery note number"), max_length=100)
+    carried_by = forms.CharField(label=_("Carried by"), max_length=200)
+
+    def __init__(self, *args, office, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["request"].queryset = BlankRequest.objects.filter(office=office, status=BlankRequest.Status.SENT).order_by("-sent_on", "-pk")
+
+    def clean(self):
+        data = super().clean()
+        request = data.get("request")
+        if request is not None and not data.get("reference"):
+            data["reference"] = request.reference
+        if request is None and not data.get("reference") and "reference" not in self.errors:
+            self.add_error("reference", _("Choose the request the blanks came against, or give a reference."))
+        return data
+
+
+class SpoilageForm(forms.Form):
+    """Blanks found ruined in the store room, written off with their damage report."""
+
+    quantity = forms.IntegerField(label=_("Blanks spoiled"), min_value=1, max_value=MAX_BLANKS)
+    reference = forms.CharField(label=_("Damage report number (berita acara)"), max_length=200)
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class StockCountForm(forms.Form):
+    counted = forms.IntegerField(label=_("Blanks counted"), min_value=0, max_value=MAX_BLANKS)
+    note = forms.CharField(label=_("When and where it was counted"), max_length=300)
+
+
+class LeadTimeForm(forms.Form):
+    lead_time = forms.IntegerField(label=_("Lead time (days)"), min_value=1, max_value=365, initial=DEFAULT_LEAD_TIME_DAYS,
+                                   help_text=_("Days from sending a request until its blanks arrive."))
+
+    def lead_time_days(self) -> int:
+        return self.cleaned_data["lead_time"] if self.is_valid() else DEFAULT_LEAD_TIME_DAYS
+
+
+class DraftRequestForm(forms.Form):
+    reference = forms.CharField(label=_("Letter number"), max_length=100)
+    quantity = forms.IntegerField(label=_("Blanks to ask for"), min_value=1, max_value=MAX_BLANKS)
+    note = forms.CharField(label=_("Note (the reasoning)"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class SendRequestForm(forms.Form):
+    sent_on = forms.DateField(label=_("Sent on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def clean_sent_on(self):
+        sent_on = self.cleaned_data["sent_on"]
+        if sent_on > timezone.localdate():
+            raise forms.ValidationError(_("The date sent cannot be in the future."))
+        return sent_on

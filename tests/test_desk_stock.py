@@ -1,0 +1,316 @@
+"""The stock keeper's desk: receipts against a request, spoiled blanks, stock counts the head decides, the ledger."""
+import re
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from inventory.models import BlankMovement, BlankRequest, BlankStock, MovementKind, StockCount
+from inventory.services import draft_blank_request, mark_request_sent, receive_blanks, record_stock_count, spoil_blanks
+from printing.models import PrintJob
+from printing.services import build_print_queue, mark_printed, mark_spoiled
+from registry.models import Role
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def kupang():
+    return f.office("5371")
+
+
+@pytest.fixture
+def tangerang():
+    return f.office("3603")
+
+
+@pytest.fixture
+def keeper(kupang):
+    return f.user(kupang, Role.STOCK_KEEPER)
+
+
+@pytest.fixture
+def head(kupang):
+    return f.user(kupang, Role.HEAD)
+
+
+@pytest.fixture
+def clerk(kupang):
+    return f.user(kupang, Role.CLERK)
+
+
+@pytest.fixture
+def outsider(tangerang):
+    """A clerk of Kabupaten Tangerang."""
+    return f.user(tangerang, Role.CLERK)
+
+
+def as_user(client, user):
+    client.force_login(user)
+    return client
+
+
+def page(response):
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def sent_request(office, head, quantity=16000, reference="470/512/DKPS/2018"):
+    request = draft_blank_request(office=office, quantity=quantity, reference=reference, by=head)
+    return mark_request_sent(request=request, by=head)
+
+
+def on_hand(office):
+    return BlankStock.objects.get(office=office).on_hand
+
+
+def test_the_stock_keeper_books_a_receipt_against_a_sent_request_and_the_ledger_shows_who_and_why(client, kupang, keeper, head):
+    request = sent_request(kupang, head)
+    as_user(client, keeper)
+    form = {"request": request.pk, "reference": "", "quantity": "14000", "delivery_note": "SJ-0042", "carried_by": "Sekretaris Dinas"}
+    response = client.post(reverse("stock_receive"), form, follow=True)
+    html = page(response)
+    assert "Penerimaan dibukukan: 14.000 blanko" in html
+    movement = BlankMovement.objects.get()
+    assert (movement.request, movement.reference, movement.created_by) == (request, request.reference, keeper)
+    assert (movement.delivery_note, movement.carried_by) == ("SJ-0042", "Sekretaris Dinas")
+    row = ledger_rows(html)[0]
+    for words in ("+14.000", "470/512/DKPS/2018", "SJ-0042", "Sekretaris Dinas", keeper.username):
+        assert words in row
+    assert on_hand(kupang) == 14000
+
+
+def test_a_receipt_form_sent_twice_books_the_blanks_once(client, kupang, keeper, head):
+    request = sent_request(kupang, head)
+    as_user(client, keeper)
+    form = {"request": request.pk, "quantity": "14000", "delivery_note": "SJ-0042", "carried_by": "Bendahara Barang"}
+    first = client.post(reverse("stock_receive"), form)
+    again = client.post(reverse("stock_receive"), form)
+    assert first.status_code == again.status_code == 302
+    assert BlankMovement.objects.count() == 1 and on_hand(kupang) == 14000
+
+
+def test_the_same_delivery_note_with_other_figures_is_refused_next_to_the_field(client, kupang, keeper):
+    receive_blanks(office=kupang, quantity=100, reference="R1", by=keeper, delivery_note="SJ-1")
+    as_user(client, keeper)
+    response = client.post(reverse("stock_receive"), {"reference": "R1", "quantity": "150", "delivery_note": "SJ-1", "carried_by": "Yosef"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Surat jalan SJ-1 sudah dibukukan" in html and 'class="field invalid"' in html
+    assert on_hand(kupang) == 100
+
+
+def test_a_receipt_with_bad_input_is_refused_next_to_each_field_and_nothing_is_stored(client, kupang, keeper):
+    as_user(client, keeper)
+    response = client.post(reverse("stock_receive"), {"reference": "", "quantity": "0", "delivery_note": " ", "carried_by": ""})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert html.count('class="field invalid"') == 4
+    assert "Pilih permintaan" in html
+    assert BlankMovement.objects.count() == 0
+
+
+def test_when_every_requested_blank_has_arrived_the_request_closes(kupang, keeper, head):
+    request = sent_request(kupang, head, quantity=100)
+    receive_blanks(office=kupang, quantity=60, reference=request.reference, by=keeper, request=request, delivery_note="SJ-1")
+    assert BlankRequest.objects.get().status == BlankRequest.Status.SENT
+    receive_blanks(office=kupang, quantity=40, reference=request.reference, by=keeper, request=request, delivery_note="SJ-2")
+    assert BlankRequest.objects.get().status == BlankRequest.Status.CLOSED
+
+
+def test_blanks_ruined_on_the_shelf_are_written_off_once_with_their_damage_report(client, kupang, keeper):
+    receive_blanks(office=kupang, quantity=100, reference="R1", by=keeper)
+    as_user(client, keeper)
+    form = {"quantity": "3", "reference": "BA-07/2018", "reason": "terkena air hujan di gudang"}
+    assert client.post(reverse("stock_spoil"), form).status_code == 302
+    assert client.post(reverse("stock_spoil"), form).status_code == 302  # sent twice
+    spoiled = BlankMovement.objects.filter(kind=MovementKind.SPOILED)
+    assert spoiled.count() == 3 and {m.reason for m in spoiled} == {"terkena air hujan di gudang"}
+    assert on_hand(kupang) == 97 and BlankStock.objects.get(office=kupang).spoiled == 3
+    other = client.post(reverse("stock_spoil"), {**form, "quantity": "5"})
+    assert other.status_code == 400 and "BA-07/2018 sudah dibukukan" in other.content.decode()
+
+
+def test_blanks_held_by_the_print_queue_cannot_be_written_off_at_the_desk(client, kupang, keeper, clerk, tmp_path):
+    f.enrollments(kupang, clerk, tmp_path, [date(2018, 1, d) for d in range(1, 5)])
+    receive_blanks(office=kupang, quantity=5, reference="R1", by=keeper)
+    build_print_queue(office=kupang)
+    as_user(client, keeper)
+    response = client.post(reverse("stock_spoil"), {"quantity": "2", "reference": "BA-1", "reason": "rusak"})
+    assert response.status_code == 400 and "Hanya 1 blanko" in response.content.decode()
+    assert on_hand(kupang) == 5
+
+
+def test_spoilage_at_the_desk_and_in_the_printer_keep_the_ledger_clean(kupang, keeper, clerk, tmp_path):
+    f.enrollments(kupang, clerk, tmp_path, [date(2018, 1, d) for d in range(1, 3)])
+    receive_blanks(office=kupang, quantity=10, reference="R1", by=keeper)
+    build_print_queue(office=kupang)
+    mark_spoiled(job=PrintJob.objects.filter(state="queued").first(), by=clerk, reason="tinta luntur")
+    spoil_blanks(office=kupang, quantity=4, reference="BA-1", reason="kemasan sobek", by=keeper)
+    mark_printed(job=PrintJob.objects.filter(state="queued").first(), by=clerk)
+    stock = BlankStock.objects.get(office=kupang)
+    assert (stock.on_hand, stock.spoiled, stock.printed) == (4, 5, 1)
+    call_command("check_ledger", stdout=open("/dev/null", "w"))
+
+
+@pytest.mark.breaks_ledger
+def test_check_ledger_finds_a_printed_blank_that_belongs_to_no_card(kupang, keeper, capsys):
+    receive_blanks(office=kupang, quantity=10, reference="R1", by=keeper)
+    BlankMovement.objects.create(office=kupang, kind=MovementKind.PRINTED, quantity=-1, created_by=keeper, reference="behind the app's back")
+    with pytest.raises(SystemExit):
+        call_command("check_ledger")
+    assert "printed movements belong to no print job" in capsys.readouterr().out
+
+
+def test_a_count_waits_for_the_head_who_approves_it_into_an_adjustment(client, kupang, keeper, head):
+    receive_blanks(office=kupang, quantity=100, reference="R1", by=keeper)
+    as_user(client, keeper)
+    form = {"counted": "97", "note": "opname gudang 30 Juni"}
+    assert client.post(reverse("stock_count"), form).status_code == 302
+    assert client.post(reverse("stock_count"), form).status_code == 302  # sent twice: still one count
+    count = StockCount.objects.get()
+    assert on_hand(kupang) == 100 and count.status == StockCount.Status.PENDING
+    html = page(as_user(client, head).get(reverse("stock")))
+    assert "opname gudang 30 Juni" in html and "-3" in html
+    assert "menunggu keputusan" in page(client.get(reverse("dashboard")))
+    url = reverse("stock_count_approve", args=[count.pk])
+    assert client.post(url).status_code == 302
+    assert client.post(url).status_code == 302  # approved twice
+    adjustment = BlankMovement.objects.get(kind=MovementKind.ADJUSTMENT)
+    assert (adjustment.quantity, adjustment.created_by, adjustment.approved_by) == (-3, keeper, head)
+    assert on_hand(kupang) == 97
+    html = page(client.get(reverse("stock")))
+    assert "disetujui oleh" in html and balances(html)[0] == 97
+
+
+def test_the_head_rejects_a_count_and_the_keeper_can_count_again(client, kupang, keeper, head):
+    receive_blanks(office=kupang, quantity=100, reference="R1", by=keeper)
+    count = record_stock_count(office=kupang, counted=90, by=keeper, note="opname terburu-buru")
+    as_user(client, head)
+    url = reverse("stock_count_reject", args=[count.pk])
+    assert client.post(url).status_code == client.post(url).status_code == 302
+    count.refresh_from_db()
+    assert (count.status, count.decided_by) == (StockCount.Status.REJECTED, head)
+    assert on_hand(kupang) == 100 and not BlankMovement.objects.filter(kind=MovementKind.ADJUSTMENT).exists()
+    approve = client.post(reverse("stock_count_approve", args=[count.pk]), follow=True)
+    assert "sudah diputuskan" in page(approve)
+    assert as_user(client, keeper).post(reverse("stock_count"), {"counted": "100", "note": "opname ulang"}).status_code == 302
+
+
+def test_a_different_count_while_one_waits_is_refused_next_to_the_form(client, kupang, keeper):
+    record_stock_count(office=kupang, counted=5, by=keeper, note="opname pagi")
+    response = as_user(client, keeper).post(reverse("stock_count"), {"counted": "6", "note": "opname sore"})
+    assert response.status_code == 400 and "menunggu keputusan Kepala Dinas" in response.content.decode()
+    assert StockCount.objects.count() == 1
+
+
+@pytest.mark.parametrize("form, errors", [({"counted": "-1", "note": "x"}, 1), ({"counted": "lima", "note": ""}, 2)])
+def test_a_count_with_bad_input_is_refused_next_to_each_field(client, kupang, keeper, form, errors):
+    response = as_user(client, keeper).post(reverse("stock_count"), form)
+    assert response.status_code == 400 and response.content.decode().count('class="field invalid"') == errors
+    assert StockCount.objects.count() == 0
+
+
+def _ledger(office, keeper, receipts=1, spoiled=0):
+    for n in range(receipts):
+        receive_blanks(office=office, quantity=100, reference=f"R{n}", by=keeper, delivery_note=f"SJ-{n}")
+    for n in range(spoiled):
+        spoil_blanks(office=office, quantity=1, reference=f"BA-{n}", reason="rusak", by=keeper)
+
+
+def ledger_rows(html):
+    """The ledger table's rows as HTML, top to bottom."""
+    body = html[html.index('class="data ledger"'):]
+    return re.findall(r"<tr[ >].*?</tr>", body[body.index("<tbody"):], flags=re.S)
+
+
+def balances(html):
+    """The balance column, top to bottom, as a stock keeper reads it (14.000 is fourteen thousand)."""
+    return [int(re.search(r'class="[^"]*balance[^"]*">([-\d.]+)<', row).group(1).replace(".", "")) for row in ledger_rows(html)]
+
+
+def test_the_ledger_shows_the_balance_after_every_movement_on_every_page(client, kupang, keeper):
+    _ledger(kupang, keeper, receipts=2, spoiled=60)  # 62 movements: 200 in, 60 out
+    as_user(client, keeper)
+    first = balances(page(client.get(reverse("stock"))))
+    assert first[0] == 140 and first[:3] == [140, 141, 142] and len(first) == 50
+    second = balances(page(client.get(reverse("stock"), {"page": 2})))
+    assert second == list(range(190, 200)) + [200, 100]
+    receipts = balances(page(client.get(reverse("stock"), {"kind": "receipt"})))
+    assert receipts == [200, 100]
+
+
+def test_the_ledger_page_costs_the_same_queries_with_few_or_many_movements(client, kupang, keeper, head, django_assert_num_queries):
+    _ledger(kupang, keeper, receipts=1, spoiled=2)
+    record_stock_count(office=kupang, counted=99, by=keeper, note="opname")
+    as_user(client, head)
+    with django_assert_num_queries(8):
+        page(client.get(reverse("stock")))
+    _ledger(f.office("3603"), f.user(f.office("3603"), Role.STOCK_KEEPER), receipts=1)
+    spoil_blanks(office=kupang, quantity=60, reference="BA-many", reason="rusak", by=keeper)
+    with django_assert_num_queries(8):
+        page(client.get(reverse("stock")))
+    with django_assert_num_queries(8):
+        page(client.get(reverse("stock"), {"page": 2, "kind": "spoiled"}))
+
+
+def test_a_bad_ledger_filter_says_so_next_to_the_field(client, kupang, keeper):
+    html = page(as_user(client, keeper).get(reverse("stock"), {"since": "kemarin", "kind": "nonsense"}))
+    assert html.count("errorlist") >= 2
+
+
+# Access: every page and every POST of the desk, tried by each person.
+
+def test_every_office_role_reads_the_stock_desk_of_its_own_office_only(client, kupang, tangerang, keeper, head, clerk, outsider):
+    receive_blanks(office=kupang, quantity=1600, reference="DEMO/5371", by=keeper, delivery_note="SJ-KUPANG")
+    receive_blanks(office=tangerang, quantity=5000, reference="DEMO/3603", by=outsider, delivery_note="SJ-TANGERANG")
+    for user in (keeper, head, clerk):
+        html = page(as_user(client, user).get(reverse("stock")))
+        assert "SJ-KUPANG" in html and "SJ-TANGERANG" not in html
+    html = page(as_user(client, outsider).get(reverse("stock")))
+    assert "SJ-TANGERANG" in html and "SJ-KUPANG" not in html
+    clerk_page = page(as_user(client, clerk).get(reverse("stock")))
+    assert 'id="receipt"' not in clerk_page and 'id="count"' not in clerk_page
+
+
+@pytest.mark.parametrize("url_name, form", [
+    ("stock_receive", {"reference": "R9", "quantity": "5", "delivery_note": "SJ-9", "carried_by": "x"}),
+    ("stock_spoil", {"quantity": "1", "reference": "BA-9", "reason": "rusak"}),
+    ("stock_count", {"counted": "1", "note": "opname"}),
+])
+def test_a_clerk_cannot_book_on_the_stock_desk(client, kupang, clerk, url_name, form):
+    assert as_user(client, clerk).post(reverse(url_name), form).status_code == 403
+    assert not BlankMovement.objects.exists() and not StockCount.objects.exists()
+
+
+def test_the_head_approves_counts_but_does_not_count_and_the_keeper_does_not_approve(client, kupang, keeper, head):
+    count = record_stock_count(office=kupang, counted=0, by=keeper, note="opname")
+    assert as_user(client, head).post(reverse("stock_count"), {"counted": "1", "note": "x"}).status_code == 403
+    for name in ("stock_count_approve", "stock_count_reject"):
+        assert as_user(client, keeper).post(reverse(name, args=[count.pk])).status_code == 403
+    assert StockCount.objects.get().status == StockCount.Status.PENDING
+
+
+def test_a_head_of_another_office_who_types_a_count_id_gets_404(client, kupang, tangerang, keeper, outsider):
+    count = record_stock_count(office=kupang, counted=0, by=keeper, note="opname")
+    other_head = f.user(tangerang, Role.HEAD)
+    for name in ("stock_count_approve", "stock_count_reject"):
+        assert as_user(client, other_head).post(reverse(name, args=[count.pk])).status_code == 404
+        assert as_user(client, outsider).post(reverse(name, args=[count.pk])).status_code == 403
+    assert StockCount.objects.get().status == StockCount.Status.PENDING
+
+
+def test_a_keeper_of_another_office_cannot_book_against_this_office_request(client, kupang, tangerang, head):
+    request = sent_request(kupang, head)
+    other_keeper = f.user(tangerang, Role.STOCK_KEEPER)
+    response = as_user(client, other_keeper).post(reverse("stock_receive"), {
+        "request": request.pk, "quantity": "10", "delivery_note": "SJ-X", "carried_by": "x"})
+    assert response.status_code == 400 and not BlankMovement.objects.exists()
+
+
+def test_the_desk_is_closed_to_visitors_and_gets_are_not_bookings(client, kupang, keeper):
+    assert client.get(reverse("stock")).status_code == 302
+    assert client.post(reverse("stock_receive"), {}).status_code == 302
+    assert as_user(client, keeper).get(reverse("stock_receive")).status_code == 405
