@@ -15,7 +15,7 @@ class ReadyCardFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("NIK or name"), method="filter_query")
     month = django_filters.DateFilter(
         label=_("Enrollment month"), method="filter_month", input_formats=["%Y-%m"],
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        widget=forms.DateInput(attrs={"type": "month", "placeholder": "2018-02"}, format="%Y-%m"),
     )
     printed_days_ago = django_filters.ChoiceFilter(
         label=_("Printed and waiting"), choices=WAITING_CHOICES, empty_label=_("any time"), method="filter_printed_days_ago",

@@ -15,8 +15,9 @@ class QueueTable(tables.Table):
     position = tables.Column(verbose_name=_("No."), empty_values=(), order_by=PRINT_ORDER, attrs={"td": {"class": "num"}})
     nik = tables.Column(verbose_name="NIK", accessor="enrollment__nik", orderable=False)
     name = tables.Column(verbose_name=_("Name"), accessor="enrollment__name", orderable=False)
-    enrolled_on = tables.DateColumn(verbose_name=_("Enrollment date"), accessor="enrollment__enrolled_on", order_by=PRINT_ORDER, short=True)
-    actions = tables.TemplateColumn(template_name="printing/_queue_actions.html", verbose_name="", orderable=False)
+    enrolled_on = tables.DateColumn(verbose_name=_("Enrollment date"), accessor="enrollment__enrolled_on", order_by=PRINT_ORDER, short=True,
+                                    attrs={"td": {"data-label": _("Enrollment date")}})
+    actions = tables.TemplateColumn(template_name="printing/_queue_actions.html", verbose_name="", orderable=False, attrs={"td": {"class": "actions-cell"}})
 
     class Meta:
         model = PrintJob
@@ -24,7 +25,7 @@ class QueueTable(tables.Table):
         sequence = ("position", "nik", "name", "enrolled_on", "actions")
         order_by = ("position",)
         template_name = "printing/table.html"
-        attrs = {"class": "desk-table"}
+        attrs = {"class": "desk-table stack"}
         empty_text = _("The queue is empty.")
 
     def render_position(self, record):
@@ -44,19 +45,21 @@ class CardTable(tables.Table):
 
     nik = tables.Column(verbose_name="NIK", accessor="enrollment__nik", orderable=False)
     name = tables.Column(verbose_name=_("Name"), accessor="enrollment__name", order_by=("enrollment__name", "id"))
-    village = tables.Column(verbose_name=_("Village"), accessor="enrollment__village", orderable=False)
-    enrolled_on = tables.DateColumn(verbose_name=_("Enrollment date"), accessor="enrollment__enrolled_on", order_by=PRINT_ORDER, short=True)
-    printed_at = tables.DateColumn(verbose_name=_("Printed on"), order_by=("printed_at", "id"), short=True)
-    waiting = tables.Column(verbose_name=_("Days on the shelf"), accessor="printed_at", order_by=("-printed_at", "-id"), attrs={"td": {"class": "num"}})
+    village = tables.Column(verbose_name=_("Village"), accessor="enrollment__village", orderable=False, attrs={"td": {"data-label": _("Village")}})
+    enrolled_on = tables.DateColumn(verbose_name=_("Enrollment date"), accessor="enrollment__enrolled_on", order_by=PRINT_ORDER, short=True,
+                                    attrs={"td": {"data-label": _("Enrollment date")}})
+    printed_at = tables.DateColumn(verbose_name=_("Printed on"), order_by=("printed_at", "id"), short=True, attrs={"td": {"data-label": _("Printed on")}})
+    waiting = tables.Column(verbose_name=_("Days on the shelf"), accessor="printed_at", order_by=("-printed_at", "-id"),
+                            attrs={"td": {"class": "num", "data-label": _("Days on the shelf")}})
     status = tables.Column(verbose_name=_("Status"), empty_values=(), orderable=False)
-    actions = tables.TemplateColumn(template_name="printing/_card_actions.html", verbose_name="", orderable=False)
+    actions = tables.TemplateColumn(template_name="printing/_card_actions.html", verbose_name="", orderable=False, attrs={"td": {"class": "actions-cell"}})
 
     class Meta:
         model = PrintJob
         fields = ()
         sequence = ("nik", "name", "village", "enrolled_on", "printed_at", "waiting", "status", "actions")
         template_name = "printing/table.html"
-        attrs = {"class": "desk-table"}
+        attrs = {"class": "desk-table stack"}
         empty_text = _("No card found.")
 
     def render_waiting(self, record):

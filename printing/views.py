@@ -5,6 +5,7 @@ Clerks run both desks. The head and the stock keeper may look at every page
 """
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -35,7 +36,14 @@ def _next(request, default):
 
 
 def _paginated(request, table):
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    """Sorted as the request asks, PER_PAGE rows a page (a `per_page` in the URL cannot make it read a million)."""
+    RequestConfig(request, paginate=False).configure(table)
+    try:
+        table.paginate(page=request.GET.get(table.prefixed_page_field, 1), per_page=PER_PAGE)
+    except PageNotAnInteger:
+        table.paginate(page=1, per_page=PER_PAGE)
+    except EmptyPage:
+        table.paginate(page=table.paginator.num_pages, per_page=PER_PAGE)
     return table
 
 

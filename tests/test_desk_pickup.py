@@ -296,3 +296,12 @@ def test_the_same_pickup_sent_four_times_at_once_is_recorded_once(tmp_path):
     report = stock_report(office)
     assert (report["collected"], report["ready_for_pickup"]) == (1, 1)
     assert PrintJob.objects.get(pk=jobs[0].pk).collected_by_name.startswith("Pengambil ")
+
+
+def test_the_list_shows_a_page_of_25_whatever_the_url_asks(kupang, clerk, tmp_path):
+    residents = [(f"Warga {i:02d}", date(2017, 1, 1) + timedelta(days=i)) for i in range(30)]
+    cards(kupang, clerk, tmp_path, residents)
+    client = logged_in(clerk)
+    assert len(list(client.get("/pengambilan/siap/", {"per_page": 100000}).context["table"].paginated_rows)) == 25
+    assert client.get("/pengambilan/siap/", {"page": "x"}).context["table"].page.number == 1
+    assert client.get("/pengambilan/siap/", {"page": 99}).context["table"].page.number == 2

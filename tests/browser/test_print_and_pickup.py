@@ -1,0 +1,121 @@
+"""A clerk in Chromium: builds the queue, prints cards one by one and by NIK, spoils one, hands a card out; and the desks on a phone."""
+import re
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from inventory.selectors import stock_report
+from inventory.services import receive_blanks
+from printing.models import PrintJob
+from registry.models import Enrollment, Role
+from registry.services import import_enrollments
+from tests import factories as f
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "pw-for-tests-1"  # tests.factories.user
+RESIDENTS = ["Yohanes Ndoen", "Maria Bria", "Petrus Tefa", "Agustina Nalle", "Daniel Ratu", "Ester Kase"]
+
+
+@pytest.fixture
+def office_with_waiting_residents(tmp_path):
+    office = f.office("5371")
+    clerk = f.user(office, Role.CLERK, username="petugas.uji")
+    # Blanks first, while nobody waits: the build the receipt triggers queues nothing, the clerk builds.
+    receive_blanks(office=office, quantity=4, reference="470/125/Dukcapil/2018", by=clerk)
+    rows = [f.row(date(2018, 2, 1) + timedelta(days=i), name=name) for i, name in enumerate(RESIDENTS)]
+    import_enrollments(office=office, path=f.siak_file(tmp_path / "siak.csv", rows), by=clerk)
+    return office, clerk
+
+
+def log_in(page, base_url, username):
+    page.goto(base_url + "/masuk/")
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_url(base_url + "/")
+
+
+def nik_of(name):
+    return Enrollment.objects.get(name=name).nik
+
+
+def test_a_clerk_builds_the_queue_prints_spoils_one_and_hands_a_card_out(live_server, page, screenshot, office_with_waiting_residents):
+    office, clerk = office_with_waiting_residents
+    log_in(page, live_server.url, clerk.username)
+    page.get_by_role("link", name="Meja cetak").click()
+    build = page.locator("#build")
+    expect(build).to_contain_text("4 blanko tersedia")
+    expect(build).to_contain_text("01-02-2018 sampai 04-02-2018")
+    build.get_by_role("button", name="Susun antrean sekarang").click()
+    expect(page.locator(".messages")).to_contain_text("Kartu masuk antrean cetak: 4.")
+    queue = page.locator("#queue tbody tr")
+    expect(queue).to_have_count(4)
+    expect(queue.first).to_contain_text("Yohanes Ndoen")
+
+    # The first card out of the printer, one click.
+    page.get_by_role("button", name=f"Tandai {nik_of('Yohanes Ndoen')} tercetak").click()
+    expect(page.locator(".messages")).to_contain_text("Tercetak: Yohanes Ndoen")
+    # The next two scanned as a batch.
+    batch = page.locator("#batch")
+    batch.get_by_label("Daftar NIK").fill(f"{nik_of('Maria Bria')}\n{nik_of('Petrus Tefa')}\n")
+    batch.get_by_label("Tercetak").check()
+    batch.get_by_role("button", name="Tandai kartu-kartu ini").click()
+    expect(page.locator(".messages")).to_contain_text("Ditandai tercetak: 2 kartu")
+    # The last one jams: a reason is required.
+    page.locator("#queue tbody tr", has_text="Agustina Nalle").get_by_role("link", name="Rusak…").click()
+    page.get_by_role("button", name="Catat blanko rusak").click()
+    expect(page.locator(".field .errorlist")).to_contain_text("Tuliskan alasan blanko rusak.")
+    page.get_by_label("Alasan blanko rusak").fill("kartu macet di printer")
+    page.get_by_role("button", name="Catat blanko rusak").click()
+    expect(page.locator(".messages")).to_contain_text("Blanko rusak dicatat untuk Agustina Nalle")
+    expect(page.locator("#today")).to_contain_text("kartu macet di printer")
+    screenshot("print-desk")
+
+    page.get_by_role("link", name="Meja pengambilan").click()
+    page.get_by_label("NIK atau nama").fill("maria")
+    page.get_by_role("button", name="Cari").click()
+    results = page.locator("#find tbody tr")
+    expect(results).to_have_count(1)
+    results.get_by_role("link", name="Serahkan").click()
+    page.get_by_label("Diambil oleh").fill("Yosef Bria")
+    page.get_by_role("button", name="Catat pengambilan").click()
+    expect(page.locator(".messages")).to_contain_text("diserahkan kepada Yosef Bria")
+    expect(page.locator("#months")).to_contain_text("Februari 2018")
+    screenshot("pickup-desk")
+
+    report = stock_report(office)
+    assert (report["printed"], report["spoiled"], report["collected"], report["ready_for_pickup"]) == (3, 1, 1, 2)
+    assert PrintJob.objects.get(enrollment__name="Maria Bria", state="printed").handed_over_by == clerk
+
+
+@pytest.mark.parametrize("path", ["/cetak/", "/pengambilan/", "/pengambilan/siap/"])
+def test_the_desks_fit_a_phone_without_scrolling_sideways(path, live_server, page, screenshot, office_with_waiting_residents):
+    office, clerk = office_with_waiting_residents
+    from printing.services import build_print_queue, mark_printed
+
+    build_print_queue(office=office, by=clerk)
+    for job in PrintJob.objects.filter(state="queued")[:2]:
+        mark_printed(job=job, by=clerk)
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server.url, clerk.username)
+    page.goto(live_server.url + path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    table = page.locator(".table-wrap").first
+    expect(table).to_be_visible()
+    # Wide tables scroll inside their own box, and the box stays within the screen.
+    assert table.bounding_box()["width"] <= 390
+    if path == "/cetak/":
+        expect(page.get_by_role("button", name="Tandai kartu-kartu ini")).to_be_visible()
+        # Each queued card's buttons are on the screen, not behind a sideways scroll.
+        printed = page.locator("#queue").get_by_role("button", name=re.compile("tercetak$")).first
+        box = printed.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        screenshot("print-desk-phone")
+    elif path == "/pengambilan/":
+        expect(page.get_by_role("button", name="Cari")).to_be_visible()
+        screenshot("pickup-desk-phone")
+    else:
+        expect(page.get_by_role("button", name="Saring")).to_be_visible()
+        screenshot("ready-cards-phone")
