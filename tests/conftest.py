@@ -50,6 +50,11 @@ def database_url() -> str:
 
 
 @pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def office_language():
     """Each test starts in the office's language, as a command or a fresh request does."""
     with translation.override(settings.LANGUAGE_CODE):

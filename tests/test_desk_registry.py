@@ -167,3 +167,43 @@ def test_an_empty_upload_is_refused_next_to_the_field(client, clerk, tmp_path):
     with open(path, "rb") as handle:
         page = client.post(reverse("enrollment_upload"), {"file": handle})
     assert page.status_code == 200 and "errorlist" in page.content.decode()
+
+
+def test_a_clerk_of_another_office_gets_404_for_every_record_and_action(client, clerk, tmp_path, kupang, django_capture_on_commit_callbacks):
+    resident = f.nik()
+    f.enrollments(kupang, clerk, tmp_path, [date(2017, 6, 1)], number=resident)
+    f.enrollments(kupang, clerk, tmp_path, [date(2018, 6, 1)], number=resident)
+    f.enrollments(kupang, clerk, tmp_path, [date(2018, 7, 1)])
+    waiting = Enrollment.objects.get(state="recorded")
+    suket = issue_suket(enrollment=waiting, by=clerk)
+    with django_capture_on_commit_callbacks(execute=True):
+        uploaded = upload(client, tmp_path, [f.row("2018-02-01", jenis_kelamin="X")])
+    upload_id = uploaded.url.rstrip("/").split("/")[-1]
+    case = DuplicateCase.objects.get()
+    outsider = f.user(f.office("3603"), Role.CLERK)
+    client.force_login(outsider)
+    for url in (reverse("enrollment_detail", args=[waiting.pk]), reverse("duplicate_detail", args=[case.pk]),
+                reverse("suket_detail", args=[suket.pk]), f"/perekaman/unggah/{upload_id}/",
+                f"/perekaman/unggah/{upload_id}/ditolak.csv"):
+        assert client.get(url).status_code == 404, url
+    held = case.enrollments.first()
+    assert client.post(reverse("duplicate_detail", args=[case.pk]), {"decision": str(held.pk), "note": "x"}).status_code == 404
+    assert DuplicateCase.objects.get().status == "open"
+    assert client.post(reverse("suket_issue"), {"nik": waiting.nik}).status_code == 400
+    assert TemporaryCertificate.objects.count() == 1
+    for page in (reverse("enrollments"), reverse("duplicates"), reverse("suket_list")):
+        content = html(client.get(page))
+        assert waiting.nik not in content and resident not in content and suket.number not in content
+
+
+def test_the_stock_keeper_reads_enrollments_but_does_not_resolve_or_issue(client, tmp_path, kupang):
+    clerk = f.user(kupang, Role.CLERK)
+    resident = f.nik()
+    f.enrollments(kupang, clerk, tmp_path, [date(2017, 6, 1)], number=resident)
+    f.enrollments(kupang, clerk, tmp_path, [date(2018, 6, 1)], number=resident)
+    case = DuplicateCase.objects.get()
+    client.force_login(f.user(kupang, Role.STOCK_KEEPER))
+    assert client.get(reverse("duplicate_detail", args=[case.pk])).status_code == 200
+    client.post(reverse("duplicate_detail", args=[case.pk]), {"decision": str(case.enrollments.first().pk), "note": "x"})
+    assert DuplicateCase.objects.get().status == "open"
+    assert client.post(reverse("suket_issue"), {"nik": resident}).status_code == 403
