@@ -28,6 +28,11 @@ class QueueTable(tables.Table):
         attrs = {"class": "desk-table stack"}
         empty_text = _("The queue is empty.")
 
+    def __init__(self, *args, base_url="", **kwargs):
+        super().__init__(*args, **kwargs)
+        # The desk is also shown at the batch form's address when it refuses a list.
+        self.base_url = base_url
+
     def render_position(self, record):
         # Sorting is by print order only (either way), so a card's number is
         # the page's start plus its row on the page: no count over the queue.

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -60,7 +61,7 @@ def _print_desk_page(request, batch_form):
     context = {
         "preview": selectors.build_preview(office),
         "reaches": selectors.queue_reaches(office),
-        "table": _paginated(request, QueueTable(selectors.queue_in_print_order(office))),
+        "table": _paginated(request, QueueTable(selectors.queue_in_print_order(office), base_url=reverse("print_desk"))),
         "work_today": selectors.desk_work_today(office),
         "batch_form": batch_form,
         "can_print": request.user.role == Role.CLERK,

@@ -246,7 +246,10 @@ def test_a_batch_with_a_mistyped_nik_marks_nothing_and_says_which(kupang, clerk,
     assert page.status_code == 200
     errors = page.context["batch_form"].errors["niks"]
     assert any("53710112345" in error and "16 digit" in error for error in errors)
-    assert "53710112345" in page.content.decode()
+    html = page.content.decode()
+    assert "53710112345" in html
+    # Shown again at the batch's address, the desk's links still lead back to the desk.
+    assert 'href="/cetak/?sort=-position"' in html and "next=/cetak/%3F" in html
     assert stock_report(kupang)["printed"] == 0
 
 
