@@ -91,6 +91,11 @@ def printed_before(days: int) -> datetime:
     return timezone.now() - timedelta(days=days)
 
 
+def ready_for_longer_than(office: Office, days: int) -> int:
+    """How many cards were printed more than `days` ago and are still not collected."""
+    return ready_cards(office).filter(printed_at__lt=printed_before(days)).count()
+
+
 def pickup_search(office: Office, query: str) -> QuerySet:
     """Printed cards (ready or collected) by exact NIK, or ready cards whose name contains the words."""
     cards = PrintJob.objects.filter(office=office, state=PrintJob.State.PRINTED).select_related("enrollment", "handed_over_by")

@@ -172,7 +172,7 @@ def pickup_desk(request):
         "ready": EnrollmentCounts.objects.get(office=office).ready,
         "months": selectors.ready_by_month(office),
         "long_ago_days": LONG_AGO_DAYS,
-        "long_ago": selectors.ready_cards(office).filter(printed_at__lt=selectors.printed_before(LONG_AGO_DAYS)).count(),
+        "long_ago": selectors.ready_for_longer_than(office, LONG_AGO_DAYS),
     }
     return render(request, "printing/pickup_desk.html", context)
 
