@@ -48,4 +48,8 @@ class PrintJob(models.Model):
             models.CheckConstraint(condition=~Q(state="spoiled") | ~Q(spoiled_reason=""), name="spoiled_job_has_reason"),
             models.CheckConstraint(condition=Q(collected_at__isnull=True) | Q(state="printed"), name="only_printed_cards_are_collected"),
         ]
-        indexes = [models.Index(fields=["office", "state"], name="print_job_office_state")]
+        indexes = [
+            models.Index(fields=["office", "state"], name="print_job_office_state"),
+            # The pickup desk: cards printed and not yet collected, by how long they have waited.
+            models.Index(fields=["office", "printed_at"], condition=Q(state="printed", collected_at__isnull=True), name="print_job_ready_cards"),
+        ]
