@@ -7,7 +7,7 @@ from fractions import Fraction
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Case, Count, Min, Sum, Value, When
+from django.db.models import Case, Count, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -184,8 +184,8 @@ class PrintingReached:
 
 def printing_reached(office: Office, backlog: list[BacklogMonth]) -> PrintingReached:
     """Which enrollment month printing has reached (the Kupang head's "we have reached February")."""
-    oldest_queued = (PrintJob.objects.filter(office=office, state=PrintJob.State.QUEUED)
-                     .aggregate(oldest=Min("enrollment__enrolled_on"))["oldest"])
+    oldest_queued = (Enrollment.objects.filter(office=office, state=EnrollmentState.QUEUED).order_by("enrolled_on")
+                     .values_list("enrolled_on", flat=True).first())  # the partial index enrollment_queued_order
     waiting = next((entry.month for entry in backlog if entry.recorded), None)
     return PrintingReached(queue_month=oldest_queued.replace(day=1) if oldest_queued else None, waiting_month=waiting)
 
