@@ -183,6 +183,7 @@ def test_a_receipt_by_command_with_the_letter_number_is_booked_against_the_reque
     assert code == 0, err
     request.refresh_from_db()
     assert request.status == BlankRequest.Status.CLOSED and BlankMovement.objects.get().request == request
-    code, _out, _err = run_command("receive_blanks", "--office", "5371", "--quantity", "16000", "--reference", "470/512/DKPS/2018",
-                                   "--delivery-note", "SJ-7")
+    code, out, _err = run_command("receive_blanks", "--office", "5371", "--quantity", "16000", "--reference", "470/512/DKPS/2018",
+                                  "--delivery-note", "SJ-7")
     assert code == 0 and BlankMovement.objects.count() == 1  # the same delivery note again books nothing
+    assert "SJ-7" in out and "sudah dibukukan" in out

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory.models import BlankStock
@@ -20,11 +21,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, office, quantity, reference, delivery_note, carried_by, by, **options):
         office = office_by_code(office)
+        started = timezone.now()
         try:
-            receive_blanks(office=office, quantity=quantity, reference=reference, by=acting_user(by),
+            movement = receive_blanks(office=office, quantity=quantity, reference=reference, by=acting_user(by),
                            delivery_note=delivery_note, carried_by=carried_by)
         except ValidationError as exc:
             raise CommandError(error_text(exc)) from None
         stock = BlankStock.objects.get(office=office)
+        if movement.created_at < started:
+            self.stdout.write(_("Delivery note %(note)s was already booked (%(quantity)d blanks); nothing added. On hand %(on_hand)d.")
+                              % {"note": delivery_note, "quantity": movement.quantity, "on_hand": stock.on_hand})
+            return
         self.stdout.write(_("%(quantity)d blanks received; on hand %(on_hand)d, available %(available)d")
                           % {"quantity": quantity, "on_hand": stock.on_hand, "available": stock.available})

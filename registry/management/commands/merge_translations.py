@@ -27,10 +27,15 @@ class Command(BaseCommand):
         missing = []
         for entry in catalogue:
             if entry.msgid in pending:
-                entry.msgstr = pending[entry.msgid]
+                if entry.msgid_plural:
+                    # Indonesian has one plural form (nplurals=1).
+                    entry.msgstr_plural = {0: pending[entry.msgid]}
+                else:
+                    entry.msgstr = pending[entry.msgid]
                 if "fuzzy" in entry.flags:
                     entry.flags.remove("fuzzy")
-            if not entry.msgstr or "fuzzy" in entry.flags:
+            translated = entry.msgstr_plural.get(0) if entry.msgid_plural else entry.msgstr
+            if not translated or "fuzzy" in entry.flags:
                 missing.append(entry.msgid)
         catalogue.metadata.update({"Language": "id", "Content-Type": "text/plain; charset=UTF-8", "Plural-Forms": "nplurals=1; plural=0;"})
         catalogue.save(str(po_path))
