@@ -14,13 +14,11 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
-from inventory.models import BlankStock
-
 from . import selectors
 from .access import office_object, office_view
 from .filters import EnrollmentFilter, SuketFilter
 from .forms import NikForm, ResolveDuplicateForm, UploadForm
-from .models import DuplicateCase, Enrollment, EnrollmentCounts, EnrollmentUpload, Role, TemporaryCertificate
+from .models import DuplicateCase, Enrollment, EnrollmentUpload, Role, TemporaryCertificate
 from .services import accept_upload, issue_suket, resolve_duplicate_case
 from .tables import EnrollmentTable, SuketTable
 from .tasks import progress_key
@@ -42,12 +40,10 @@ class DemoLoginView(auth_views.LoginView):
 
 @login_required
 def home(request):
-    office = request.user.office
-    context = {"office": office}
-    if office is not None:
-        context["stock"] = BlankStock.objects.get(office=office)
-        context["counts"] = EnrollmentCounts.objects.get(office=office)
-    return render(request, "home.html", context)
+    """Office people start at the dashboard; an account without an office is told what to do."""
+    if request.user.office_id is not None:
+        return redirect("dashboard")
+    return render(request, "home.html", {"office": None})
 
 
 def paginate(request, table, per_page=25):

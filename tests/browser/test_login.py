@@ -14,10 +14,10 @@ def test_a_head_logs_in_from_the_demo_list_and_sees_the_blank_figures(live_serve
     page.get_by_label("Nama pengguna").fill("kepala.5371")
     page.get_by_label("Kata sandi").fill("ektp-demo")
     page.get_by_role("button", name="Masuk").click()
-    page.wait_for_url(live_server.url + "/")
+    page.wait_for_url(live_server.url + "/dasbor/")
     figures = page.locator(".figure")
     assert figures.first.is_visible()
     assert page.get_by_text("blanko di gudang").is_visible()
     on_hand = page.locator(".figure", has_text="blanko di gudang").locator("span").inner_text()
-    assert on_hand == "1600"
+    assert on_hand == "1.600"  # Indonesian thousands separator
     screenshot("home-kepala-5371")
