@@ -67,8 +67,17 @@ class BlankMovement(models.Model):
     class Meta:
         verbose_name = _("blank movement")
         verbose_name_plural = _("blank movements")
-        indexes = [models.Index(fields=["office", "created_at"], name="movement_office_time")]
+        indexes = [
+            models.Index(fields=["office", "created_at"], name="movement_office_time"),
+            # Blanks written off at the stock desk, found by their damage report number.
+            models.Index(fields=["office", "reference"], condition=Q(kind="spoiled", print_job__isnull=True), name="blank_desk_spoilage_by_report"),
+        ]
         constraints = [
+            # A delivery note is one delivery: booking it twice is refused (the service says so first).
+            models.UniqueConstraint(
+                fields=["office", "delivery_note"], condition=Q(kind="receipt") & ~Q(delivery_note=""),
+                name="blank_receipt_one_per_delivery_note",
+            ),
             # The database's backstop for the ledger's sign rules; services check first.
             models.CheckConstraint(
                 condition=(
@@ -134,6 +143,12 @@ class StockCount(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     movement = models.OneToOneField(BlankMovement, on_delete=models.PROTECT, null=True, blank=True, related_name="stock_count")
+
+    class Meta:
+        constraints = [
+            # One count waits for the head at a time.
+            models.UniqueConstraint(fields=["office"], condition=Q(status="pending"), name="one_pending_stock_count_per_office"),
+        ]
 
     @property
     def difference(self):

@@ -95,6 +95,11 @@ class Enrollment(models.Model):
         indexes = [
             # The queue rule reads exactly this: waiting records, oldest first.
             models.Index(fields=["office", "enrolled_on", "id"], condition=Q(state="recorded"), name="enrollment_waiting_order"),
+            # The enrollments desk's default order, and the dashboard's recent enrollments.
+            models.Index(fields=["office", "enrolled_on", "id"], name="enrollment_office_date"),
+            # The dashboard: backlog on hold by month, and how far printing has reached.
+            models.Index(fields=["office", "enrolled_on"], condition=Q(state="on_hold"), name="enrollment_on_hold_order"),
+            models.Index(fields=["office", "enrolled_on"], condition=Q(state="queued"), name="enrollment_queued_order"),
         ]
 
     def __str__(self):

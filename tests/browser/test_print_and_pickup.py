@@ -34,7 +34,7 @@ def log_in(page, base_url, username):
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_role("button", name="Masuk").click()
-    page.wait_for_url(base_url + "/")
+    page.wait_for_url(base_url + "/dasbor/")
 
 
 def nik_of(name):
