@@ -85,4 +85,8 @@ def current_sukets(office: Office, today: date):
 
 
 def sukets_ending_soon(office: Office, today: date):
-    return current_sukets(office, today).filter(valid_until__lte=today + timedelta(days=SUKET_ENDING_SOON_DAYS))
+    """Valid Suket ending within 30 days whose card is still not printed: these residents need a new one."""
+    return current_sukets(office, today).filter(
+        valid_until__lte=today + timedelta(days=SUKET_ENDING_SOON_DAYS),
+        enrollment__state__in=[EnrollmentState.RECORDED, EnrollmentState.QUEUED, EnrollmentState.ON_HOLD],
+    )
