@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "registry",
     "inventory",
     "printing",
+    "public",
 ]
 
 MIDDLEWARE = [
@@ -158,4 +159,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+# Printed on documents (the Suket's QR code points at the public check page under it).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 SUKET_VALID_MONTHS = int(os.environ.get("SUKET_VALID_MONTHS", "6"))

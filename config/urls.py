@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("publik/", include("public.urls")),
     path("", include("registry.urls")),
     path("", include("printing.urls")),
     path("", include("inventory.urls")),

@@ -1,0 +1,1 @@
+"""Pages for residents, no login: ready lists, my card, checking a Suket."""
