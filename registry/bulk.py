@@ -1,59 +1,236 @@
-"""Loading many rows fast: PostgreSQL COPY from a stream, batched INSERTs on SQLite."""
+"""Loading many rows fast: PostgreSQL COPY (the file read on one core, the database at work on the other),
+batched INSERTs on SQLite; and COPY TO STDOUT for exports."""
 import csv
-from itertools import islice
+import queue
+import threading
 
-from django.db import connection
+import psycopg2.errors
+from django.db import connection, transaction
+from django.utils import timezone, translation
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_text(value) -> str:
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    return str(value)
+class _Finished:
+    def __init__(self, error=None):
+        self.error = error
 
 
-class _LineStream:
-    """A read()-able file over an iterator of text lines, for psycopg2's copy_expert.
+class in_background:
+    """Iterate over `items` produced by a thread, at most `depth` ahead of the consumer.
 
-    copy_expert pulls 8 kB at a time, so the rows are produced (parsed,
-    validated) while PostgreSQL ingests the previous ones on the other core.
+    For reading and validating a file while the database loads what was read
+    before: psycopg2 lets go of the GIL while a statement runs. The thread runs
+    in the caller's language and time zone (gettext and localdate are
+    per-thread); an exception in it is raised again in the consumer. Use it as
+    a context manager, so that leaving early stops the thread.
     """
 
-    def __init__(self, lines):
-        self._lines = lines
-        self._buffer = ""
+    def __init__(self, items, depth=2):
+        self._queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._produce, args=(items, translation.get_language(), timezone.get_current_timezone()),
+            name="bulk-reader", daemon=True,
+        )
+
+    def _put(self, item) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _produce(self, items, language, zone):
+        try:
+            with translation.override(language), timezone.override(zone):
+                for item in items:
+                    if not self._put(item):
+                        return
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            self._put(_Finished(exc))
+            return
+        self._put(_Finished())
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop.set()
+        self._thread.join()
+
+    def __iter__(self):
+        while True:
+            item = self._queue.get()
+            if isinstance(item, _Finished):
+                if item.error is not None:
+                    raise item.error
+                return
+            yield item
+
+
+class AppendNew:
+    """Append rows to `table` in the caller's transaction, skipping rows its unique key `conflict` already holds.
+
+    Rows are tuples of text (dates as YYYY-MM-DD) for `columns`; `constants`
+    (column -> value) are the same for every row. Rows go in in the order
+    given, so ids follow it. `encode(row)` and `batch(encoded_rows)` touch no
+    database and can run in a reading thread; `load(batches)` loads them all;
+    `added` then says how many rows went in.
+
+    On PostgreSQL the batches stream straight into the table with COPY, one
+    statement per UNIT_ROWS rows, each under a savepoint: the fastest way in
+    while every row is new (a first load, the new part of an export). COPY
+    cannot skip a row that is already there; when one is (a re-run, a file
+    that repeats a row), the savepoint takes the unit back out and it goes
+    through a staging table and INSERT ... ON CONFLICT DO NOTHING instead. A
+    unit's batches are kept until it is in, so memory is bounded by UNIT_ROWS.
+    """
+
+    UNIT_ROWS = 100_000
+    # Past 64 subtransactions PostgreSQL's snapshots overflow and every other
+    # session slows down; units beyond this many take the staging way.
+    MAX_SAVEPOINTS = 60
+
+    def __init__(self, table: str, columns, constants: dict, conflict):
+        self.table = table
+        self.columns = [*columns, *constants]
+        self.conflict = ", ".join(conflict)
+        self.postgres = connection.vendor == "postgresql"
+        self.added = 0
+        self._staging = None
+        if self.postgres:
+            self._suffix = "".join(f"\t{_copy_text(value)}" for value in constants.values()) + "\n"
+        else:
+            self._constants = tuple(constants.values())
+
+    def encode(self, row):
+        """One row as load() wants it (a line of COPY text on PostgreSQL)."""
+        if not self.postgres:
+            return (*row, *self._constants)
+        line = "\t".join(row)
+        if line.count("\t") != len(row) - 1 or "\\" in line or "\n" in line or "\r" in line:
+            line = "\t".join(value.translate(_COPY_ESCAPES) for value in row)
+        return line
+
+    def batch(self, encoded: list):
+        """Encoded rows, packed for load()."""
+        if not self.postgres:
+            return encoded
+        return (self._suffix.join(encoded) + self._suffix).encode(), len(encoded)
+
+    def load(self, batches) -> None:
+        batches = iter(batches)
+        with connection.cursor() as cursor:
+            if not self.postgres:
+                sql = (f"INSERT INTO {self.table} ({', '.join(self.columns)}) VALUES ({', '.join(['%s'] * len(self.columns))}) "
+                       f"ON CONFLICT ({self.conflict}) DO NOTHING")
+                for batch in batches:
+                    cursor.executemany(sql, batch)
+                    self.added += cursor.rowcount
+                return
+            savepoints = 0
+            while True:
+                unit = _Unit(batches, self.UNIT_ROWS)
+                if savepoints < self.MAX_SAVEPOINTS:
+                    savepoint = transaction.savepoint()
+                    try:
+                        unit.copy_into(cursor, self.table, self.columns)
+                    except psycopg2.errors.UniqueViolation:
+                        transaction.savepoint_rollback(savepoint)  # an aborted subtransaction leaves no trace
+                        unit.read_all()
+                        self._through_staging(cursor, unit.kept)
+                    else:
+                        transaction.savepoint_commit(savepoint)
+                        savepoints += 1
+                        self.added += unit.rows
+                else:
+                    unit.read_all()
+                    self._through_staging(cursor, unit.kept)
+                if unit.last:
+                    return
+
+    def _through_staging(self, cursor, kept):
+        if not kept:
+            return
+        columns = ", ".join(self.columns)
+        if self._staging is None:
+            # pg_temp named outright: the session's own table, even if an earlier load in this transaction left one.
+            self._staging = f"pg_temp.{self.table}_staging"
+            cursor.execute(
+                f"DROP TABLE IF EXISTS {self._staging};"
+                f" CREATE TEMP TABLE {self.table}_staging ON COMMIT DROP AS SELECT {columns} FROM {self.table} WITH NO DATA;"
+                f" ALTER TABLE {self._staging} ADD COLUMN seq bigserial"
+            )
+        else:
+            cursor.execute(f"TRUNCATE {self._staging}")
+        cursor.cursor.copy_expert(f"COPY {self._staging} ({columns}) FROM STDIN", _Replay(kept))
+        cursor.execute(
+            f"INSERT INTO {self.table} ({columns}) SELECT {columns} FROM {self._staging} ORDER BY seq "
+            f"ON CONFLICT ({self.conflict}) DO NOTHING"
+        )
+        self.added += cursor.rowcount
+
+
+class _Unit:
+    """A file for psycopg2's copy_expert that reads batches of COPY text until `limit` rows, keeping them.
+
+    Handing whole batches to COPY keeps the server's input buffered while this
+    thread waits for the GIL, so the server never idles between batches.
+    """
+
+    def __init__(self, batches, limit):
+        self._batches = batches
+        self._limit = limit
+        self.kept: list[bytes] = []
+        self.rows = 0
+        self.last = False  # the batches ran out
+        self._error = None
 
     def read(self, size=-1):
-        chunks, length = [self._buffer], len(self._buffer)
-        for line in self._lines:
-            chunks.append(line)
-            length += len(line)
-            if 0 <= size <= length:
-                break
-        data = "".join(chunks)
-        if size < 0:
-            self._buffer = ""
-            return data
-        self._buffer = data[size:]
-        return data[:size]
+        if self.last or self.rows >= self._limit:
+            return b""
+        try:
+            batch = next(self._batches, None)
+        except BaseException as exc:
+            self._error = exc  # psycopg2 only reports "error in .read() call": raised again by copy_into
+            raise
+        if batch is None:
+            self.last = True
+            return b""
+        data, count = batch
+        self.kept.append(data)
+        self.rows += count
+        return data
 
-    readline = read
+    def read_all(self):
+        while self.read():
+            pass
+
+    def copy_into(self, cursor, table, columns):
+        try:
+            cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", self)
+        except psycopg2.Error:
+            if self._error is not None:
+                raise self._error from None
+            raise
 
 
-def load(table: str, columns: list[str], rows, batch_size: int = 5000) -> None:
-    """Append tuples to `table` (a staging table: no triggers, no indexes to speak of)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            lines = ("\t".join(_copy_text(v) for v in row) + "\n" for row in rows)
-            cursor.cursor.copy_expert(
-                f"COPY {table} ({', '.join(columns)}) FROM STDIN", _LineStream(lines), size=65536
-            )
-            return
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
-        rows = iter(rows)
-        while batch := list(islice(rows, batch_size)):
-            cursor.executemany(sql, batch)
+class _Replay:
+    """A file over batches of COPY text already read."""
+
+    def __init__(self, kept):
+        self._kept = iter(kept)
+
+    def read(self, size=-1):
+        return next(self._kept, b"")
+
+
+def _copy_text(value) -> str:
+    return str(value).translate(_COPY_ESCAPES)
 
 
 def copy_out(sql: str, params, out) -> None:

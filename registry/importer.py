@@ -5,9 +5,10 @@ loads what it yields. Memory stays flat whatever the file's length.
 """
 import csv
 import io
+import operator
 import os
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,32 +33,38 @@ class RejectedRow(ValueError):
     pass
 
 
-@dataclass
-class Row:
-    """A valid row, in the order of the staging table's columns."""
+class Rejected(NamedTuple):
+    """A row that is not imported: its line in the file, why, and its fields as they were."""
 
     line: int
-    nik: str
-    name: str
-    birth_place: str
-    birth_date: date
-    sex: str
-    address: str
-    rt: str
-    rw: str
-    village: str
-    subdistrict: str
-    enrolled_on: date
+    reason: str
+    fields: list[str]
 
 
-_date_cache: dict[str, date | None] = {}
+# A valid row is a plain tuple of text in this order, dates as YYYY-MM-DD: what the loader copies.
+VALID_FIELDS = ("nik", "name", "birth_place", "birth_date", "sex", "address", "rt", "rw", "village", "subdistrict", "enrolled_on")
+
+# (column index, longest value), in column order: the first value too long is the one reported.
+_LIMITS = tuple(sorted((COLUMNS.index(column), limit) for column, limit in MAX_LENGTH.items()))
+
+_date_cache: dict[str, tuple[date, str] | None] = {}
+
+
+def _parse_date(text: str) -> tuple[date, str] | None:
+    """The date and its ISO text, memoised: an export holds a few thousand distinct dates."""
+    try:
+        return _date_cache[text]
+    except KeyError:
+        pass
+    value = parse_date(text)
+    parsed = None if value is None else (value, value.isoformat())
+    if len(_date_cache) < 200_000:
+        _date_cache[text] = parsed
+    return parsed
 
 
 def parse_date(text: str) -> date | None:
     """YYYY-MM-DD, DD-MM-YYYY or DD/MM/YYYY; None if it is none of them."""
-    if text in _date_cache:
-        return _date_cache[text]
-    value = None
     parts = text.replace("/", "-").split("-")
     if len(parts) == 3 and all(p.isdigit() for p in parts):
         if len(parts[0]) == 4 and "/" not in text:
@@ -65,18 +72,16 @@ def parse_date(text: str) -> date | None:
         elif len(parts[2]) == 4:
             d, m, y = parts
         else:
-            y = m = d = "0"
+            return None
         try:
-            value = date(int(y), int(m), int(d))
+            return date(int(y), int(m), int(d))
         except ValueError:
-            value = None
-    if len(_date_cache) < 200_000:
-        _date_cache[text] = value
-    return value
+            return None
+    return None
 
 
 class EnrollmentFile:
-    """Iterate over a SIAK CSV: `rows()` yields Row or (line, reason, raw fields)."""
+    """Iterate over a SIAK CSV: `rows()` yields a tuple of VALID_FIELDS or a Rejected row."""
 
     def __init__(self, path):
         self.path = path
@@ -116,46 +121,48 @@ class EnrollmentFile:
                 )
             index = [names.index(c) for c in COLUMNS]
             width = max(index) + 1
+            pick = operator.itemgetter(*index)
+            strip = str.strip
             reader = csv.reader(text, delimiter=delimiter, strict=True)
             for fields in reader:
-                line = reader.line_num + 1  # the header was line 1
-                if not fields or (len(fields) == 1 and not fields[0].strip()):
-                    continue
                 if len(fields) < width:
-                    yield (line, _("the row has %(found)d columns, the header %(expected)d") % {"found": len(fields), "expected": len(header)}, fields)
+                    if not fields or (len(fields) == 1 and not fields[0].strip()):
+                        continue
+                    yield Rejected(reader.line_num + 1, _("the row has %(found)d columns, the header %(expected)d") % {"found": len(fields), "expected": len(header)}, fields)
                     continue
                 try:
-                    yield _check([fields[i].strip() for i in index], line, today)
+                    yield _check(tuple(map(strip, pick(fields))), today)
                 except (RejectedRow, InvalidNik) as exc:
-                    yield (line, str(exc), fields)
+                    yield Rejected(reader.line_num + 1, str(exc), fields)  # +1: the header was line 1
 
 
-def _check(values, line, today):
+def _check(values, today):
     nik, name, birth_place, birth_text, sex_text, address, rt, rw, village, subdistrict, enrolled_text = values
     number = check_nik(nik)
     if not name:
         raise RejectedRow(_("name (nama) is empty"))
-    for column, value in zip(COLUMNS, values):
-        limit = MAX_LENGTH.get(column)
-        if limit and len(value) > limit:
-            raise RejectedRow(_("%(column)s is longer than %(limit)d characters") % {"column": column, "limit": limit})
-    birth_date = parse_date(birth_text)
-    if birth_date is None:
+    for i, limit in _LIMITS:
+        if len(values[i]) > limit:
+            raise RejectedRow(_("%(column)s is longer than %(limit)d characters") % {"column": COLUMNS[i], "limit": limit})
+    birth = _parse_date(birth_text)
+    if birth is None:
         raise RejectedRow(_("date of birth (tanggal_lahir) '%(value)s' is not a date: use YYYY-MM-DD, DD-MM-YYYY or DD/MM/YYYY") % {"value": birth_text})
     sex = SEXES.get(sex_text.upper())
     if sex is None:
         raise RejectedRow(_("sex (jenis_kelamin) '%(value)s' must be L or P") % {"value": sex_text})
-    enrolled_on = parse_date(enrolled_text)
-    if enrolled_on is None:
+    enrolled = _parse_date(enrolled_text)
+    if enrolled is None:
         raise RejectedRow(_("enrollment date (tanggal_rekam) '%(value)s' is not a date: use YYYY-MM-DD, DD-MM-YYYY or DD/MM/YYYY") % {"value": enrolled_text})
+    birth_date, birth_iso = birth
+    enrolled_on, enrolled_iso = enrolled
     if enrolled_on > today:
-        raise RejectedRow(_("enrollment date (tanggal_rekam) %(value)s is in the future") % {"value": enrolled_on.isoformat()})
+        raise RejectedRow(_("enrollment date (tanggal_rekam) %(value)s is in the future") % {"value": enrolled_iso})
     if birth_date > today:
-        raise RejectedRow(_("date of birth (tanggal_lahir) %(value)s is in the future") % {"value": birth_date.isoformat()})
+        raise RejectedRow(_("date of birth (tanggal_lahir) %(value)s is in the future") % {"value": birth_iso})
     if enrolled_on < birth_date:
         raise RejectedRow(_("enrollment date is before the date of birth"))
     check_nik_matches(number, birth_date, sex)
-    return Row(line, number, name, birth_place, birth_date, sex, address, rt, rw, village, subdistrict, enrolled_on)
+    return (number, name, birth_place, birth_iso, sex, address, rt, rw, village, subdistrict, enrolled_iso)
 
 
 class RejectedFile:

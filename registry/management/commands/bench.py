@@ -1,0 +1,400 @@
+"""`make bench`: the big jobs at scale, each beside the raw limit measured in the same run on the same machine.
+
+Every measured step is the real, stable command in a child process (so a
+timing includes what a clerk's run includes: interpreter, Django, connection,
+commit), with its peak memory (max RSS of that child). The raw limits are
+bare SQL from this process. The bench works in its own database, created
+fresh (any name starting with `ektp_bench`) and dropped at the end.
+"""
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import dj_database_url
+import psycopg2
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from printing.selectors import QUEUE_EXPORT_SQL
+from registry.demo import write_demo_csv
+
+OFFICE = "5371"
+BENCH_PREFIX = "ektp_bench"
+DEFAULT_URL = f"postgres://postgres:postgres@127.0.0.1:5432/{BENCH_PREFIX}"
+MANAGE = Path(settings.BASE_DIR) / "manage.py"
+
+TARGET_IMPORT = 0.20
+TARGET_QUEUE = 0.50
+TARGET_EXPORT = 0.50
+TARGET_REPORT_SECONDS = 0.100
+TARGET_IMPORT_MEMORY = 300 * 2**20
+
+# The stock_report selector as the dashboard calls it, timed inside a real `manage.py shell`.
+REPORT_TIMER = """
+import json, time
+from inventory.selectors import stock_report
+from registry.models import Office
+office = Office.objects.get(code=%r)
+times = []
+for _ in range(7):
+    start = time.perf_counter()
+    report = stock_report(office)
+    times.append(time.perf_counter() - start)
+print(json.dumps({"times": times, "recorded": report["recorded"]}))
+"""
+
+
+class Step:
+    """One child process: wall time, peak memory, exit code and output."""
+
+    def __init__(self, seconds, peak, code, out, err):
+        self.seconds, self.peak, self.code, self.out, self.err = seconds, peak, code, out, err
+
+
+class Command(BaseCommand):
+    help = (
+        "Benchmark the import, queue build, stock report and export at scale on PostgreSQL, each against the raw "
+        "limit measured in the same run. Prints a table; exits 1 on a missed target only with --strict."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--enrollments", type=int, default=1_000_000, help="rows in the file imported (default 1,000,000)")
+        parser.add_argument("--queue", type=int, default=100_000, help="jobs in the queue build (default 100,000)")
+        parser.add_argument("--export", type=int, default=None, help="rows exported (default: --queue; at least --queue)")
+        parser.add_argument("--database-url", default="", help=f"PostgreSQL server to use; the database is always a fresh {BENCH_PREFIX}*")
+        parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
+        parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+
+    def handle(self, *args, enrollments, queue, export, database_url, keep, strict, **options):
+        export = queue if export is None else export
+        if enrollments < 10 or queue < 1 or export < queue:
+            raise CommandError("need --enrollments >= 10, --queue >= 1 and --export >= --queue")
+        self.url = bench_url(database_url or os.environ.get("DATABASE_URL", ""))
+        self.params = connect_params(self.url)
+        self.env = {
+            **os.environ, "DATABASE_URL": self.url,
+            # With a broker configured Celery does not run tasks in-process, so receive_blanks only
+            # enqueues its queue build, into an in-memory queue nobody consumes: build_print_queue
+            # is then timed on its own. No result backend: nothing waits for that task.
+            "CELERY_BROKER_URL": "memory://", "CELERY_RESULT_BACKEND": "",
+        }
+        self.rows = []
+        self.notes = []
+        self.missed = False
+        self.create_database()
+        try:
+            with tempfile.TemporaryDirectory(prefix="ektp-bench-") as folder:
+                self.run_bench(Path(folder), enrollments, queue, export)
+        finally:
+            if keep:
+                self.stdout.write(f"kept the bench database: {self.url}")
+            else:
+                self.drop_database()
+        if self.missed and strict:
+            sys.exit(1)
+
+    # --- the run ---------------------------------------------------------------------------------
+
+    def run_bench(self, folder, enrollments, queue, export):
+        self.say("migrating a fresh database")
+        self.manage("migrate", "--noinput", check=True)
+        self.manage("create_office", OFFICE, check=True)
+        office_id = self.sql_value("SELECT id FROM registry_office WHERE code = %s", [OFFICE])
+
+        first_rows = max(enrollments // 10, 1)
+        self.say(f"writing {first_rows:,} + {enrollments:,} enrollments (demo data, ~2% re-enrollments)")
+        first = write_demo_csv(folder / "first.csv", OFFICE, first_rows, seed=2)
+        main = write_demo_csv(folder / "siak.csv", OFFICE, enrollments)
+
+        self.say("raw limit: bare COPY of the file into an unindexed table of text columns")
+        copy_seconds = min(self.bare_copy(main) for _ in range(2))
+
+        self.say(f"importing a first slice of {first_rows:,} and timing stock_report there")
+        step = self.manage("import_enrollments", str(first), "--office", OFFICE, ok=(0, 1))
+        self.info_row(f"import, first slice ({first_rows:,} rows into an empty office)", step, first_rows, "rows")
+        self.vacuum()
+        report_small = self.stock_report(office_id)
+
+        self.say(f"importing {enrollments:,} rows")
+        step = self.manage("import_enrollments", str(main), "--office", OFFICE, ok=(0, 1))
+        rate, raw_rate = enrollments / step.seconds, enrollments / copy_seconds
+        ok = rate >= TARGET_IMPORT * raw_rate and step.peak < TARGET_IMPORT_MEMORY
+        self.row(
+            f"import_enrollments, {enrollments:,} rows, full validation (office holds {first_rows:,})",
+            f"{rate:,.0f} rows/s ({step.seconds:.1f} s)", f"bare COPY {raw_rate:,.0f} rows/s ({copy_seconds:.2f} s)",
+            f"{rate / raw_rate:.1%}", f">= {TARGET_IMPORT:.0%}, < {TARGET_IMPORT_MEMORY // 2**20} MB", step.peak, ok,
+        )
+        self.notes.append(f"import output: {step.out.strip()}")
+        self.vacuum()
+        self.schema_floor(office_id, first_rows, rate)
+        total = first_rows + enrollments
+        report_big = self.stock_report(office_id)
+        self.report_rows(report_small, report_big, first_rows, total)
+        start_up = report_big["command"].seconds
+        self.notes.append(f"start-up of a command here: {start_up:.2f} s (the stock_report command's wall time)")
+
+        self.say(f"queue: receiving {queue:,} blanks, then the bare statement and build_print_queue")
+        self.manage("receive_blanks", "--office", OFFICE, "--quantity", str(queue), "--reference", "BENCH", check=True)
+        raw_seconds = self.bare_queue(office_id, queue)
+        self.vacuum()
+        step = self.manage("build_print_queue", "--office", OFFICE, check=True)
+        queued = self.sql_value("SELECT count(*) FROM printing_printjob WHERE office_id = %s AND state = 'queued'", [office_id])
+        if queued != queue:
+            raise CommandError(f"build_print_queue queued {queued}, expected {queue}: {step.out}")
+        rate, raw_rate = queue / step.seconds, queue / raw_seconds
+        self.row(
+            f"build_print_queue, {queue:,} jobs", f"{rate:,.0f} jobs/s ({step.seconds:.2f} s)",
+            f"bare SQL {raw_rate:,.0f} jobs/s ({raw_seconds:.2f} s)", f"{rate / raw_rate:.1%}", f">= {TARGET_QUEUE:.0%}",
+            step.peak, rate >= TARGET_QUEUE * raw_rate,
+        )
+
+        if export > queue:
+            self.manage("receive_blanks", "--office", OFFICE, "--quantity", str(export - queue), "--reference", "BENCH-2", check=True)
+            self.manage("build_print_queue", "--office", OFFICE, check=True)
+        self.vacuum()
+        raw_seconds = min(self.bare_export(office_id) for _ in range(2))
+        step = self.manage("export_queue", "--office", OFFICE, check=True, stdout=subprocess.DEVNULL)
+        rate, raw_rate = export / step.seconds, export / raw_seconds
+        if step.seconds > start_up:
+            self.notes.append(f"export_queue less that start-up: {export / (step.seconds - start_up):,.0f} rows/s")
+        self.row(
+            f"export_queue, {export:,} rows", f"{rate:,.0f} rows/s ({step.seconds:.2f} s)",
+            f"COPY TO STDOUT {raw_rate:,.0f} rows/s ({raw_seconds:.2f} s)", f"{rate / raw_rate:.1%}", f">= {TARGET_EXPORT:.0%}",
+            step.peak, rate >= TARGET_EXPORT * raw_rate,
+        )
+
+        ledger = self.manage("check_ledger", ok=(0, 1))
+        self.print_table()
+        self.stdout.write(f"check_ledger (exit {ledger.code}): {' | '.join(ledger.out.split(chr(10))).strip(' |')}")
+        if ledger.code != 0:
+            self.missed = True
+
+    # --- raw limits, from this process -----------------------------------------------------------
+
+    def bare_copy(self, path) -> float:
+        """COPY of the CSV as it is into a plain table of text columns: no parsing, checks or indexes."""
+        columns = ", ".join(f"{name} text" for name in ("nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin",
+                                                        "alamat", "rt", "rw", "kelurahan", "kecamatan", "tanggal_rekam"))
+        with self.connect() as conn, conn.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS bench_bare_copy; CREATE TABLE bench_bare_copy ({columns})")
+            conn.commit()
+            start = time.perf_counter()
+            with open(path, encoding="utf-8") as source:
+                cursor.copy_expert("COPY bench_bare_copy FROM STDIN WITH (FORMAT csv, HEADER)", source, size=65536)
+            conn.commit()
+            seconds = time.perf_counter() - start
+            cursor.execute("DROP TABLE bench_bare_copy")
+            conn.commit()
+        return seconds
+
+    def bare_queue(self, office_id, n) -> float:
+        """The queue rule as one bare statement (pick, insert the jobs, mark the records), deferred checks included, rolled back."""
+        with self.connect() as conn, conn.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO printing_queuebuild (office_id, created_at, available, queued) VALUES (%s, now(), %s, 0) RETURNING id",
+                [office_id, n],
+            )
+            build_id = cursor.fetchone()[0]
+            start = time.perf_counter()
+            cursor.execute(
+                "WITH picked AS (SELECT e.id FROM registry_enrollment e WHERE e.office_id = %(office)s AND e.state = 'recorded'"
+                "  ORDER BY e.enrolled_on, e.id LIMIT %(n)s FOR UPDATE SKIP LOCKED),"
+                " jobs AS (INSERT INTO printing_printjob (office_id, enrollment_id, build_id, state, queued_at, spoiled_reason,"
+                "  collected_by_name) SELECT %(office)s, id, %(build)s, 'queued', now(), '', '' FROM picked RETURNING enrollment_id)"
+                " UPDATE registry_enrollment SET state = 'queued' WHERE id IN (SELECT enrollment_id FROM jobs)",
+                {"office": office_id, "n": n, "build": build_id},
+            )
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            seconds = time.perf_counter() - start
+            if cursor.rowcount != n and cursor.rowcount != -1:
+                raise CommandError(f"the bare queue statement queued {cursor.rowcount}, expected {n}")
+            conn.rollback()
+        return seconds
+
+    def bare_export(self, office_id) -> float:
+        with self.connect() as conn, conn.cursor() as cursor, open(os.devnull, "w") as sink:
+            query = cursor.mogrify(QUEUE_EXPORT_SQL, [office_id]).decode()
+            start = time.perf_counter()
+            cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)", sink, size=65536)
+            seconds = time.perf_counter() - start
+            conn.rollback()
+        return seconds
+
+    def schema_floor(self, office_id, first_rows, import_rate):
+        """What the schema allows: the imported rows, already valid, COPYed into a table with the enrollment table's
+        indexes, checks and foreign keys. Not a target; it shows where the import's time goes."""
+        self.say("schema floor: COPY of the imported rows into a twin of the enrollment table")
+        columns = "nik, name, birth_place, birth_date, sex, address, rt, rw, village, subdistrict, enrolled_on, office_id, state, created_at"
+        with tempfile.TemporaryFile() as rows, self.connect() as conn, conn.cursor() as cursor:
+            cursor.copy_expert(f"COPY (SELECT {columns} FROM registry_enrollment WHERE office_id = {int(office_id)} "
+                               f"ORDER BY id OFFSET {int(first_rows)}) TO STDOUT", rows)
+            rows.seek(0)
+            cursor.execute(
+                "CREATE TABLE bench_twin (LIKE registry_enrollment INCLUDING ALL);"
+                " ALTER TABLE bench_twin ADD FOREIGN KEY (office_id) REFERENCES registry_office (id) DEFERRABLE INITIALLY DEFERRED,"
+                " ADD FOREIGN KEY (duplicate_case_id) REFERENCES registry_duplicatecase (id) DEFERRABLE INITIALLY DEFERRED"
+            )
+            conn.commit()
+            start = time.perf_counter()
+            cursor.copy_expert(f"COPY bench_twin ({columns}) FROM STDIN", rows, size=65536)
+            loaded = cursor.rowcount
+            conn.commit()
+            seconds = time.perf_counter() - start
+            cursor.execute("DROP TABLE bench_twin")
+            conn.commit()
+        self.row(
+            f"(info) schema floor: COPY of {loaded:,} valid rows into a twin of registry_enrollment",
+            f"{loaded / seconds:,.0f} rows/s ({seconds:.1f} s)", "", f"import: {import_rate / (loaded / seconds):.0%} of it",
+            "", None, None,
+        )
+
+    def stock_report(self, office_id) -> dict:
+        timer = self.manage("shell", "-c", REPORT_TIMER % OFFICE, check=True)
+        timed = json.loads(timer.out.strip().splitlines()[-1])
+        command = self.manage("stock_report", "--office", OFFICE, "--json", check=True)
+        with self.connect() as conn, conn.cursor() as cursor:
+            start = time.perf_counter()
+            cursor.execute("SELECT state, count(*) FROM registry_enrollment WHERE office_id = %s GROUP BY state", [office_id])
+            cursor.fetchall()
+            count_seconds = time.perf_counter() - start
+        return {"median": statistics.median(timed["times"]), "first": timed["times"][0], "recorded": timed["recorded"],
+                "command": command, "count_seconds": count_seconds}
+
+    def report_rows(self, small, big, small_n, big_n):
+        flat = big["median"] <= 2 * small["median"] + 0.002
+        for label, report, n in (("at", small, small_n), ("at", big, big_n)):
+            is_big = report is big
+            ok = report["median"] < TARGET_REPORT_SECONDS and report["first"] < TARGET_REPORT_SECONDS and (flat or not is_big)
+            self.row(
+                f"stock_report {label} {n:,} enrollments",
+                f"{report['median'] * 1000:.1f} ms (first call {report['first'] * 1000:.1f} ms)",
+                f"grouped COUNT {report['count_seconds'] * 1000:.0f} ms",
+                f"{report['median'] / small['median']:.2f}x the small office" if is_big else "",
+                "< 100 ms, flat" if is_big else "< 100 ms", report["command"].peak, ok,
+            )
+
+    # --- plumbing --------------------------------------------------------------------------------
+
+    def manage(self, *args, check=False, ok=(0,), stdout=None) -> Step:
+        """Run `manage.py ARGS` against the bench database; time it and read its peak memory."""
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            start = time.perf_counter()
+            child = subprocess.Popen([sys.executable, str(MANAGE), *args], env=self.env, cwd=str(MANAGE.parent),
+                                     stdout=out if stdout is None else stdout, stderr=err, stdin=subprocess.DEVNULL)
+            _pid, status, usage = os.wait4(child.pid, 0)
+            seconds = time.perf_counter() - start
+            child.returncode = os.waitstatus_to_exitcode(status)
+            out.seek(0)
+            err.seek(0)
+            step = Step(seconds, usage.ru_maxrss * 1024, child.returncode, out.read(), err.read())
+        if step.code not in ok:
+            raise CommandError(f"manage.py {' '.join(args)} exited {step.code}: {step.err.strip()[-2000:]}")
+        return step
+
+    def connect(self, dbname=None):
+        return psycopg2.connect(**{**self.params, **({"dbname": dbname} if dbname else {})})
+
+    def sql_value(self, sql, params):
+        with self.connect() as conn, conn.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
+
+    def vacuum(self):
+        """VACUUM ANALYZE between steps, as autovacuum would soon: every step starts from the same kind of table."""
+        conn = self.connect()
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
+        finally:
+            conn.close()
+
+    def create_database(self):
+        name = self.params["dbname"]
+        conn = self.connect("postgres")
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                cursor.execute(f'CREATE DATABASE "{name}"')
+                cursor.execute("SHOW server_version")
+                self.server_version = cursor.fetchone()[0]
+        finally:
+            conn.close()
+
+    def drop_database(self):
+        conn = self.connect("postgres")
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{self.params["dbname"]}" WITH (FORCE)')
+        finally:
+            conn.close()
+
+    def say(self, text):
+        self.stderr.write(f"bench: {text}")
+
+    def row(self, step, measured, raw, ratio, target, peak, ok):
+        if ok is False:
+            self.missed = True
+        verdict = "" if ok is None else ("ok" if ok else "MISSED")
+        memory = "" if peak is None else f"{peak / 2**20:,.0f} MB"
+        self.rows.append((step, measured, raw, ratio, target, memory, verdict))
+
+    def info_row(self, step, result, n, unit):
+        self.row(f"(info) {step}", f"{n / result.seconds:,.0f} {unit}/s ({result.seconds:.1f} s)", "", "", "", result.peak, None)
+
+    def print_table(self):
+        header = ("step", "measured", "raw limit (same run)", "ratio", "target", "peak memory", "verdict")
+        widths = [max(len(str(r[i])) for r in (header, *self.rows)) for i in range(len(header))]
+        line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+        self.stdout.write(machine_line(self.server_version))
+        self.stdout.write(line(header))
+        self.stdout.write("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+        for cells in self.rows:
+            self.stdout.write(line(cells))
+        self.stdout.write("Measured: the real command in a child process, wall clock (Python and Django start included); "
+                          "peak memory: that child's max RSS. Raw limits: bare SQL from the bench process, best of two where repeated. "
+                          "VACUUM ANALYZE between steps, as autovacuum would do soon after each.")
+        for note in self.notes:
+            self.stdout.write(note)
+
+
+def bench_url(url: str) -> str:
+    """The bench database on the server `url` names (PostgreSQL only); never a database not named ektp_bench*."""
+    if not url.startswith(("postgres://", "postgresql://")):
+        url = DEFAULT_URL
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not name.startswith(BENCH_PREFIX):
+        name = BENCH_PREFIX
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def connect_params(url: str) -> dict:
+    config = dj_database_url.parse(url)
+    params = {"dbname": config["NAME"], "user": config["USER"], "password": config["PASSWORD"],
+              "host": config["HOST"], "port": config["PORT"] or 5432}
+    return {key: value for key, value in params.items() if value not in ("", None)}
+
+
+def machine_line(server_version) -> str:
+    cpu = "unknown CPU"
+    try:
+        for text in Path("/proc/cpuinfo").read_text().splitlines():
+            if text.startswith("model name"):
+                cpu = text.split(":", 1)[1].strip()
+                break
+        memory = next(t for t in Path("/proc/meminfo").read_text().splitlines() if t.startswith("MemTotal"))
+        ram = f"{int(memory.split()[1]) / 2**20:.1f} GB RAM"
+    except (OSError, StopIteration):
+        ram = "RAM unknown"
+    return (f"machine: {platform.node()}, {cpu}, {os.cpu_count()} cores, {ram}; PostgreSQL {server_version}; "
+            f"Python {platform.python_version()}")

@@ -1,0 +1,29 @@
+"""`make bench` at a tiny size: it runs every step against its own database, prints the table, and cleans up."""
+import os
+
+import psycopg2
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.postgres
+
+
+def test_the_bench_prints_every_step_beside_its_raw_limit_and_drops_its_database(run_command):
+    db = settings.DATABASES["default"]
+    name = f"ektp_bench_test_{os.getpid()}"
+    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{name}"
+
+    code, out, err = run_command("bench", "--enrollments", "2000", "--queue", "500", "--export", "500", "--database-url", url)
+
+    assert code == 0, err
+    assert out.startswith("machine: ")
+    assert "| step" in out and "| raw limit (same run)" in out and "| peak memory" in out
+    for step in ("import_enrollments, 2,000 rows", "build_print_queue, 500 jobs", "stock_report at 2,200 enrollments",
+                 "export_queue, 500 rows"):
+        assert step in out
+    assert "bare COPY" in out and "bare SQL" in out and "COPY TO STDOUT" in out and "grouped COUNT" in out
+    assert "check_ledger (exit 0): ok 5371" in out
+    with psycopg2.connect(dbname="postgres", user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or 5432) as conn:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [name])
+            assert cursor.fetchone()[0] == 0
