@@ -70,3 +70,71 @@ class SendRequestForm(forms.Form):
         if sent_on > timezone.localdate():
             raise forms.ValidationError(_("The date sent cannot be in the future."))
         return sent_on
+
+
+# Reports: each period is checked next to its field.
+
+MAX_REPORT_MONTHS = 60
+MAX_MINUTES_DAYS = 366
+
+
+def month_index(month) -> int:
+    return month.year * 12 + month.month - 1
+
+
+class MonthField(forms.DateField):
+    """A month typed or picked as YYYY-MM; its value is the first day of that month."""
+
+    widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+    default_error_messages = {"invalid": _("Enter a month as YYYY-MM, e.g. 2018-05.")}
+
+    def __init__(self, **kwargs):
+        super().__init__(input_formats=["%Y-%m"], **kwargs)
+
+
+class MonthlyReportForm(forms.Form):
+    since = MonthField(label=_("From month"))
+    until = MonthField(label=_("To month"))
+
+    def clean_since(self):
+        since = self.cleaned_data["since"]
+        if since > timezone.localdate():
+            raise forms.ValidationError(_("The report cannot start in a month that has not begun."))
+        return since
+
+    def clean_until(self):
+        until = self.cleaned_data["until"]
+        if until > timezone.localdate():
+            raise forms.ValidationError(_("The report cannot run into a month that has not begun."))
+        return until
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until:
+            if until < since:
+                self.add_error("until", _("The last month cannot be before the first month."))
+            elif month_index(until) - month_index(since) + 1 > MAX_REPORT_MONTHS:
+                self.add_error("since", _("At most %(months)d months in one report.") % {"months": MAX_REPORT_MONTHS})
+        return data
+
+
+class SpoilageMinutesForm(forms.Form):
+    since = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    until = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def clean_until(self):
+        until = self.cleaned_data["until"]
+        if until > timezone.localdate():
+            raise forms.ValidationError(_("The period cannot end in the future."))
+        return until
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until:
+            if until < since:
+                self.add_error("until", _("The end of the period cannot be before its start."))
+            elif (until - since).days + 1 > MAX_MINUTES_DAYS:
+                self.add_error("since", _("At most %(days)d days in one berita acara.") % {"days": MAX_MINUTES_DAYS})
+        return data

@@ -3,11 +3,13 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Case, Count, Sum, Value, When
+from django.db.models import Case, Count, Min, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -350,3 +352,156 @@ def request_history(blank_request: BlankRequest):
     """Who sent or closed the request, from the admin log the services write."""
     return (LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(BlankRequest), object_id=str(blank_request.pk))
             .select_related("user").order_by("action_time"))
+
+
+# Documents: the monthly stock report, the berita acara of spoiled blanks, the figures behind a request letter.
+
+def _month_after(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def local_midnight(day: date) -> datetime:
+    """The first moment of a day in the office's time zone (settings.TIME_ZONE)."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def months_between(first_month: date, last_month: date) -> list[date]:
+    months, month = [], first_month.replace(day=1)
+    while month <= last_month:
+        months.append(month)
+        month = _month_after(month)
+    return months
+
+
+@dataclass
+class LedgerMonth:
+    """One month of the blank ledger: opening + received - printed - spoiled + adjusted = closing."""
+
+    month: date
+    opening: int
+    received: int
+    printed: int
+    spoiled: int
+    adjusted: int  # signed: a count that found fewer blanks is negative
+    closing: int
+
+    @property
+    def balanced(self) -> bool:
+        return self.opening + self.received - self.printed - self.spoiled + self.adjusted == self.closing
+
+
+def monthly_ledger(office: Office, first_month: date, last_month: date) -> list[LedgerMonth]:
+    """The blank ledger month by month, months with no movement included, in the office's time zone.
+
+    One grouped query (month x kind) over the office's movements up to the
+    end of the last month, served by the (office, created_at) index; the
+    months before the period add up to the first opening. Each closing is
+    the opening plus every movement of the month whatever its kind, so the
+    check that the four columns explain it is not circular.
+    """
+    tz = ZoneInfo(settings.TIME_ZONE)
+    months = months_between(first_month, last_month)
+    end = local_midnight(_month_after(months[-1]))
+    grouped = (BlankMovement.objects.filter(office=office, created_at__lt=end)
+               .annotate(month=TruncMonth("created_at", tzinfo=tz)).order_by()
+               .values_list("month", "kind").annotate(total=Sum("quantity")))
+    opening = 0
+    in_period: dict[date, dict[str, int]] = {month: {} for month in months}
+    for moment, kind, total in grouped:
+        month = timezone.localtime(moment, tz).date()
+        if month < months[0]:
+            opening += total
+        else:
+            in_period[month][kind] = total
+    lines = []
+    for month in months:
+        totals = in_period[month]
+        closing = opening + sum(totals.values())
+        line = LedgerMonth(
+            month=month, opening=opening, received=totals.get(MovementKind.RECEIPT, 0),
+            printed=-totals.get(MovementKind.PRINTED, 0), spoiled=-totals.get(MovementKind.SPOILED, 0),
+            adjusted=totals.get(MovementKind.ADJUSTMENT, 0), closing=closing,
+        )
+        if not line.balanced:  # a movement kind the report does not know: refuse rather than print wrong figures
+            raise ValueError(f"the ledger of {month:%Y-%m} does not add up: {line}")
+        lines.append(line)
+        opening = closing
+    return lines
+
+
+def ledger_totals(lines: list[LedgerMonth]) -> LedgerMonth:
+    """The whole period as one line: first opening, sums of the movements, last closing."""
+    return LedgerMonth(
+        month=lines[0].month, opening=lines[0].opening, received=sum(line.received for line in lines),
+        printed=sum(line.printed for line in lines), spoiled=sum(line.spoiled for line in lines),
+        adjusted=sum(line.adjusted for line in lines), closing=lines[-1].closing,
+    )
+
+
+@dataclass
+class SpoilageLine:
+    """One line of the berita acara: a blank spoiled in the printer, or a damage report of the store room."""
+
+    at: datetime
+    in_printer: bool
+    reference: str  # the print job's number, or the damage report's
+    reason: str
+    by: str
+    quantity: int
+
+
+def _person(first_name: str, last_name: str, username: str) -> str:
+    return f"{first_name} {last_name}".strip() or username
+
+
+def spoiled_blanks(office: Office, first_day: date, last_day: date) -> list[SpoilageLine]:
+    """Spoiled blanks of a period, oldest first: each printer spoilage by its print job, each damage report as one line.
+
+    No resident's name or NIK: the berita acara goes up to the province and
+    the ministry, and the print job number is enough to find the card.
+    """
+    spoiled = BlankMovement.objects.filter(office=office, kind=MovementKind.SPOILED, created_at__gte=local_midnight(first_day),
+                                           created_at__lt=local_midnight(last_day + timedelta(days=1))).order_by()
+    user = ("created_by__first_name", "created_by__last_name", "created_by__username")
+    lines = [
+        SpoilageLine(at=at, in_printer=True, reference=str(job), reason=reason, by=_person(*names), quantity=1)
+        for at, job, reason, *names in spoiled.filter(print_job__isnull=False).values_list("created_at", "print_job_id", "reason", *user)
+    ]
+    reports = (spoiled.filter(print_job__isnull=True).values_list("reference", "reason", *user)
+               .annotate(at=Min("created_at"), n=Count("id")))
+    lines += [SpoilageLine(at=at, in_printer=False, reference=reference, reason=reason, by=_person(*names), quantity=n)
+              for reference, reason, *names, at, n in reports]
+    return sorted(lines, key=lambda line: (line.at, line.in_printer, line.reference))
+
+
+@dataclass
+class WeeklyPrinting:
+    weeks: list[tuple[date, int]]  # Monday of each complete week, cards printed that week, oldest first
+    this_week: int  # printed since Monday, today included
+    rate: PrintRate
+
+    @property
+    def per_week(self) -> float | None:
+        """The dashboard's rate per working day, times five working days."""
+        return float(self.rate.per_day * len(WORKING_DAYS)) if self.rate.per_day is not None else None
+
+
+def printed_by_week(office: Office, *, today: date | None = None, weeks: int = PRINT_RATE_WEEKS) -> WeeklyPrinting:
+    """Cards printed in each complete week (Monday to Sunday) of the dashboard's print-rate window, and this week so far."""
+    today = today or timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    rate = print_rate(office, today=today, weeks=weeks)
+    window_start = today - timedelta(days=7 * weeks)
+    per_week: dict[date, int] = {}
+    week = monday - timedelta(days=7)
+    while week >= window_start:
+        per_week[week] = 0
+        week -= timedelta(days=7)
+    this_week = 0
+    for day, n in rate.days:
+        week = day - timedelta(days=day.weekday())
+        if week in per_week:
+            per_week[week] += n
+        elif week == monday:
+            this_week += n
+    return WeeklyPrinting(weeks=sorted(per_week.items()), this_week=this_week, rate=rate)

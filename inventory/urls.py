@@ -10,9 +10,12 @@ urlpatterns = [
     path("stok/opname/", views.stock_count, name="stock_count"),
     path("stok/opname/<int:pk>/setujui/", views.stock_count_approve, name="stock_count_approve"),
     path("stok/opname/<int:pk>/tolak/", views.stock_count_reject, name="stock_count_reject"),
+    path("stok/laporan/", views.stock_report_monthly, name="stock_report_monthly"),
+    path("stok/berita-acara/", views.spoilage_minutes, name="spoilage_minutes"),
     path("permintaan/", views.requests, name="requests"),
     path("permintaan/baru/", views.request_new, name="request_new"),
     path("permintaan/<int:pk>/", views.request_detail, name="request_detail"),
     path("permintaan/<int:pk>/kirim/", views.request_send, name="request_send"),
     path("permintaan/<int:pk>/tutup/", views.request_close, name="request_close"),
+    path("permintaan/<int:pk>/surat.pdf", views.request_letter_pdf, name="request_letter_pdf"),
 ]

@@ -1,10 +1,13 @@
-"""The stock desk, the requests to the ministry and the head's dashboard.
+"""The stock desk, the requests to the ministry, the head's dashboard, and their printable documents.
 
 Every page is of the user's office only; every POST is one service call and
 a redirect with a message, or the page again with the errors next to the fields.
 """
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -14,10 +17,13 @@ from django_tables2.paginators import LazyPaginator
 
 from registry.access import office_object, office_view
 from registry.models import EnrollmentCounts, Role
+from registry.pdf import pdf_response
+from registry.services import add_months
 
-from . import selectors, services
+from . import documents, selectors, services
 from .filters import MovementFilter
-from .forms import DraftRequestForm, LeadTimeForm, ReceiptForm, SendRequestForm, SpoilageForm, StockCountForm
+from .forms import (MAX_REPORT_MONTHS, DraftRequestForm, LeadTimeForm, MonthlyReportForm, ReceiptForm, SendRequestForm, SpoilageForm, SpoilageMinutesForm,
+                    StockCountForm)
 from .models import BlankMovement, BlankRequest, BlankStock, StockCount
 from .tables import MovementTable
 
@@ -312,3 +318,70 @@ def request_close(request, pk):
     services.close_blank_request(request=blank_request, by=request.user)
     messages.success(request, _("Request %(reference)s is closed: no more blanks are expected on it.") % {"reference": blank_request.reference})
     return redirect("request_detail", pk=blank_request.pk)
+
+
+# Documents: the request letter, the monthly stock report and the berita acara of spoiled blanks.
+# Figures are read first; the PDF is rendered after, outside any transaction (slow I/O holds no lock).
+
+REPORTERS = (Role.STOCK_KEEPER, Role.HEAD)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MINUTES_PREVIEW = 100
+
+
+def _download(content, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@office_view(Role.HEAD)
+def request_letter_pdf(request, pk):
+    blank_request = office_object(BlankRequest.objects.select_related("office", "created_by"), request, pk=pk)
+    pdf = documents.request_letter_pdf(blank_request, printed_by=request.user)
+    return pdf_response(pdf, f"surat-permintaan-blanko-{blank_request.reference}.pdf")
+
+
+def _period_form(form_class, request, default: dict):
+    """The period form from the query string, or the default period when none was asked for."""
+    asked = "since" in request.GET or "until" in request.GET
+    return form_class(request.GET if asked else default), asked
+
+
+@office_view(*REPORTERS)
+def stock_report_monthly(request):
+    office = request.office
+    this_month = timezone.localdate().replace(day=1)
+    form, asked = _period_form(MonthlyReportForm, request, {"since": f"{add_months(this_month, -5):%Y-%m}", "until": f"{this_month:%Y-%m}"})
+    if not form.is_valid():
+        return render(request, "inventory/stock_report_monthly.html", {"form": form, "max_months": MAX_REPORT_MONTHS},
+                      status=400 if asked else 200)
+    lines = selectors.monthly_ledger(office, form.cleaned_data["since"], form.cleaned_data["until"])
+    wanted = request.GET.get("format")
+    if wanted == "pdf":
+        return pdf_response(documents.monthly_report_pdf(office, lines, printed_by=request.user), documents.report_filename(office, lines, "pdf"))
+    if wanted == "csv":
+        return _download(documents.monthly_report_csv(lines), "text/csv; charset=utf-8", documents.report_filename(office, lines, "csv"))
+    if wanted == "xlsx":
+        return _download(documents.monthly_report_xlsx(office, lines), XLSX, documents.report_filename(office, lines, "xlsx"))
+    query = urlencode({"since": f"{lines[0].month:%Y-%m}", "until": f"{lines[-1].month:%Y-%m}"})
+    return render(request, "inventory/stock_report_monthly.html", {
+        "form": form, "max_months": MAX_REPORT_MONTHS, "lines": lines, "totals": selectors.ledger_totals(lines), "query": query,
+    })
+
+
+@office_view(*REPORTERS)
+def spoilage_minutes(request):
+    office = request.office
+    today = timezone.localdate()
+    form, asked = _period_form(SpoilageMinutesForm, request, {"since": today.replace(day=1).isoformat(), "until": today.isoformat()})
+    if not form.is_valid():
+        return render(request, "inventory/spoilage_minutes.html", {"form": form}, status=400 if asked else 200)
+    since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+    lines = selectors.spoiled_blanks(office, since, until)
+    if request.GET.get("format") == "pdf":
+        return pdf_response(documents.spoilage_minutes_pdf(office, lines, since, until, printed_by=request.user),
+                            documents.minutes_filename(office, since, until))
+    return render(request, "inventory/spoilage_minutes.html", {
+        "form": form, "lines": lines[:MINUTES_PREVIEW], "count": len(lines), "total": sum(line.quantity for line in lines),
+        "query": urlencode({"since": since.isoformat(), "until": until.isoformat()}),
+    })

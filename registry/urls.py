@@ -19,4 +19,5 @@ urlpatterns = [
     path("suket/", views.suket_list, name="suket_list"),
     path("suket/terbitkan/", views.suket_issue, name="suket_issue"),
     path("suket/<int:pk>/", views.suket_detail, name="suket_detail"),
+    path("suket/<int:pk>/pdf/", views.suket_pdf, name="suket_pdf"),
 ]

@@ -14,11 +14,12 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
-from . import selectors
+from . import documents, selectors
 from .access import office_object, office_view
 from .filters import EnrollmentFilter, SuketFilter
 from .forms import NikForm, ResolveDuplicateForm, UploadForm
 from .models import DuplicateCase, Enrollment, EnrollmentUpload, Role, TemporaryCertificate
+from .pdf import pdf_response
 from .services import accept_upload, issue_suket, resolve_duplicate_case
 from .tables import EnrollmentTable, SuketTable
 from .tasks import progress_key
@@ -165,3 +166,14 @@ def suket_issue(request):
 def suket_detail(request, pk):
     suket = office_object(TemporaryCertificate.objects.select_related("enrollment", "office", "issued_by"), request, pk=pk)
     return render(request, "registry/suket_detail.html", {"suket": suket, "valid": suket.is_valid_on(timezone.localdate())})
+
+
+@office_view(*DESK_ROLES)
+def suket_pdf(request, pk):
+    """The Suket to print and hand over. An ended or expired one is not printed again: the desk issues a new one."""
+    suket = office_object(TemporaryCertificate.objects.select_related("enrollment", "office"), request, pk=pk)
+    if not suket.is_valid_on(timezone.localdate()):
+        messages.error(request, _("Suket %(number)s is no longer valid and is not printed again; issue a new one if the card is still waiting.")
+                       % {"number": suket.number})
+        return redirect("suket_detail", pk=suket.pk)
+    return pdf_response(documents.suket_pdf(suket, printed_by=request.user), f"suket-{suket.number}.pdf")

@@ -1,0 +1,127 @@
+"""The ledger's printable documents: the request letter to the ministry, the monthly stock report
+(PDF, CSV, XLSX) and the berita acara of spoiled blanks.
+
+Views read the figures with the selectors, then render here, outside any transaction.
+"""
+import csv
+import io
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from registry.models import Office
+from registry.pdf import letterhead, regional_head_title, render_pdf, terbilang
+
+from . import selectors
+from .models import BlankRequest
+
+CSV_HEADER = ["bulan", "saldo_awal", "diterima", "dicetak", "rusak", "penyesuaian", "saldo_akhir"]
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _printed(by) -> dict:
+    return {"printed_at": timezone.localtime(), "printed_by": _person(by)}
+
+
+# Request letter to the ministry
+
+def request_letter_pdf(blank_request: BlankRequest, *, printed_by) -> bytes:
+    """The head's letter asking the ministry for N blanks, with the office's figures at the time of printing."""
+    office = blank_request.office
+    forecast = selectors.blanks_to_ask_for(office)
+    printing = selectors.printed_by_week(office)
+    per_week = printing.per_week
+    head = blank_request.created_by
+    return render_pdf("documents/request_letter.html", {
+        "blank_request": blank_request, "office": office, "letterhead": letterhead(office),
+        "letter_date": blank_request.sent_on or timezone.localdate(),
+        "quantity_words": terbilang(blank_request.quantity), "forecast": forecast, "printing": printing,
+        "weeks": [(monday, monday + timedelta(days=6), n) for monday, n in printing.weeks],
+        "per_week": per_week,
+        "weeks_of_stock": int(forecast.available // per_week) if per_week else None,
+        "signer": head.get_full_name(), "copy_to": regional_head_title(office),
+        **_printed(printed_by),
+    })
+
+
+# Monthly stock report
+
+def monthly_report_pdf(office: Office, lines: list[selectors.LedgerMonth], *, printed_by) -> bytes:
+    return render_pdf("documents/stock_report.html", {
+        "office": office, "letterhead": letterhead(office), "lines": lines, "totals": selectors.ledger_totals(lines),
+        "first_month": lines[0].month, "last_month": lines[-1].month, **_printed(printed_by),
+    })
+
+
+def _row(line: selectors.LedgerMonth) -> list[int]:
+    return [line.opening, line.received, line.printed, line.spoiled, line.adjusted, line.closing]
+
+
+def monthly_report_csv(lines: list[selectors.LedgerMonth]) -> str:
+    """One row per month; the header is the stable Indonesian contract scripts read."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for line in lines:
+        writer.writerow([f"{line.month:%Y-%m}", *_row(line)])
+    return out.getvalue()
+
+
+def monthly_report_xlsx(office: Office, lines: list[selectors.LedgerMonth]) -> bytes:
+    """The same figures as a spreadsheet: a header row, one row per month, a totals row; figures are numbers."""
+    totals = selectors.ledger_totals(lines)
+    with translation.override(settings.LANGUAGE_CODE):
+        header = [_("Month"), _("Opening balance"), _("Received"), _("Printed"), _("Spoiled"), _("Adjusted"), _("Closing balance")]
+        total_label = _("Total")
+        title = _("Blank stock report %(office)s, %(first)s to %(last)s") % {
+            "office": office.name, "first": f"{lines[0].month:%Y-%m}", "last": f"{lines[-1].month:%Y-%m}"}
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"{office.code} {lines[0].month:%Y-%m} {lines[-1].month:%Y-%m}"
+    book.properties.title = title
+    sheet.append(header)
+    for line in lines:
+        sheet.append([f"{line.month:%Y-%m}", *_row(line)])
+    sheet.append([total_label, *_row(totals)])
+    bold = Font(bold=True)
+    for cell in (*sheet[1], *sheet[sheet.max_row]):
+        cell.font = bold
+    for row in sheet.iter_rows(min_row=2, min_col=2):
+        for cell in row:
+            cell.number_format = "#,##0"
+    sheet.freeze_panes = "A2"
+    sheet.column_dimensions["A"].width = 12
+    for column in "BCDEFG":
+        sheet.column_dimensions[column].width = 15
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def report_filename(office: Office, lines: list[selectors.LedgerMonth], extension: str) -> str:
+    return f"laporan-stok-blanko-{office.code}-{lines[0].month:%Y-%m}-{lines[-1].month:%Y-%m}.{extension}"
+
+
+# Berita acara of spoiled blanks
+
+def spoilage_minutes_pdf(office: Office, lines: list[selectors.SpoilageLine], first_day: date, last_day: date, *, printed_by) -> bytes:
+    """The minutes of the period's spoiled blanks: each numbered, with a count, for destruction and the report upwards."""
+    in_printer = sum(line.quantity for line in lines if line.in_printer)
+    total = sum(line.quantity for line in lines)
+    today = timezone.localdate()
+    return render_pdf("documents/spoilage_minutes.html", {
+        "office": office, "letterhead": letterhead(office), "lines": lines, "first_day": first_day, "last_day": last_day,
+        "total": total, "in_printer": in_printer, "in_store": total - in_printer, "total_words": terbilang(total),
+        "today": today, **_printed(printed_by),
+    })
+
+
+def minutes_filename(office: Office, first_day: date, last_day: date) -> str:
+    return f"berita-acara-blanko-rusak-{office.code}-{first_day:%Y%m%d}-{last_day:%Y%m%d}.pdf"
