@@ -1,18 +1,25 @@
 import os
+import random
 import tempfile
+from datetime import datetime, time, timedelta
+from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.utils import timezone
 
-from inventory.services import receive_blanks
-from printing.services import build_print_queue
+from inventory.services import draft_blank_request, mark_request_sent, receive_blanks
+from printing.selectors import queue_in_print_order
+from printing.services import build_print_queue, mark_printed, mark_spoiled, record_pickup
 from registry.demo import write_demo_csv
 from registry.models import Role
 from registry.services import create_office, import_enrollments
 from registry.views import DEMO_PASSWORD
 
-DEMO_OFFICES = {"5371": 1600, "3603": 5000}  # blanks received, after the Kupang and Tangerang reports
+# Blanks asked for and received, as in the reports: offices ask for more than they get.
+DEMO_OFFICES = {"5371": (2000, 1600), "3603": (6000, 5000)}
+PRINTED_PER_DAY = {"5371": 25, "3603": 40}
+WORKING_DAYS = 30
 ROLES = {"petugas": Role.CLERK, "bendahara": Role.STOCK_KEEPER, "kepala": Role.HEAD}
 
 
@@ -27,7 +34,7 @@ class Command(BaseCommand):
         admin, _ = users.get_or_create(username="admin", defaults={"role": Role.ADMIN, "is_staff": True, "is_superuser": True, "is_demo": True})
         admin.set_password(DEMO_PASSWORD)
         admin.save()
-        for code, blanks in DEMO_OFFICES.items():
+        for code, (asked, blanks) in DEMO_OFFICES.items():
             office = create_office(code=code)
             people = {}
             for prefix, role in ROLES.items():
@@ -38,11 +45,42 @@ class Command(BaseCommand):
             with tempfile.TemporaryDirectory() as folder:
                 path = write_demo_csv(os.path.join(folder, f"siak-{code}.csv"), code, enrollments)
                 result = import_enrollments(office=office, path=path, by=people[Role.CLERK])
-            with transaction.atomic():
-                if not office.blank_movements.exists():
-                    receive_blanks(office=office, quantity=blanks, reference=f"DEMO/{code}/2018", by=people[Role.STOCK_KEEPER],
-                                   delivery_note=f"SJ-{code}-001", carried_by="Sekretaris dan Bendahara Barang")
-            build = build_print_queue(office=office, by=people[Role.HEAD])
-            self.stdout.write(f"{office}: {result.imported} enrollments imported, {result.duplicates} re-enrollments on hold, "
-                              f"{build.queued} queued")
+            if not office.blank_movements.exists():
+                self.recent_weeks(office, people, asked, blanks)
+            build_print_queue(office=office, by=people[Role.HEAD])
+            self.stdout.write(f"{office}: {result.imported} enrollments imported, {result.duplicates} re-enrollments on hold")
         self.stdout.write(f"demo users: admin, petugas.CODE, bendahara.CODE, kepala.CODE; password {DEMO_PASSWORD}")
+
+    def recent_weeks(self, office, people, asked, blanks):
+        """The last weeks at the office, through the same services, each on its own day.
+
+        Time is set back for each step so the dashboard has a history to show
+        (printed per working day, days of stock left, the ministry's share).
+        """
+        rng = random.Random(office.code)
+        today = timezone.localdate()
+        days = [today - timedelta(days=n) for n in range(1, 60) if (today - timedelta(days=n)).weekday() < 5][:WORKING_DAYS][::-1]
+        head, keeper, clerk = people[Role.HEAD], people[Role.STOCK_KEEPER], people[Role.CLERK]
+
+        def at(day, hour):
+            moment = timezone.make_aware(datetime.combine(day, time(hour, rng.randrange(60))))
+            return mock.patch("django.utils.timezone.now", return_value=moment)
+
+        start = days[0] - timedelta(days=14)
+        with at(start, 9):
+            request = draft_blank_request(office=office, quantity=asked, reference=f"470/{office.code}/DKPS/2018", by=head)
+            mark_request_sent(request=request, by=head)
+        with at(days[0], 8):
+            receive_blanks(office=office, quantity=blanks, reference=request.reference, by=keeper, request=request,
+                           delivery_note=f"SJ-{office.code}-001", carried_by="Sekretaris Dinas dan Bendahara Barang")
+        for day in days:
+            jobs = list(queue_in_print_order(office)[:PRINTED_PER_DAY[office.code]])
+            for n, job in enumerate(jobs):
+                with at(day, 9 + n * 7 // max(len(jobs), 1)):
+                    if rng.random() < 0.01:
+                        mark_spoiled(job=job, by=clerk, reason=rng.choice(["Kartu tergores", "Tinta luntur", "Macet di printer"]))
+                    else:
+                        job = mark_printed(job=job, by=clerk)
+                        if day < days[-5] and rng.random() < 0.7:
+                            with at(day + timedelta(days=rng.randrange(1, 5)), 14):
+                                record_pickup(job=job, by=clerk, collected_by_name=job.enrollment.name)
