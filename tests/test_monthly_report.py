@@ -21,6 +21,8 @@ from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 JAKARTA = ZoneInfo("Asia/Jakarta")
+QUERIES_PER_REPORT_PAGE = 4  # session, user, office, the grouped query
+QUERIES_PER_MINUTES_PAGE = 5  # session, user, office, printer spoilage, desk spoilage
 
 
 @contextmanager
@@ -198,3 +200,13 @@ def test_clerks_do_not_get_the_reports(client, kupang, clerk):
     client.force_login(clerk)
     assert client.get(reverse("stock_report_monthly")).status_code == 403
     assert client.get(reverse("spoilage_minutes")).status_code == 403
+
+
+def test_the_report_pages_read_a_fixed_number_of_queries_however_long_the_period(client, five_months, keeper, django_assert_num_queries):
+    client.force_login(keeper)
+    for params in ({"since": "2018-01", "until": "2018-02"}, {"since": "2014-01", "until": "2018-12"}):
+        with django_assert_num_queries(QUERIES_PER_REPORT_PAGE):
+            assert client.get(reverse("stock_report_monthly"), params).status_code == 200
+    for params in ({"since": "2018-01-01", "until": "2018-01-31"}, {"since": "2018-01-01", "until": "2018-12-31"}):
+        with django_assert_num_queries(QUERIES_PER_MINUTES_PAGE):
+            assert client.get(reverse("spoilage_minutes"), params).status_code == 200
