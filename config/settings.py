@@ -144,6 +144,17 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Security headers, sent in every mode so that development sees what production sends.
+# config/security.py adds Content-Security-Policy and Permissions-Policy.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "config.security.SecurityHeadersMiddleware")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -161,4 +172,13 @@ LOGGING = {
 }
 # Printed on documents (the Suket's QR code points at the public check page under it).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Residents' lookups (my card, Suket check): at most PUBLIC_LOOKUP_LIMIT per client address per window.
+PUBLIC_LOOKUP_LIMIT = int(os.environ.get("PUBLIC_LOOKUP_LIMIT", "10"))
+PUBLIC_LOOKUP_WINDOW_SECONDS = int(os.environ.get("PUBLIC_LOOKUP_WINDOW_SECONDS", "600"))
+# How many reverse proxies of ours stand in front of the app, each adding the address it saw to
+# X-Forwarded-For. 0 (the default): the client is REMOTE_ADDR and the header is ignored, since
+# anyone can send it. Behind one TLS proxy set 1, or every resident shares one address's limit.
+PUBLIC_TRUSTED_PROXIES = int(os.environ.get("PUBLIC_TRUSTED_PROXIES", "0"))
+# The ready-for-pickup board is public and the same for everyone: computed at most this often.
+PUBLIC_BOARD_CACHE_SECONDS = int(os.environ.get("PUBLIC_BOARD_CACHE_SECONDS", "300"))
 SUKET_VALID_MONTHS = int(os.environ.get("SUKET_VALID_MONTHS", "6"))

@@ -1,0 +1,38 @@
+"""The residents' two forms: NIK and birth date for 'my card', a Suket's number."""
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+# An <input type="date"> sends the first; a phone browser without a date picker gets the others typed.
+DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"]
+
+
+class MyCardForm(forms.Form):
+    nik = forms.CharField(
+        label="NIK", max_length=40, help_text=_("16 digits, as on your family card (KK)."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    tanggal_lahir = forms.DateField(
+        label=_("Date of birth"), input_formats=DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}, format="%Y-%m-%d"),
+    )
+
+    def clean_nik(self):
+        nik = re.sub(r"[\s.-]", "", self.cleaned_data["nik"])
+        if not re.fullmatch(r"[0-9]{16}", nik):
+            raise forms.ValidationError(_("A NIK is 16 digits."), code="format")
+        return nik
+
+
+class SuketNumberForm(forms.Form):
+    nomor = forms.CharField(
+        label=_("Suket number"), max_length=40, help_text=_("As printed on the Suket, for example 5371-201807-3FA2C91B."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+    )
+
+    def clean_nomor(self):
+        number = self.cleaned_data["nomor"].strip().upper()
+        if not re.fullmatch(r"[A-Z0-9-]+", number):
+            raise forms.ValidationError(_("A Suket number has only letters, digits and dashes."), code="format")
+        return number

@@ -1,0 +1,208 @@
+"""What residents may see: an office's ready board, the state of their own card, a Suket's check.
+
+Nothing here hands a template an Enrollment: the pages get small records with
+no name, NIK, address or birth date in them, so no template can show one by
+mistake. How far printing has reached and the printing rate are the
+dashboard's own selectors (inventory.selectors), read the same way.
+"""
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Q
+from django.utils import timezone
+
+from inventory.models import BlankStock
+from inventory.selectors import WORKING_DAYS, backlog_by_month, print_rate, printing_reached, request_lines
+from printing.models import PrintJob
+from printing.selectors import queue_reaches, ready_by_month
+from registry.models import Enrollment, EnrollmentCounts, EnrollmentState, Office, TemporaryCertificate
+
+
+@dataclass(frozen=True)
+class ReadyMonth:
+    month: date
+    cards: int
+
+
+@dataclass(frozen=True)
+class Board:
+    """An office's notice: which enrollment months can collect, how far printing has reached."""
+
+    ready: list[ReadyMonth]
+    queue_month: date | None  # the oldest card in the print queue: printing has reached this month
+    queue_until: date | None  # the newest card in the print queue
+    waiting_month: date | None  # the oldest card still waiting for a blank: next in line
+    waiting: int  # cards waiting for a blank
+    available: int  # blanks not yet set aside for a card
+    per_day: float | None  # cards printed per working day, last six weeks
+    asked_on: date | None  # the latest request to the ministry still being delivered
+    as_of: datetime
+
+    @property
+    def waits_for_blanks(self) -> bool:
+        return self.waiting > 0 and self.available <= 0
+
+
+def board(office: Office) -> Board:
+    """The office's board, computed at most every PUBLIC_BOARD_CACHE_SECONDS (it is the same for everyone)."""
+    key = f"public-board:{office.pk}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = _board(office)
+        cache.set(key, cached, timeout=settings.PUBLIC_BOARD_CACHE_SECONDS)
+    return cached
+
+
+def _board(office: Office) -> Board:
+    backlog = backlog_by_month(office)
+    reached = printing_reached(office, backlog)
+    until = queue_reaches(office)
+    stock = BlankStock.objects.get(office=office)
+    per_day = print_rate(office).per_day
+    return Board(
+        ready=[ReadyMonth(row["month"], row["cards"]) for row in ready_by_month(office)],
+        queue_month=reached.queue_month, queue_until=until.replace(day=1) if until else None,
+        waiting_month=reached.waiting_month, waiting=sum(entry.recorded for entry in backlog),
+        available=stock.available, per_day=float(per_day) if per_day else None,
+        asked_on=_asked_on(office), as_of=timezone.now(),
+    )
+
+
+def _asked_on(office: Office) -> date | None:
+    """When the office last sent the ministry a request that is still not fully delivered."""
+    waiting = [line.request.sent_on for line in request_lines(office)
+               if line.is_open and line.request.sent_on and line.outstanding]
+    return max(waiting, default=None)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """When a waiting card may be printed, and everything the guess rests on."""
+
+    ahead: int  # cards printed before this one (in the queue, or waiting for a blank)
+    per_day: float | None
+    working_days: int | None
+    around: date | None
+    waits_for_blanks: bool = False
+    asked_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Card:
+    """One of the resident's records, as the resident may see it."""
+
+    office: Office
+    state: str
+    enrolled_month: date
+    collected_on: date | None = None
+    estimate: Estimate | None = None
+
+
+def find_cards(*, nik: str, birth_date: date, today: date | None = None) -> list[Card]:
+    """The resident's records in every office, newest first; [] when the pair matches nothing.
+
+    The NIK and the birth date are matched in the same query, so a NIK that
+    exists with another birth date costs the same as one that does not.
+    Every office is searched: a resident may have enrolled away from home.
+    Void records are shown only when nothing else is left; the records of one
+    duplicate case are one card.
+    """
+    today = today or timezone.localdate()
+    # A literal list of offices lets PostgreSQL probe the (office, nik, enrolled_on) unique index once per
+    # office instead of reading every enrollment: there is no index on the NIK alone.
+    offices = list(Office.objects.values_list("pk", flat=True))
+    records = list(Enrollment.objects.filter(office_id__in=offices, nik=nik, birth_date=birth_date)
+                   .select_related("office").order_by("-enrolled_on", "-id"))
+    shown = [record for record in records if record.state != EnrollmentState.VOID] or records[:1]
+    cards, cases = [], set()
+    for record in shown:
+        if record.state == EnrollmentState.ON_HOLD and record.duplicate_case_id:
+            if record.duplicate_case_id in cases:
+                continue
+            cases.add(record.duplicate_case_id)
+        cards.append(_card(record, today))
+    return cards
+
+
+def _card(record: Enrollment, today: date) -> Card:
+    collected_on = estimate = None
+    if record.state == EnrollmentState.COLLECTED:
+        collected_on = _collected_on(record.pk)
+    elif record.state in (EnrollmentState.QUEUED, EnrollmentState.RECORDED):
+        estimate = _estimate(record, today)
+    return Card(office=record.office, state=record.state, enrolled_month=record.enrolled_on.replace(day=1),
+                collected_on=collected_on, estimate=estimate)
+
+
+def _collected_on(enrollment_id) -> date | None:
+    collected = (PrintJob.objects.filter(enrollment_id=enrollment_id, collected_at__isnull=False)
+                 .values_list("collected_at", flat=True).first())
+    return timezone.localdate(collected) if collected else None
+
+
+def _estimate(record: Enrollment, today: date) -> Estimate:
+    """Print order is enrollment date, then id (the queue rule). A queued card has its blank; a recorded one
+    gets one only if enough blanks are available for every waiting card before it, else it waits for the
+    ministry and no date is given."""
+    before = Q(enrolled_on__lt=record.enrolled_on) | Q(enrolled_on=record.enrolled_on, id__lt=record.id)
+    office_records = Enrollment.objects.filter(office_id=record.office_id)
+    if record.state == EnrollmentState.QUEUED:
+        ahead = office_records.filter(before, state=EnrollmentState.QUEUED).count()
+    else:
+        waiting_ahead = office_records.filter(before, state=EnrollmentState.RECORDED).count()
+        if waiting_ahead >= BlankStock.objects.get(office_id=record.office_id).available:
+            return Estimate(ahead=waiting_ahead, per_day=None, working_days=None, around=None,
+                            waits_for_blanks=True, asked_on=_asked_on(record.office))
+        ahead = EnrollmentCounts.objects.get(office_id=record.office_id).queued + waiting_ahead
+    per_day = print_rate(record.office, today=today).per_day
+    if not per_day:
+        return Estimate(ahead=ahead, per_day=None, working_days=None, around=None)
+    days = math.ceil((ahead + 1) / per_day)
+    return Estimate(ahead=ahead, per_day=float(per_day), working_days=days, around=add_working_days(today, days))
+
+
+def add_working_days(day: date, days: int) -> date:
+    """The day that many working days (Monday to Friday; holidays are not known) after `day`."""
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() in WORKING_DAYS:
+            days -= 1
+    return day
+
+
+def mask_name(name: str) -> str:
+    """'Yohanes Ndoen' -> 'Y****** N****': enough to compare with the paper, not enough to learn a name."""
+    return " ".join(word[0] + "*" * (len(word) - 1) for word in name.split())
+
+
+@dataclass(frozen=True)
+class SuketCheck:
+    number: str
+    office: Office
+    holder: str  # masked
+    issued_on: date
+    valid_until: date
+    ended_on: date | None
+    valid: bool
+    ended_by_pickup: bool
+
+
+def check_suket(number: str, today: date | None = None) -> SuketCheck | None:
+    """A Suket is genuine if its number exists; valid if it has not ended and today is not past valid_until."""
+    today = today or timezone.localdate()
+    suket = TemporaryCertificate.objects.select_related("office", "enrollment").filter(number=number).first()
+    if suket is None:
+        return None
+    ended_by_pickup = False
+    # Ended by the pickup: it ended the day the card was collected, still valid then. (A Suket replaced
+    # after it had expired ended later than its valid_until, perhaps on the day of the pickup too.)
+    if suket.ended_on is not None and suket.ended_on <= suket.valid_until and suket.enrollment.state == EnrollmentState.COLLECTED:
+        ended_by_pickup = _collected_on(suket.enrollment_id) == suket.ended_on
+    return SuketCheck(
+        number=suket.number, office=suket.office, holder=mask_name(suket.enrollment.name), issued_on=suket.issued_on,
+        valid_until=suket.valid_until, ended_on=suket.ended_on,
+        valid=suket.ended_on is None and today <= suket.valid_until, ended_by_pickup=ended_by_pickup,
+    )

@@ -1,0 +1,484 @@
+"""The residents' pages, as a resident on a phone uses them: the ready board, my card, checking a Suket.
+
+Privacy is asserted on what the page shows: no name (except masked on a
+Suket), no NIK, and 'not found' is one page whatever was typed.
+"""
+import math
+import re
+import time
+import uuid
+from datetime import date, datetime, timedelta
+from html import unescape
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+
+from inventory.services import draft_blank_request, mark_request_sent, receive_blanks
+from printing.models import PrintJob
+from printing.services import build_print_queue, mark_printed, record_pickup
+from public.selectors import add_working_days, mask_name
+from registry.models import Enrollment, Office, Role
+from registry.services import import_enrollments, issue_suket
+from tests import factories as f
+from tests.test_translations import english_msgids
+
+pytestmark = pytest.mark.django_db
+
+BIRTH = date(1990, 5, 17)
+WRONG_BIRTH = date(1990, 5, 18)
+MY_CARD = "/publik/kartu-saya/"
+
+
+@pytest.fixture(autouse=True)
+def own_cache(settings):
+    """Counters and the cached board of this test only, whatever the cache (Redis in CI): nothing is flushed."""
+    settings.CACHES = {"default": {**django_settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
+
+
+@pytest.fixture
+def kupang():
+    office = f.office("5371")
+    Office.objects.filter(pk=office.pk).update(address="Jl. S. K. Lerik, Kelapa Lima, Kota Kupang", opening_hours="Senin–Jumat 08.00–15.00")
+    office.refresh_from_db()
+    return office
+
+
+@pytest.fixture
+def tangerang():
+    return f.office("3603")
+
+
+@pytest.fixture
+def clerk(kupang):
+    return f.user(kupang, Role.CLERK)
+
+
+@pytest.fixture
+def head(kupang):
+    return f.user(kupang, Role.HEAD)
+
+
+def enroll(office, by, tmp_path, residents, *, code=None):
+    """Import residents given as (name, enrollment date); returns their records in that order."""
+    rows = [f.row(day, code=code or office.code, name=name, birth=BIRTH) for name, day in residents]
+    import_enrollments(office=office, path=f.siak_file(tmp_path / f"siak-{uuid.uuid4().hex}.csv", rows), by=by)
+    return [Enrollment.objects.get(office=office, nik=values["nik"], enrolled_on=values["tanggal_rekam"]) for values in rows]
+
+
+def print_jobs(jobs, by, *, on=None, monkeypatch=None):
+    """Mark jobs printed, today or at 10:00 on a past day (the ledger takes the time of the movement)."""
+    if on is not None:
+        moment = timezone.make_aware(datetime(on.year, on.month, on.day, 10, 0))
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+    for job in jobs:
+        mark_printed(job=job, by=by)
+    if on is not None:
+        monkeypatch.undo()
+
+
+def job_of(enrollment):
+    return PrintJob.objects.get(enrollment=enrollment, state__in=["queued", "printed"])
+
+
+def text(response):
+    """What the resident reads: the page's text, without markup."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", response.content.decode())).split())
+
+
+def look_up(client, nik, birth, **extra):
+    return client.post(MY_CARD, {"nik": nik, "tanggal_lahir": birth.isoformat()}, **extra)
+
+
+def without_csrf_token(response):
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+
+
+@pytest.fixture
+def kupang_2018(kupang, clerk, tmp_path):
+    """Kupang in July 2018, small: January's cards printed, February's in the queue, April's waiting for blanks."""
+    records = enroll(kupang, clerk, tmp_path, [
+        ("Yohanes Ndoen", date(2018, 1, 15)), ("Maria Bria", date(2018, 1, 20)),
+        ("Agustinus Tefa", date(2018, 2, 1)), ("Yuliana Seran", date(2018, 2, 14)),
+        ("Petrus Nope", date(2018, 4, 9)), ("Dominggus Lay", date(2018, 4, 30)),
+    ])
+    receive_blanks(office=kupang, quantity=4, reference="470/88/DKPS/2018", by=clerk)
+    build_print_queue(office=kupang)
+    print_jobs([job_of(records[0]), job_of(records[1])], clerk)
+    return records
+
+
+# The start page and the ready board
+
+def test_the_start_page_lists_every_office_and_leads_to_my_card_and_the_suket_check(client, kupang, tangerang):
+    page = client.get("/publik/")
+    assert page.status_code == 200
+    shown = text(page)
+    assert "Kota Kupang" in shown and "Kabupaten Tangerang" in shown
+    html = page.content.decode()
+    for url in ("/publik/5371/", "/publik/3603/", MY_CARD, "/publik/suket/"):
+        assert f'href="{url}"' in html
+
+
+def test_the_ready_board_says_which_months_can_collect_and_how_far_printing_has_reached(client, kupang_2018):
+    page = client.get("/publik/5371/")
+    assert page.status_code == 200
+    shown = text(page)
+    assert "Kota Kupang: e-KTP yang siap diambil" in shown
+    assert "Jl. S. K. Lerik, Kelapa Lima, Kota Kupang" in shown and "Jam layanan: Senin–Jumat 08.00–15.00" in shown
+    assert "Januari 2018 2" in shown  # two cards of January enrollees on the shelf
+    assert "Februari 2018 2" not in shown and "April 2018 2" not in shown
+    assert "Pencetakan sudah sampai pada warga yang melakukan perekaman bulan Februari 2018." in shown
+    assert "Berikutnya: warga yang melakukan perekaman bulan April 2018." in shown
+    assert "Dinas tidak lagi memiliki blanko untuk 2 warga yang masih menunggu." in shown
+    assert "setelah blanko datang dari Kementerian Dalam Negeri" in shown
+
+
+def test_the_ready_board_says_when_the_office_asked_the_ministry_for_blanks(client, kupang_2018, kupang, head):
+    mark_request_sent(request=draft_blank_request(office=kupang, quantity=16000, reference="470/90/DKPS/2018", by=head),
+                      by=head, sent_on=date(2018, 6, 26))
+    assert "Dinas telah meminta tambahan blanko kepada Kemendagri pada 26 Juni 2018." in text(client.get("/publik/5371/"))
+
+
+def test_the_ready_board_shows_no_name_and_no_nik(client, kupang_2018):
+    html = client.get("/publik/5371/").content.decode()
+    for record in kupang_2018:
+        assert record.name not in html and record.nik not in html
+
+
+def test_the_ready_board_of_an_office_with_nothing_yet_says_so(client, kupang):
+    shown = text(client.get("/publik/5371/"))
+    assert "Saat ini tidak ada kartu yang menunggu diambil." in shown
+    assert "Tidak ada kartu yang menunggu dicetak." in shown
+
+
+def test_an_unknown_office_code_is_not_found(client, kupang):
+    assert client.get("/publik/9999/").status_code == 404
+
+
+def test_the_ready_board_costs_the_same_few_queries_for_any_number_of_months(client, kupang_2018, kupang, clerk, tmp_path, django_assert_max_num_queries):
+    more = enroll(kupang, clerk, tmp_path, [("Warga", date(2017, month, 3)) for month in range(1, 13)])
+    receive_blanks(office=kupang, quantity=12, reference="R-2", by=clerk)
+    build_print_queue(office=kupang)
+    print_jobs([job_of(record) for record in more], clerk)
+    with django_assert_max_num_queries(10):
+        assert client.get("/publik/5371/").status_code == 200
+    with django_assert_max_num_queries(1):  # the board comes from the cache; the office is the one query
+        assert client.get("/publik/5371/").status_code == 200
+
+
+# My card
+
+def test_a_card_on_the_shelf_says_where_to_collect_it_and_what_to_bring(client, kupang_2018):
+    page = look_up(client, kupang_2018[0].nik, BIRTH)
+    assert page.status_code == 200
+    shown = text(page)
+    assert "e-KTP Anda sudah dicetak dan siap diambil di Kota Kupang." in shown
+    assert "Jl. S. K. Lerik, Kelapa Lima, Kota Kupang" in shown and "Senin–Jumat 08.00–15.00" in shown
+    assert "Bawa Kartu Keluarga (KK)" in shown
+
+
+def test_a_queued_card_gets_an_estimate_from_its_place_in_print_order_and_the_recent_rate(client, kupang, clerk, tmp_path, monkeypatch):
+    records = enroll(kupang, clerk, tmp_path, [("Warga", date(2018, 1, 1) + timedelta(days=n)) for n in range(30)])
+    receive_blanks(office=kupang, quantity=30, reference="R-1", by=clerk)
+    build_print_queue(office=kupang)
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday() + 7)
+    print_jobs([job_of(record) for record in records[:10]], clerk, on=monday, monkeypatch=monkeypatch)
+    from inventory.selectors import print_rate
+
+    per_day = print_rate(kupang).per_day
+    mine = records[14]  # four queued cards (enrolled before it) are printed first
+    shown = text(look_up(client, mine.nik, BIRTH))
+    assert "e-KTP Anda sudah masuk antrean cetak di Kota Kupang" in shown
+    assert "Kartu yang dicetak sebelum kartu Anda: 4." in shown
+    days = math.ceil(5 / per_day)
+    around = add_working_days(today, days)
+    from django.utils.formats import date_format
+
+    assert f"sekitar {days} hari kerja lagi: sekitar {date_format(around, 'l, j F Y')}." in shown
+    assert "hari libur tidak dihitung" in shown
+
+
+def test_a_waiting_card_with_no_blank_left_waits_for_the_ministry_and_gets_no_date(client, kupang_2018):
+    shown = text(look_up(client, kupang_2018[5].nik, BIRTH))
+    assert "Sudah direkam, menunggu dicetak" in shown
+    assert "Perekaman Anda dilakukan di Kota Kupang pada bulan April 2018." in shown
+    assert "Warga yang merekam lebih dulu dan juga menunggu blanko: 1." in shown
+    assert "Kartu Anda menunggu blanko dari Kementerian Dalam Negeri, sehingga belum ada tanggal yang bisa diberikan." in shown
+    assert "hari kerja lagi" not in shown
+
+
+def test_a_waiting_card_with_blanks_available_counts_the_queue_ahead_of_it(client, kupang_2018, kupang, clerk):
+    receive_blanks(office=kupang, quantity=5, reference="R-2", by=clerk)  # the queue is not rebuilt yet
+    shown = text(look_up(client, kupang_2018[5].nik, BIRTH))
+    # Two February cards are queued, and the other April card enrolled first.
+    assert "Kartu yang dicetak sebelum kartu Anda: 3." in shown
+    assert "Dinas tidak mencetak kartu dalam enam minggu terakhir" in shown  # printing began today: no rate yet
+
+
+def test_a_collected_card_says_when_and_where_and_not_who(client, kupang_2018, clerk):
+    record_pickup(job=job_of(kupang_2018[1]), by=clerk, collected_by_name="Bernadus Bria")
+    shown = text(look_up(client, kupang_2018[1].nik, BIRTH))
+    today = timezone.localdate()
+    from django.utils.formats import date_format
+
+    assert f"e-KTP Anda sudah diambil di Kota Kupang pada {date_format(today, 'j F Y')}." in shown
+    assert "Bernadus" not in shown
+
+
+def test_a_card_on_hold_asks_the_resident_to_come_in_person_with_what_to_bring(client, kupang, clerk, tmp_path):
+    first = enroll(kupang, clerk, tmp_path, [("Yohanes Ndoen", date(2017, 3, 1))])[0]
+    rows = [f.row(date(2018, 2, 1), code="5371", name="Yohanes Ndoen", birth=BIRTH, number=first.nik)]
+    import_enrollments(office=kupang, path=f.siak_file(tmp_path / "again.csv", rows), by=clerk)
+    page = look_up(client, first.nik, BIRTH)
+    shown = text(page)
+    assert page.content.decode().count('data-state="on_hold"') == 1  # two records, one case, one answer
+    assert "Ditahan: datang langsung" in shown
+    assert "Silakan datang langsung ke Kota Kupang dengan membawa:" in shown
+    assert "KTP-el lama, bila ada" in shown and "Kartu Keluarga (KK)" in shown and "akta kelahiran" in shown
+
+
+def test_a_resident_who_enrolled_at_another_office_is_told_which_office_holds_the_card(client, kupang, tangerang, clerk, tmp_path):
+    """A Tangerang-born resident (NIK 3603...) enrolled in Kupang: the one form searches every office."""
+    record = enroll(kupang, clerk, tmp_path, [("Siti Aminah", date(2018, 3, 5))], code="3603")[0]
+    assert record.nik.startswith("3603")
+    shown = text(look_up(client, record.nik, BIRTH))
+    assert "Perekaman Anda dilakukan di Kota Kupang pada bulan Maret 2018." in shown
+
+
+def test_the_per_office_address_of_my_card_leads_to_the_one_form(client, kupang):
+    response = client.get("/publik/5371/kartu-saya/")
+    assert response.status_code == 302 and response["Location"] == MY_CARD
+
+
+def test_a_found_card_shows_no_name_no_nik_and_no_birth_date(client, kupang_2018):
+    for record in kupang_2018:
+        html = look_up(client, record.nik, BIRTH).content.decode()
+        assert record.name not in html and record.nik not in html
+        assert "1990" not in html and "17 Mei" not in html
+
+
+def test_a_malformed_nik_is_explained_and_a_nik_with_spaces_is_accepted(client, kupang_2018):
+    assert "NIK terdiri dari 16 angka." in text(client.post(MY_CARD, {"nik": "5371 0117", "tanggal_lahir": "1990-05-17"}))
+    spaced = " ".join(re.findall(".{4}", kupang_2018[0].nik))
+    assert "siap diambil di Kota Kupang" in text(client.post(MY_CARD, {"nik": spaced, "tanggal_lahir": "17-05-1990"}))
+
+
+# Privacy of 'my card'
+
+def test_a_wrong_birth_date_another_offices_nik_and_an_unknown_nik_get_the_same_answer(client, kupang_2018, tangerang, tmp_path):
+    tangerang_clerk = f.user(tangerang, Role.CLERK)
+    theirs = enroll(tangerang, tangerang_clerk, tmp_path, [("Ahmad Fauzi", date(2017, 11, 2))])[0]
+    unknown = f.nik("5371", BIRTH, serial=9999)
+    assert not Enrollment.objects.filter(nik=unknown).exists()
+    answers = [look_up(client, kupang_2018[0].nik, WRONG_BIRTH), look_up(client, theirs.nik, WRONG_BIRTH),
+               look_up(client, unknown, BIRTH), look_up(client, unknown, WRONG_BIRTH)]
+    assert {answer.status_code for answer in answers} == {200}
+    bodies = {without_csrf_token(answer) for answer in answers}
+    assert len(bodies) == 1
+    body = bodies.pop()
+    assert "Tidak ditemukan kartu untuk NIK dan tanggal lahir ini." in strip_tags(body)
+    for name in ("Yohanes", "Ndoen", "Ahmad", "Fauzi", "Kota Kupang", "Tangerang"):
+        assert name not in body
+    assert kupang_2018[0].nik not in body and theirs.nik not in body  # not even echoed back
+
+
+def test_guessed_niks_next_to_real_ones_find_nothing_and_show_no_name(client, kupang_2018, settings):
+    settings.PUBLIC_LOOKUP_LIMIT = 100
+    real = {record.nik for record in kupang_2018}
+    guesses = [nik[:12] + f"{(int(nik[12:]) + step) % 10000:04d}" for nik in real for step in (1, 2, 3)]
+    for guess in sorted(set(guesses) - real):
+        html = look_up(client, guess, BIRTH).content.decode()
+        assert "Tidak ditemukan kartu" in html
+        assert not any(record.name.split()[0] in html for record in kupang_2018)
+
+
+def test_the_my_card_answer_is_never_cached(client, kupang_2018):
+    response = look_up(client, kupang_2018[0].nik, BIRTH)
+    assert "no-store" in response["Cache-Control"]
+
+
+# Rate limits
+
+def test_the_eleventh_lookup_from_one_address_is_refused_and_another_address_still_works(client, kupang_2018):
+    for _ in range(10):
+        assert look_up(client, kupang_2018[0].nik, BIRTH, REMOTE_ADDR="10.1.1.1").status_code == 200
+    refused = look_up(client, kupang_2018[0].nik, BIRTH, REMOTE_ADDR="10.1.1.1")
+    assert refused.status_code == 429
+    assert "Terlalu banyak pemeriksaan dari sambungan Anda. Silakan coba lagi dalam 10 menit." in text(refused)
+    assert 0 < int(refused["Retry-After"]) <= 600
+    assert "Kota Kupang" not in text(refused)
+    other = look_up(client, kupang_2018[0].nik, BIRTH, REMOTE_ADDR="10.1.1.2")
+    assert other.status_code == 200 and "siap diambil di Kota Kupang" in text(other)
+
+
+def test_the_refusal_speaks_the_residents_language(client, kupang_2018, settings):
+    settings.PUBLIC_LOOKUP_LIMIT = 1
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    look_up(client, kupang_2018[0].nik, BIRTH)
+    refused = look_up(client, kupang_2018[0].nik, BIRTH)
+    assert refused.status_code == 429
+    assert "Too many checks were made from your connection. Please try again in 10 minutes." in text(refused)
+
+
+def test_a_form_that_does_not_reach_the_records_is_not_counted(client, kupang_2018, settings):
+    settings.PUBLIC_LOOKUP_LIMIT = 2
+    for _ in range(5):
+        assert client.post(MY_CARD, {"nik": "12345", "tanggal_lahir": "1990-05-17"}).status_code == 200
+    assert "siap diambil" in text(look_up(client, kupang_2018[0].nik, BIRTH))
+
+
+def test_suket_checks_have_their_own_limit(client, kupang_2018, clerk, settings):
+    settings.PUBLIC_LOOKUP_LIMIT = 3
+    suket = issue_suket(enrollment=kupang_2018[4], by=clerk)
+    for _ in range(3):
+        look_up(client, kupang_2018[0].nik, BIRTH)
+    assert look_up(client, kupang_2018[0].nik, BIRTH).status_code == 429
+    url = reverse("public_suket_check", args=[suket.number])
+    for _ in range(3):
+        assert client.get(url).status_code == 200
+    refused = client.get(url)
+    assert refused.status_code == 429 and "Terlalu banyak pemeriksaan" in text(refused)
+    assert client.get(url, REMOTE_ADDR="10.9.9.9").status_code == 200
+
+
+def test_a_forged_x_forwarded_for_does_not_escape_the_limit(client, kupang_2018, settings):
+    settings.PUBLIC_LOOKUP_LIMIT = 2
+    for n in range(2):
+        look_up(client, kupang_2018[0].nik, BIRTH, REMOTE_ADDR="10.2.2.2", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+    assert look_up(client, kupang_2018[0].nik, BIRTH, REMOTE_ADDR="10.2.2.2", HTTP_X_FORWARDED_FOR="192.0.2.77").status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_address_the_proxy_saw_is_counted(client, kupang_2018, settings):
+    """The proxy appends the address it saw; whatever the client wrote before it is ignored."""
+    settings.PUBLIC_TRUSTED_PROXIES = 1
+    settings.PUBLIC_LOOKUP_LIMIT = 2
+    proxy = {"REMOTE_ADDR": "172.18.0.5"}
+    for n in range(2):
+        assert look_up(client, kupang_2018[0].nik, BIRTH, HTTP_X_FORWARDED_FOR=f"1.1.1.{n}, 203.0.113.7", **proxy).status_code == 200
+    assert look_up(client, kupang_2018[0].nik, BIRTH, HTTP_X_FORWARDED_FOR="1.1.1.9, 203.0.113.7", **proxy).status_code == 429
+    assert look_up(client, kupang_2018[0].nik, BIRTH, HTTP_X_FORWARDED_FOR="203.0.113.8", **proxy).status_code == 200
+
+
+def test_one_ipv6_network_is_one_client(client, kupang_2018, settings):
+    settings.PUBLIC_LOOKUP_LIMIT = 2
+    look_up(client, kupang_2018[0].nik, BIRTH, REMOTE_ADDR="2001:db8:1:2::a")
+    look_up(client, kupang_2018[0].nik, BIRTH, REMOTE_ADDR="2001:db8:1:2::b")
+    assert look_up(client, kupang_2018[0].nik, BIRTH, REMOTE_ADDR="2001:db8:1:2:ffff::1").status_code == 429
+    assert look_up(client, kupang_2018[0].nik, BIRTH, REMOTE_ADDR="2001:db8:1:3::a").status_code == 200
+
+
+def test_after_the_window_the_resident_may_look_up_again(client, kupang_2018, settings):
+    settings.PUBLIC_LOOKUP_LIMIT = 1
+    settings.PUBLIC_LOOKUP_WINDOW_SECONDS = 1
+    look_up(client, kupang_2018[0].nik, BIRTH)
+    assert look_up(client, kupang_2018[0].nik, BIRTH).status_code == 429
+    time.sleep(1.2)
+    assert look_up(client, kupang_2018[0].nik, BIRTH).status_code == 200
+
+
+# Checking a Suket
+
+def test_the_qr_code_of_a_suket_leads_to_its_check_genuine_valid_and_the_name_masked(client, kupang_2018, clerk):
+    suket = issue_suket(enrollment=kupang_2018[4], by=clerk)
+    qr_target = django_settings.PUBLIC_BASE_URL + reverse("public_suket_check", args=[suket.number])
+    assert qr_target.endswith(f"/publik/suket/{suket.number}/")
+    page = client.get(qr_target.removeprefix(django_settings.PUBLIC_BASE_URL))
+    assert page.status_code == 200
+    shown = text(page)
+    from django.utils.formats import date_format
+
+    assert "Asli dan berlaku hari ini." in shown
+    assert "P***** N***" in shown  # Petrus Nope
+    assert "Dikeluarkan oleh Kota Kupang" in shown
+    assert f"Berlaku sampai {date_format(suket.valid_until, 'j F Y')}" in shown
+    html = page.content.decode()
+    assert "Petrus" not in html and "Nope" not in html and kupang_2018[4].nik not in html
+    assert "no-store" in page["Cache-Control"] and '<meta name="robots" content="noindex">' in html
+
+
+def test_a_suket_ended_by_the_pickup_says_so(client, kupang_2018, clerk):
+    queued = kupang_2018[2]
+    suket = issue_suket(enrollment=queued, by=clerk)
+    print_jobs([job_of(queued)], clerk)
+    record_pickup(job=job_of(queued), by=clerk, collected_by_name="Agustinus Tefa")
+    shown = text(client.get(reverse("public_suket_check", args=[suket.number])))
+    assert "Asli, tetapi sudah tidak berlaku." in shown
+    assert "karena pemegangnya sudah mengambil e-KTP" in shown
+
+
+def test_an_expired_suket_is_genuine_but_no_longer_valid(client, kupang_2018, clerk):
+    suket = issue_suket(enrollment=kupang_2018[5], by=clerk, today=date(2018, 1, 2))
+    shown = text(client.get(reverse("public_suket_check", args=[suket.number])))
+    assert "Asli, tetapi sudah tidak berlaku." in shown
+    assert "Masa berlakunya habis setelah 2 Juli 2018." in shown
+
+
+def test_a_suket_replaced_after_it_expired_does_not_claim_the_card_was_collected(client, kupang_2018, clerk):
+    queued = kupang_2018[3]
+    old = issue_suket(enrollment=queued, by=clerk, today=date(2018, 1, 2))
+    new = issue_suket(enrollment=queued, by=clerk)
+    print_jobs([job_of(queued)], clerk)
+    record_pickup(job=job_of(queued), by=clerk, collected_by_name="Yuliana Seran")
+    old_page, new_page = (text(client.get(reverse("public_suket_check", args=[s.number]))) for s in (old, new))
+    assert "Masa berlakunya habis setelah 2 Juli 2018." in old_page and "mengambil e-KTP" not in old_page
+    assert "karena pemegangnya sudah mengambil e-KTP" in new_page
+
+
+def test_an_unknown_number_is_not_genuine(client, kupang):
+    page = client.get(reverse("public_suket_check", args=["5371-201807-DEADBEEF"]))
+    assert page.status_code == 404
+    assert "Tidak ada Suket dengan nomor 5371-201807-DEADBEEF." in text(page)
+    assert "jangan diterima" in text(page)
+
+
+def test_a_number_typed_in_lower_case_finds_the_suket(client, kupang_2018, clerk):
+    suket = issue_suket(enrollment=kupang_2018[4], by=clerk)
+    response = client.get("/publik/suket/", {"nomor": f"  {suket.number.lower()} "})
+    assert response.status_code == 302 and response["Location"] == reverse("public_suket_check", args=[suket.number])
+    assert "Asli dan berlaku hari ini." in text(client.get(response["Location"]))
+
+
+def test_markup_in_a_suket_number_is_shown_as_text(client, kupang):
+    page = client.get("/publik/suket/%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E/")
+    assert page.status_code == 404
+    assert "<img src=x" not in page.content.decode()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page.content.decode()
+
+
+def test_mask_name_keeps_the_first_letter_of_each_word():
+    assert mask_name("Yohanes Ndoen") == "Y****** N****"
+    assert mask_name("  Siti   Nur  Aminah ") == "S*** N** A*****"
+
+
+# Language
+
+def test_every_public_page_is_in_bahasa_indonesia_with_nothing_left_in_english(client, kupang_2018, clerk):
+    suket = issue_suket(enrollment=kupang_2018[4], by=clerk)
+    english = english_msgids()
+    pages = [client.get(url) for url in ("/publik/", "/publik/5371/", MY_CARD, "/publik/suket/",
+                                          reverse("public_suket_check", args=[suket.number]),
+                                          reverse("public_suket_check", args=["5371-000000-00000000"]))]
+    pages += [look_up(client, record.nik, BIRTH) for record in kupang_2018] + [look_up(client, "5371000000000000", BIRTH)]
+    for page in pages:
+        assert page.status_code in (200, 404)
+        shown = text(page)
+        assert [msgid for msgid in english if msgid in shown] == [], page.request["PATH_INFO"]
+
+
+def test_the_language_switch_turns_the_board_into_english(client, kupang_2018):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/publik/5371/"})
+    assert response.status_code == 302 and response["Location"] == "/publik/5371/"
+    shown = text(client.get("/publik/5371/"))
+    assert "Printing has reached residents who enrolled in February 2018." in shown
+    assert "Bahasa Indonesia" in shown  # the way back
+
+
+def test_the_public_pages_need_no_login(kupang_2018):
+    anonymous = Client()
+    for url in ("/publik/", "/publik/5371/", MY_CARD, "/publik/suket/"):
+        assert anonymous.get(url).status_code == 200
