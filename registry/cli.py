@@ -1,11 +1,17 @@
 """What the management commands share: finding an office and a user, and errors as one line."""
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from .models import Office
 from .services import system_user
+
+
+class ScriptCommand(BaseCommand):
+    """A stable command that scripts run often: Django's system checks (which load every page) are `manage.py check`'s job."""
+
+    requires_system_checks = []
 
 
 def office_by_code(code) -> Office:

@@ -3,7 +3,6 @@ import threading
 from datetime import date, timedelta
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 
 from inventory.selectors import stock_report

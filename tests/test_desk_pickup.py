@@ -5,7 +5,6 @@ from datetime import date, timedelta
 import pytest
 from django.db import connection
 from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
 
 from inventory.selectors import stock_report

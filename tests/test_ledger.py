@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
-from inventory.models import BlankMovement, BlankRequest, BlankStock, MovementKind, StockCount
+from inventory.models import BlankMovement, BlankStock, MovementKind, StockCount
 from inventory.selectors import stock_report
 from inventory.services import approve_stock_count, draft_blank_request, mark_request_sent, receive_blanks, record_stock_count
 from printing.services import build_print_queue

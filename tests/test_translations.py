@@ -1,6 +1,5 @@
 """Bahasa Indonesia is the default: every message has its translation, and the compiled catalogue is current."""
 import os
-import re
 from pathlib import Path
 
 import polib

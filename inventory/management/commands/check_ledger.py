@@ -1,12 +1,11 @@
 import sys
 
-from django.core.management.base import BaseCommand
-
 from inventory.selectors import ledger_breaches, movement_history_is_protected
+from registry.cli import ScriptCommand
 from registry.models import Office
 
 
-class Command(BaseCommand):
+class Command(ScriptCommand):
     help = "Recompute every office's ledger and counts from the raw rows; exit 1 on any breach."
 
     def add_arguments(self, parser):

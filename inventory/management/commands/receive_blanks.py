@@ -1,14 +1,14 @@
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory.models import BlankStock
 from inventory.services import receive_blanks
-from registry.cli import acting_user, error_text, office_by_code
+from registry.cli import ScriptCommand, acting_user, error_text, office_by_code
 
 
-class Command(BaseCommand):
+class Command(ScriptCommand):
     help = "Book blanks received from the ministry; the print queue is then rebuilt."
 
     def add_arguments(self, parser):

@@ -1,12 +1,10 @@
 import json
 
-from django.core.management.base import BaseCommand
-
 from inventory.selectors import REPORT_FIELDS, stock_report
-from registry.cli import office_by_code
+from registry.cli import ScriptCommand, office_by_code
 
 
-class Command(BaseCommand):
+class Command(ScriptCommand):
     help = "The office's blank figures and how many cards are in each state now."
 
     def add_arguments(self, parser):

@@ -1,12 +1,11 @@
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from printing.services import build_print_queue
-from registry.cli import acting_user, office_by_code
+from registry.cli import ScriptCommand, acting_user, office_by_code
 from registry.models import Office
 
 
-class Command(BaseCommand):
+class Command(ScriptCommand):
     help = "Queue the oldest waiting enrollments for the blanks available (every office, or one)."
 
     def add_arguments(self, parser):

@@ -1,11 +1,10 @@
-from django.core.management.base import BaseCommand
 
 from printing.selectors import QUEUE_EXPORT_SQL
 from registry import bulk
-from registry.cli import office_by_code
+from registry.cli import ScriptCommand, office_by_code
 
 
-class Command(BaseCommand):
+class Command(ScriptCommand):
     help = "The queued jobs in print order as CSV on stdout: position,nik,nama,tanggal_rekam."
 
     def add_arguments(self, parser):

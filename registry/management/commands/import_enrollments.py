@@ -1,14 +1,13 @@
 import sys
 
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from registry.cli import acting_user, office_by_code
+from registry.cli import ScriptCommand, acting_user, office_by_code
 from registry.importer import UnusableFile
 from registry.services import import_enrollments
 
 
-class Command(BaseCommand):
+class Command(ScriptCommand):
     help = (
         "Import enrollments from a SIAK CSV export. Exit 0: every row accepted; 1: some rows rejected "
         "(see FILE.rejected.csv); 2: the file is unusable and nothing was imported."

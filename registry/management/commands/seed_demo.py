@@ -10,7 +10,12 @@ from django.utils import timezone
 
 from inventory.services import draft_blank_request, mark_request_sent, receive_blanks
 from printing.selectors import queue_in_print_order
-from printing.services import build_print_queue, mark_printed, mark_spoiled, record_pickup
+from printing.services import (
+    build_print_queue,
+    mark_printed,
+    mark_spoiled,
+    record_pickup,
+)
 from registry.demo import write_demo_csv
 from registry.models import Role
 from registry.services import create_office, import_enrollments
