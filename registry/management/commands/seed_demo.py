@@ -41,6 +41,11 @@ class Command(BaseCommand):
         admin.save()
         for code, (asked, blanks) in DEMO_OFFICES.items():
             office = create_office(code=code)
+            if not office.address:
+                # Made-up addresses: the demo offices are not the real ones.
+                office.address = f"Jl. Contoh Raya No. {code[-2:]}, {office.name} (alamat demo)"
+                office.opening_hours = "Senin–Jumat 08.00–15.00 WITA" if code == "5371" else "Senin–Jumat 08.00–15.00 WIB"
+                office.save(update_fields=["address", "opening_hours"])
             people = {}
             for prefix, role in ROLES.items():
                 user, _ = users.get_or_create(username=f"{prefix}.{code}", defaults={"office": office, "role": role, "is_demo": True})
