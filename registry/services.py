@@ -256,6 +256,8 @@ def resolve_duplicate_case(*, case: DuplicateCase, by, keep: Enrollment | None, 
             if record is not survivor and record.state == EnrollmentState.ON_HOLD:
                 move(record, EnrollmentState.VOID)
                 record.save(update_fields=["state"])
+                # A voided record's Suket no longer stands for anything; the survivor can be issued one.
+                end_suket(enrollment_id=record.pk, today=timezone.localdate())
         bump(case.office_id, **moved)
         case.status = DuplicateCase.Status.RESOLVED if keep is not None else DuplicateCase.Status.VOID
         case.kept = survivor

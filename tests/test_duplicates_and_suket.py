@@ -96,3 +96,14 @@ def test_no_suket_for_a_card_that_is_ready(office, clerk, tmp_path):
     mark_printed(job=PrintJob.objects.get(), by=clerk)
     with pytest.raises(ValidationError):
         issue_suket(enrollment=Enrollment.objects.get(), by=clerk)
+
+
+def test_a_suket_of_a_voided_record_ends_with_it(office, clerk, tmp_path):
+    case = enrolled_twice(office, clerk, tmp_path)
+    newer = case.enrollments.get(enrolled_on=date(2018, 3, 1))
+    suket = issue_suket(enrollment=newer, by=clerk)
+    resolve_duplicate_case(case=case, by=clerk, keep=newer, note="datang langsung")
+    suket.refresh_from_db()
+    assert suket.ended_on is not None
+    survivor = Enrollment.objects.get(nik=case.nik, state=EnrollmentState.RECORDED)
+    assert issue_suket(enrollment=survivor, by=clerk).number != suket.number
