@@ -11,6 +11,8 @@ from django.db import connection
 from django.utils import translation
 
 from config.celery import app as celery_app
+from registry.models import Role
+from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,3 +70,36 @@ def ledger_is_clean(request):
     uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
     if uses_db and not request.node.get_closest_marker("breaks_ledger"):
         call_command("check_ledger", stdout=open(os.devnull, "w"))
+
+
+# The people of two offices (healthchecks' alice, bob and charlie): a clerk, the
+# stock keeper and the head of Kota Kupang, and a clerk of Kabupaten Tangerang.
+@pytest.fixture
+def kupang():
+    return factories.office("5371")
+
+
+@pytest.fixture
+def tangerang():
+    return factories.office("3603")
+
+
+@pytest.fixture
+def clerk(kupang):
+    return factories.user(kupang, Role.CLERK)
+
+
+@pytest.fixture
+def keeper(kupang):
+    return factories.user(kupang, Role.STOCK_KEEPER)
+
+
+@pytest.fixture
+def head(kupang):
+    return factories.user(kupang, Role.HEAD)
+
+
+@pytest.fixture
+def outsider(tangerang):
+    """A clerk of Kabupaten Tangerang."""
+    return factories.user(tangerang, Role.CLERK)

@@ -17,26 +17,6 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def kupang():
-    return f.office("5371")
-
-
-@pytest.fixture
-def keeper(kupang):
-    return f.user(kupang, Role.STOCK_KEEPER)
-
-
-@pytest.fixture
-def head(kupang):
-    return f.user(kupang, Role.HEAD)
-
-
-@pytest.fixture
-def clerk(kupang):
-    return f.user(kupang, Role.CLERK)
-
-
 def dashboard(client, user, **params):
     client.force_login(user)
     response = client.get(reverse("dashboard"), params)

@@ -19,36 +19,6 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def kupang():
-    return f.office("5371")
-
-
-@pytest.fixture
-def tangerang():
-    return f.office("3603")
-
-
-@pytest.fixture
-def clerk(kupang):
-    return f.user(kupang, Role.CLERK)
-
-
-@pytest.fixture
-def head(kupang):
-    return f.user(kupang, Role.HEAD)
-
-
-@pytest.fixture
-def keeper(kupang):
-    return f.user(kupang, Role.STOCK_KEEPER)
-
-
-@pytest.fixture
-def outsider(tangerang):
-    return f.user(tangerang, Role.CLERK)
-
-
 def cards(office, by, tmp_path, residents, *, blanks=None, printed=None):
     """Enroll (name, enrollment date) residents, queue them on `blanks` blanks and print the first `printed`.
 

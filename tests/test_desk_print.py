@@ -28,36 +28,6 @@ NAMES = ["Yohanes Ndoen", "Maria Bria", "Fransiskus Lake", "Agustina Nalle", "Pe
          "Ester Kase", "Markus Pah", "Rut Sabu", "Simon Tanu", "Debora Mau"]
 
 
-@pytest.fixture
-def kupang():
-    return f.office("5371")
-
-
-@pytest.fixture
-def tangerang():
-    return f.office("3603")
-
-
-@pytest.fixture
-def clerk(kupang):
-    return f.user(kupang, Role.CLERK)
-
-
-@pytest.fixture
-def head(kupang):
-    return f.user(kupang, Role.HEAD)
-
-
-@pytest.fixture
-def keeper(kupang):
-    return f.user(kupang, Role.STOCK_KEEPER)
-
-
-@pytest.fixture
-def outsider(tangerang):
-    return f.user(tangerang, Role.CLERK)
-
-
 def enroll(office, by, tmp_path, n, start=date(2018, 1, 1)):
     """n residents with distinct names, enrolled one day apart from `start` (imported newest first)."""
     rows = [f.row(start + timedelta(days=i), code=office.code, name=f"{NAMES[i % len(NAMES)]} {i}") for i in reversed(range(n))]

@@ -15,11 +15,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def kupang():
-    return f.office("5371")
-
-
-@pytest.fixture
 def clerk(kupang, client):
     user = f.user(kupang, Role.CLERK)
     client.force_login(user)

@@ -33,26 +33,6 @@ def at(year, month, day, hour=10, minute=0):
         yield
 
 
-@pytest.fixture
-def kupang():
-    return f.office("5371")
-
-
-@pytest.fixture
-def keeper(kupang):
-    return f.user(kupang, Role.STOCK_KEEPER)
-
-
-@pytest.fixture
-def head(kupang):
-    return f.user(kupang, Role.HEAD)
-
-
-@pytest.fixture
-def clerk(kupang):
-    return f.user(kupang, Role.CLERK)
-
-
 def queued(office):
     return list(PrintJob.objects.filter(office=office, state=PrintJob.State.QUEUED).order_by("enrollment__enrolled_on", "pk"))
 

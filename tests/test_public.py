@@ -47,21 +47,6 @@ def kupang():
     return office
 
 
-@pytest.fixture
-def tangerang():
-    return f.office("3603")
-
-
-@pytest.fixture
-def clerk(kupang):
-    return f.user(kupang, Role.CLERK)
-
-
-@pytest.fixture
-def head(kupang):
-    return f.user(kupang, Role.HEAD)
-
-
 def enroll(office, by, tmp_path, residents, *, code=None):
     """Import residents given as (name, enrollment date); returns their records in that order."""
     rows = [f.row(day, code=code or office.code, name=name, birth=BIRTH) for name, day in residents]

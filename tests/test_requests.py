@@ -14,36 +14,6 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def kupang():
-    return f.office("5371")
-
-
-@pytest.fixture
-def tangerang():
-    return f.office("3603")
-
-
-@pytest.fixture
-def keeper(kupang):
-    return f.user(kupang, Role.STOCK_KEEPER)
-
-
-@pytest.fixture
-def head(kupang):
-    return f.user(kupang, Role.HEAD)
-
-
-@pytest.fixture
-def clerk(kupang):
-    return f.user(kupang, Role.CLERK)
-
-
-@pytest.fixture
-def outsider(tangerang):
-    return f.user(tangerang, Role.CLERK)
-
-
 def as_user(client, user):
     client.force_login(user)
     return client
