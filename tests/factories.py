@@ -9,6 +9,7 @@ from registry.models import Role
 from registry.services import create_office, import_enrollments
 
 HEADER = ["nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "alamat", "rt", "rw", "kelurahan", "kecamatan", "tanggal_rekam"]
+PASSWORD = "pw-for-tests-1"
 _serial = itertools.count(1)
 
 
@@ -18,7 +19,7 @@ def office(code="5371"):
 
 def user(office, role=Role.CLERK, username=None):
     username = username or f"{role}.{office.code}.{next(_serial)}"
-    return get_user_model().objects.create_user(username=username, password="pw-for-tests-1", office=office, role=role)
+    return get_user_model().objects.create_user(username=username, password=PASSWORD, office=office, role=role)
 
 
 def nik(code="5371", birth=date(1990, 5, 17), sex="L", serial=None):

@@ -51,7 +51,7 @@ def test_the_admin_creates_an_office_with_its_empty_ledger(admin_client):
 def test_a_login_lasts_a_working_day(client):
     office = f.office("5371")
     user = f.user(office)
-    client.post("/masuk/", {"username": user.username, "password": "pw-for-tests-1"})
+    client.post("/masuk/", {"username": user.username, "password": f.PASSWORD})
     session = client.cookies["sessionid"]
     assert session["max-age"] == 10 * 60 * 60
     assert client.session.get_expiry_age() == 10 * 60 * 60

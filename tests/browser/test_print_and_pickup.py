@@ -11,10 +11,10 @@ from printing.models import PrintJob
 from registry.models import Enrollment, Role
 from registry.services import import_enrollments
 from tests import factories as f
+from tests.browser.steps import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "pw-for-tests-1"  # tests.factories.user
 RESIDENTS = ["Yohanes Ndoen", "Maria Bria", "Petrus Tefa", "Agustina Nalle", "Daniel Ratu", "Ester Kase"]
 
 
@@ -29,12 +29,6 @@ def office_with_waiting_residents(tmp_path):
     return office, clerk
 
 
-def log_in(page, base_url, username):
-    page.goto(base_url + "/masuk/")
-    page.get_by_label("Nama pengguna").fill(username)
-    page.get_by_label("Kata sandi").fill(PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_url(base_url + "/dasbor/")
 
 
 def nik_of(name):

@@ -138,7 +138,7 @@ def test_under_the_content_security_policy_the_office_language_select_and_charts
     page.get_by_label("Bahasa").select_option("en")  # the select's onchange submits the form
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     page.get_by_label("Username").fill(head.username)
-    page.get_by_label("Password").fill("pw-for-tests-1")
+    page.get_by_label("Password").fill(f.PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(live_server.url + "/dasbor/")
     page.wait_for_function("document.getElementById('printed-chart').getContext('2d').getImageData(0, 0, 50, 50) !== null")

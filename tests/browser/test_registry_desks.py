@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from registry.models import DuplicateCase, Enrollment, Role
 from tests import factories as f
+from tests.browser.steps import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,10 +23,7 @@ def test_a_clerk_uploads_an_export_resolves_a_duplicate_and_issues_a_suket(live_
     ]
     export = f.siak_file(tmp_path / "siak-april.csv", rows)
 
-    page.goto(live_server.url + "/masuk/")
-    page.get_by_label("Nama pengguna").fill(clerk.username)
-    page.get_by_label("Kata sandi").fill("pw-for-tests-1")
-    page.get_by_role("button", name="Masuk").click()
+    log_in(page, live_server.url, clerk.username)
     page.get_by_role("link", name="Perekaman").click()
     page.get_by_role("link", name="Unggah ekspor SIAK").click()
     page.get_by_label("Ekspor SIAK (CSV)").set_input_files(export)

@@ -10,10 +10,10 @@ from printing.models import PrintJob
 from printing.services import build_print_queue, mark_printed
 from registry.models import Role
 from tests import factories as f
+from tests.browser.steps import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "pw-for-tests-1"  # tests.factories.user
 
 # Pixels of the bars: the app's accent colour (#0b6e4f), as Chart.js fills them.
 COUNT_BAR_PIXELS = """(id) => {
@@ -43,12 +43,6 @@ def kupang(tmp_path):
     return office, keeper, head
 
 
-def log_in(page, base_url, username):
-    page.goto(base_url + "/masuk/")
-    page.get_by_label("Nama pengguna").fill(username)
-    page.get_by_label("Kata sandi").fill(PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_url(base_url + "/dasbor/")
 
 
 def log_out(page):
