@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Max
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -185,7 +186,8 @@ def open_duplicate_cases(*, office: Office, niks: list[str]) -> int:
 
     Queued jobs of those records are cancelled and their blanks released; a
     card already printed stays as it is, linked to the case for the clerk to see.
-    Returns how many residents are in a case because of this call.
+    Returns how many residents are in a case because of this call. Set-based:
+    the NIKs go into a temporary table and each step is one statement over it.
     """
     if not niks:
         return 0
@@ -193,25 +195,36 @@ def open_duplicate_cases(*, office: Office, niks: list[str]) -> int:
     with transaction.atomic():
         lock_office(office.pk)
         lock_stock(office.pk)
-        for start in range(0, len(niks), 500):
-            chunk = niks[start:start + 500]
-            has_case = set(
-                DuplicateCase.objects.filter(office=office, nik__in=chunk, status=DuplicateCase.Status.OPEN).values_list("nik", flat=True)
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS reenrolled_nik")
+            cursor.execute("CREATE TEMP TABLE reenrolled_nik (nik varchar(16) PRIMARY KEY)")
+            for start in range(0, len(niks), 1000):
+                chunk = niks[start:start + 1000]
+                cursor.execute(f"INSERT INTO reenrolled_nik (nik) VALUES {', '.join(['(%s)'] * len(chunk))}", chunk)
+            if connection.vendor == "postgresql":
+                # A temporary table has no statistics until analysed: without them the joins below scan the office.
+                cursor.execute("ANALYZE reenrolled_nik")
+            cursor.execute(
+                "INSERT INTO registry_duplicatecase (office_id, nik, status, opened_at, note)"
+                " SELECT %s, r.nik, %s, %s, '' FROM reenrolled_nik r WHERE NOT EXISTS ("
+                "  SELECT 1 FROM registry_duplicatecase c WHERE c.office_id = %s AND c.nik = r.nik AND c.status = %s)",
+                [office.pk, DuplicateCase.Status.OPEN, timezone.now(), office.pk, DuplicateCase.Status.OPEN],
             )
-            DuplicateCase.objects.bulk_create(DuplicateCase(office=office, nik=nik) for nik in chunk if nik not in has_case)
-            waiting = Enrollment.objects.filter(office=office, nik__in=chunk, state__in=held_states)
+            waiting = Enrollment.objects.filter(
+                office=office, state__in=held_states, nik__in=RawSQL("SELECT nik FROM reenrolled_nik", [])
+            )
             cancel_print_jobs_of(office_id=office.pk, enrollments=waiting.filter(state=EnrollmentState.QUEUED))
             moved = dict(_state_counts(waiting))
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "UPDATE registry_enrollment SET "
-                    " duplicate_case_id = (SELECT c.id FROM registry_duplicatecase c WHERE c.office_id = registry_enrollment.office_id"
-                    "  AND c.nik = registry_enrollment.nik AND c.status = %s),"
-                    " state = CASE WHEN state IN (%s, %s) THEN %s ELSE state END"
-                    f" WHERE office_id = %s AND state <> %s AND nik IN ({', '.join(['%s'] * len(chunk))})",
-                    [DuplicateCase.Status.OPEN, *held_states, EnrollmentState.ON_HOLD, office.pk, EnrollmentState.VOID, *chunk],
-                )
-            bump(office.pk, on_hold=sum(moved.values()), **{state: -n for state, n in moved.items()})
+            cursor.execute(
+                "UPDATE registry_enrollment SET "
+                " duplicate_case_id = (SELECT c.id FROM registry_duplicatecase c WHERE c.office_id = registry_enrollment.office_id"
+                "  AND c.nik = registry_enrollment.nik AND c.status = %s),"
+                " state = CASE WHEN state IN (%s, %s) THEN %s ELSE state END"
+                " WHERE office_id = %s AND state <> %s AND nik IN (SELECT nik FROM reenrolled_nik)",
+                [DuplicateCase.Status.OPEN, *held_states, EnrollmentState.ON_HOLD, office.pk, EnrollmentState.VOID],
+            )
+            cursor.execute("DROP TABLE reenrolled_nik")
+        bump(office.pk, on_hold=sum(moved.values()), **{state: -n for state, n in moved.items()})
     return len(niks)
 
 
