@@ -6,8 +6,6 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.admin.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Case, Count, Min, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
@@ -346,12 +344,6 @@ def running_balances(office: Office, movements: list[BlankMovement], on_hand: in
 
 def pending_stock_counts(office: Office):
     return StockCount.objects.filter(office=office, status=StockCount.Status.PENDING).select_related("counted_by").order_by("counted_at")
-
-
-def request_history(blank_request: BlankRequest):
-    """Who sent or closed the request, from the admin log the services write."""
-    return (LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(BlankRequest), object_id=str(blank_request.pk))
-            .select_related("user").order_by("action_time"))
 
 
 # Documents: the monthly stock report, the berita acara of spoiled blanks, the figures behind a request letter.

@@ -4,12 +4,10 @@ A movement is only ever added; the database adds it to BlankStock (a
 trigger), so services lock the stock row, decide, add movements and read
 the balance back.
 """
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from registry.models import Office, Role
@@ -65,9 +63,8 @@ def receive_blanks(*, office: Office, quantity: int, reference: str, by, request
         if request is not None and request.status == BlankRequest.Status.SENT:
             received = request.receipts.aggregate(total=Sum("quantity"))["total"]
             if received >= request.quantity:
-                BlankRequest.objects.filter(pk=request.pk).update(status=BlankRequest.Status.CLOSED)
-                request.status = BlankRequest.Status.CLOSED
-                _log_change(by, request, ["status"])
+                request.status, request.closed_at, request.closed_by = BlankRequest.Status.CLOSED, timezone.now(), by
+                request.save(update_fields=["status", "closed_at", "closed_by"])
         _enqueue_queue_build(office.pk)
     return movement
 
@@ -236,10 +233,8 @@ def mark_request_sent(*, request: BlankRequest, by, sent_on=None) -> BlankReques
     with transaction.atomic():
         request = BlankRequest.objects.select_for_update().get(pk=request.pk)
         if request.status == BlankRequest.Status.DRAFT:
-            request.status = BlankRequest.Status.SENT
-            request.sent_on = sent_on or timezone.localdate()
-            request.save(update_fields=["status", "sent_on"])
-            _log_change(by, request, ["status", "sent_on"])
+            request.status, request.sent_on, request.sent_by = BlankRequest.Status.SENT, sent_on or timezone.localdate(), by
+            request.save(update_fields=["status", "sent_on", "sent_by"])
     return request
 
 
@@ -250,16 +245,8 @@ def close_blank_request(*, request: BlankRequest, by) -> BlankRequest:
     with transaction.atomic():
         request = BlankRequest.objects.select_for_update().get(pk=request.pk)
         if request.status != BlankRequest.Status.CLOSED:
-            request.status = BlankRequest.Status.CLOSED
-            request.save(update_fields=["status"])
-            _log_change(by, request, ["status"])
+            request.status, request.closed_at, request.closed_by = BlankRequest.Status.CLOSED, timezone.now(), by
+            request.save(update_fields=["status", "closed_at", "closed_by"])
     return request
 
 
-def _log_change(by, request: BlankRequest, fields: list[str]) -> None:
-    # A request records who drafted it; who sent or closed it goes to Django's admin log (its history page).
-    # Field names are stored untranslated, as the admin does; its history page translates them.
-    with translation.override(None):
-        names = [str(BlankRequest._meta.get_field(name).verbose_name) for name in fields]
-    LogEntry.objects.log_actions(user_id=by.pk, queryset=[request], action_flag=CHANGE,
-                                 change_message=[{"changed": {"fields": names}}], single_object=True)

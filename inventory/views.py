@@ -282,14 +282,13 @@ def request_new(request):
 
 @office_view()
 def request_detail(request, pk):
-    blank_request = office_object(BlankRequest.objects.select_related("created_by"), request, pk=pk)
+    blank_request = office_object(BlankRequest.objects.select_related("created_by", "sent_by", "closed_by"), request, pk=pk)
     receipts = list(blank_request.receipts.select_related("created_by").order_by("pk"))
     received = sum(receipt.quantity for receipt in receipts)
     return render(request, "inventory/request_detail.html", {
         "blank_request": blank_request, "receipts": receipts, "received": received,
         "outstanding": max(0, blank_request.quantity - received), "is_head": request.user.role == Role.HEAD,
         "send_form": SendRequestForm(initial={"sent_on": timezone.localdate()}),
-        "history": selectors.request_history(blank_request),
     })
 
 
