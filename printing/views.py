@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django_tables2 import RequestConfig
 
 from registry.access import office_object, office_view
-from registry.models import EnrollmentCounts, Role
+from registry.models import Enrollment, EnrollmentCounts, EnrollmentState, Role
 
 from . import selectors, services
 from .filters import ReadyCardFilter
@@ -106,8 +106,8 @@ def spoil_job(request, pk):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("Blank recorded as spoiled for %(name)s, NIK %(nik)s. The card keeps its place in the queue.")
-                             % {"name": job.enrollment.name, "nik": job.enrollment.nik})
+            messages.success(request, _("Blank recorded as spoiled for %(name)s, NIK %(nik)s.") % {"name": job.enrollment.name, "nik": job.enrollment.nik})
+            _report_waiting(request, [job.enrollment.nik])
         return redirect(_next(request, "print_desk"))
     return render(request, "printing/spoil.html", {"job": job, "form": form, "next": _next(request, "")})
 
@@ -140,11 +140,24 @@ def _niks(niks):
     return shown + (" …" if len(niks) > NIKS_SHOWN else "")
 
 
+def _report_waiting(request, niks):
+    """After spoilage: say where the cards are now (requeued at their place, or first in line for new blanks)."""
+    waiting = list(Enrollment.objects.filter(office=request.office, nik__in=niks, state=EnrollmentState.RECORDED)
+                   .values_list("nik", flat=True))
+    if len(waiting) < len(niks):
+        messages.info(request, _("Cards printed again on another blank keep their place in the queue."))
+    if waiting:
+        messages.warning(request, _("No blank was left for %(niks)s: the card waits first in line for the next blanks.")
+                         % {"niks": _niks(waiting)})
+
+
 def _report_batch(request, action, outcome):
     if outcome.done:
         text = (_("Marked printed: %(count)d cards (%(niks)s).") if action == BatchForm.PRINTED
-                else _("Recorded as spoiled: %(count)d blanks (%(niks)s). The cards keep their place in the queue."))
+                else _("Recorded as spoiled: %(count)d blanks (%(niks)s)."))
         messages.success(request, text % {"count": len(outcome.done), "niks": _niks(outcome.done)})
+        if action != BatchForm.PRINTED:
+            _report_waiting(request, outcome.done)
     if outcome.already:
         text = (_("Already printed, nothing changed: %(niks)s.") if action == BatchForm.PRINTED
                 else _("Already recorded as spoiled since this list was opened, nothing changed: %(niks)s."))

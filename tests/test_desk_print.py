@@ -147,6 +147,15 @@ def test_a_clerk_records_a_spoiled_blank_and_the_resent_form_loses_one_blank(kup
     assert (spoiled.state, spoiled.spoiled_reason, spoiled.printed_by) == ("spoiled", "kartu macet di printer", clerk)
     # The card is still first in print order, on a new blank.
     assert queue_in_print_order(kupang).first().enrollment_id == jobs[0].enrollment_id
+    assert any("tetap pada urutannya" in message for message in messages_of(first))
+
+
+def test_the_last_card_spoiled_with_no_blank_left_is_said_to_wait_first_in_line(kupang, clerk, tmp_path):
+    jobs = queue(kupang, clerk, tmp_path, enrollments=2, blanks=1)
+    response = logged_in(clerk).post(reverse("spoil_job", args=[jobs[0].pk]), {"reason": "tinta habis"}, follow=True)
+    said = " ".join(messages_of(response))
+    assert "menunggu paling depan" in said and jobs[0].enrollment.nik in said
+    assert "tetap pada urutannya" not in said
 
 
 def test_printing_a_job_that_was_spoiled_meanwhile_says_why_and_changes_nothing(kupang, clerk, tmp_path):
