@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, Count, Min, Sum, Value, When
+from django.db.models import Case, Count, F, Min, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -81,6 +81,9 @@ def ledger_breaches(office: Office) -> list[str]:
     if live_cards != jobs.get(PrintJob.State.PRINTED, 0):
         breaches.append(f"{live_cards} cards are ready or collected but {jobs.get(PrintJob.State.PRINTED, 0)} print jobs are printed")
     mismatched = PrintJob.objects.filter(office=office, state=PrintJob.State.QUEUED).exclude(enrollment__state=EnrollmentState.QUEUED).count()
+    misordered = PrintJob.objects.filter(office=office, state=PrintJob.State.QUEUED).exclude(enrolled_on=F("enrollment__enrolled_on")).count()
+    if misordered:
+        breaches.append(f"{misordered} queued print jobs carry another date than their enrollment (print order)")
     if mismatched:
         breaches.append(f"{mismatched} queued print jobs belong to enrollments that are not queued")
     return breaches

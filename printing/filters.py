@@ -36,7 +36,7 @@ class ReadyCardFilter(django_filters.FilterSet):
     def filter_month(self, queryset, name, value: date):
         start = value.replace(day=1)
         end = date(start.year + start.month // 12, start.month % 12 + 1, 1)
-        return queryset.filter(enrollment__enrolled_on__gte=start, enrollment__enrolled_on__lt=end)
+        return queryset.filter(enrolled_on__gte=start, enrolled_on__lt=end)
 
     def filter_printed_days_ago(self, queryset, name, value):
         return queryset.filter(printed_at__lt=printed_before(int(value)))

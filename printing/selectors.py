@@ -12,10 +12,10 @@ from registry.models import Enrollment, EnrollmentCounts, EnrollmentState, Offic
 from .models import PrintJob
 
 QUEUE_EXPORT_SQL = (
-    "SELECT row_number() OVER (ORDER BY e.enrolled_on, e.id) AS position, e.nik AS nik, e.name AS nama,"
+    "SELECT row_number() OVER (ORDER BY j.enrolled_on, j.enrollment_id) AS position, e.nik AS nik, e.name AS nama,"
     " e.enrolled_on AS tanggal_rekam"
     " FROM printing_printjob j JOIN registry_enrollment e ON e.id = j.enrollment_id"
-    " WHERE j.office_id = %s AND j.state = 'queued' ORDER BY e.enrolled_on, e.id"
+    " WHERE j.office_id = %s AND j.state = 'queued' ORDER BY j.enrolled_on, j.enrollment_id"
 )
 
 
@@ -23,7 +23,7 @@ def queue_in_print_order(office: Office) -> QuerySet:
     return (
         PrintJob.objects.filter(office=office, state=PrintJob.State.QUEUED)
         .select_related("enrollment")
-        .order_by("enrollment__enrolled_on", "enrollment_id")
+        .order_by("enrolled_on", "enrollment_id")
     )
 
 
@@ -58,7 +58,7 @@ def queue_reaches(office: Office) -> date | None:
     """The newest enrollment date in the print queue: 'printing has reached residents enrolled in ...'."""
     return (
         PrintJob.objects.filter(office=office, state=PrintJob.State.QUEUED)
-        .order_by("-enrollment__enrolled_on").values_list("enrollment__enrolled_on", flat=True).first()
+        .order_by("-enrolled_on").values_list("enrolled_on", flat=True).first()
     )
 
 
@@ -75,7 +75,7 @@ def ready_cards(office: Office) -> QuerySet:
     """Printed cards not yet collected (cards on the shelf), oldest enrollment first."""
     return (
         PrintJob.objects.filter(office=office, state=PrintJob.State.PRINTED, collected_at__isnull=True)
-        .select_related("enrollment").order_by("enrollment__enrolled_on", "enrollment_id")
+        .select_related("enrollment").order_by("enrolled_on", "enrollment_id")
     )
 
 
@@ -83,7 +83,7 @@ def ready_by_month(office: Office) -> list[dict]:
     """How many cards are ready per enrollment month, oldest month first: one grouped query."""
     return list(
         PrintJob.objects.filter(office=office, state=PrintJob.State.PRINTED, collected_at__isnull=True)
-        .annotate(month=TruncMonth("enrollment__enrolled_on")).order_by("month").values("month").annotate(cards=Count("id"))
+        .annotate(month=TruncMonth("enrolled_on")).order_by("month").values("month").annotate(cards=Count("id"))
     )
 
 

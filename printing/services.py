@@ -34,8 +34,8 @@ def build_print_queue(*, office: Office, by=None) -> QueueBuild:
         lock_clause = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
         with connection.cursor() as cursor:
             cursor.execute(
-                "INSERT INTO printing_printjob (office_id, enrollment_id, build_id, state, queued_at, spoiled_reason, collected_by_name)"
-                " SELECT e.office_id, e.id, %s, %s, %s, '', '' FROM registry_enrollment e"
+                "INSERT INTO printing_printjob (office_id, enrollment_id, enrolled_on, build_id, state, queued_at, spoiled_reason, collected_by_name)"
+                " SELECT e.office_id, e.id, e.enrolled_on, %s, %s, %s, '', '' FROM registry_enrollment e"
                 " WHERE e.office_id = %s AND e.state = %s ORDER BY e.enrolled_on, e.id LIMIT %s" + lock_clause,
                 [build.pk, PrintJob.State.QUEUED, timezone.now(), office.pk, EnrollmentState.RECORDED, available],
             )
@@ -111,7 +111,7 @@ def mark_spoiled(*, job: PrintJob, by, reason: str) -> PrintJob:
             _give_back_newest_blank(job)
             stock.refresh_from_db()
         if stock.available > 0:
-            PrintJob.objects.create(office_id=job.office_id, enrollment_id=job.enrollment_id, build_id=job.build_id)
+            PrintJob.objects.create(office_id=job.office_id, enrollment_id=job.enrollment_id, enrolled_on=job.enrolled_on, build_id=job.build_id)
             reserve_blanks(stock, 1)
         else:
             Enrollment.objects.filter(pk=job.enrollment_id).update(state=EnrollmentState.RECORDED)
@@ -123,10 +123,9 @@ def _give_back_newest_blank(spoiled: PrintJob) -> None:
     """Send the newest queued card back to waiting, if it is newer than the spoiled one."""
     newest = (
         PrintJob.objects.select_for_update().filter(office_id=spoiled.office_id, state=PrintJob.State.QUEUED)
-        .order_by("-enrollment__enrolled_on", "-enrollment_id").select_related("enrollment").first()
+        .order_by("-enrolled_on", "-enrollment_id").first()
     )
-    mine = (spoiled.enrollment.enrolled_on, spoiled.enrollment_id)
-    if newest is not None and (newest.enrollment.enrolled_on, newest.enrollment_id) > mine:
+    if newest is not None and (newest.enrolled_on, newest.enrollment_id) > (spoiled.enrolled_on, spoiled.enrollment_id):
         cancel_print_jobs_of(office_id=spoiled.office_id, enrollments=Enrollment.objects.filter(pk=newest.enrollment_id))
         Enrollment.objects.filter(pk=newest.enrollment_id).update(state=EnrollmentState.RECORDED)
         bump(spoiled.office_id, queued=-1, recorded=1)
@@ -249,7 +248,7 @@ def _live_jobs(office, nik) -> list[PrintJob]:
     return list(
         PrintJob.objects.filter(
             office=office, enrollment__office=office, enrollment__nik=nik, state__in=[PrintJob.State.QUEUED, PrintJob.State.PRINTED],
-        ).order_by("enrollment__enrolled_on", "id")
+        ).order_by("enrolled_on", "id")
     )
 
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import PrintJob
 
-PRINT_ORDER = ("enrollment__enrolled_on", "enrollment_id")
+PRINT_ORDER = ("enrolled_on", "enrollment_id")
 
 
 class QueueTable(tables.Table):
@@ -15,7 +15,7 @@ class QueueTable(tables.Table):
     position = tables.Column(verbose_name=_("No."), empty_values=(), order_by=PRINT_ORDER, attrs={"td": {"class": "num"}})
     nik = tables.Column(verbose_name="NIK", accessor="enrollment__nik", orderable=False)
     name = tables.Column(verbose_name=_("Name"), accessor="enrollment__name", orderable=False)
-    enrolled_on = tables.DateColumn(verbose_name=_("Enrollment date"), accessor="enrollment__enrolled_on", order_by=PRINT_ORDER, short=True,
+    enrolled_on = tables.DateColumn(verbose_name=_("Enrollment date"), accessor="enrolled_on", order_by=PRINT_ORDER, short=True,
                                     attrs={"td": {"data-label": _("Enrollment date")}})
     actions = tables.TemplateColumn(template_name="printing/_queue_actions.html", verbose_name="", orderable=False, attrs={"td": {"class": "actions-cell"}})
 
@@ -51,7 +51,7 @@ class CardTable(tables.Table):
     nik = tables.Column(verbose_name="NIK", accessor="enrollment__nik", orderable=False)
     name = tables.Column(verbose_name=_("Name"), accessor="enrollment__name", order_by=("enrollment__name", "id"))
     village = tables.Column(verbose_name=_("Village"), accessor="enrollment__village", orderable=False, attrs={"td": {"data-label": _("Village")}})
-    enrolled_on = tables.DateColumn(verbose_name=_("Enrollment date"), accessor="enrollment__enrolled_on", order_by=PRINT_ORDER, short=True,
+    enrolled_on = tables.DateColumn(verbose_name=_("Enrollment date"), accessor="enrolled_on", order_by=PRINT_ORDER, short=True,
                                     attrs={"td": {"data-label": _("Enrollment date")}})
     printed_at = tables.DateColumn(verbose_name=_("Printed on"), order_by=("printed_at", "id"), short=True, attrs={"td": {"data-label": _("Printed on")}})
     waiting = tables.Column(verbose_name=_("Days on the shelf"), accessor="printed_at", order_by=("-printed_at", "-id"),

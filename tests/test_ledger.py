@@ -130,6 +130,7 @@ def test_check_ledger_is_clean_after_a_day_at_the_office(office, keeper, head, t
         "UPDATE registry_enrollmentcounts SET recorded = recorded + 1",
         "UPDATE registry_enrollment SET state = 'ready' WHERE id = (SELECT min(id) FROM registry_enrollment WHERE state = 'queued')",
         "UPDATE printing_printjob SET state = 'cancelled' WHERE id = (SELECT min(id) FROM printing_printjob)",
+        "UPDATE printing_printjob SET enrolled_on = '2099-01-01' WHERE id = (SELECT min(id) FROM printing_printjob)",
     ],
 )
 def test_check_ledger_exits_1_on_a_breach_made_behind_the_apps_back(office, keeper, tmp_path, tamper):

@@ -204,10 +204,10 @@ class Command(BaseCommand):
             build_id = cursor.fetchone()[0]
             start = time.perf_counter()
             cursor.execute(
-                "WITH picked AS (SELECT e.id FROM registry_enrollment e WHERE e.office_id = %(office)s AND e.state = 'recorded'"
+                "WITH picked AS (SELECT e.id, e.enrolled_on FROM registry_enrollment e WHERE e.office_id = %(office)s AND e.state = 'recorded'"
                 "  ORDER BY e.enrolled_on, e.id LIMIT %(n)s FOR UPDATE SKIP LOCKED),"
-                " jobs AS (INSERT INTO printing_printjob (office_id, enrollment_id, build_id, state, queued_at, spoiled_reason,"
-                "  collected_by_name) SELECT %(office)s, id, %(build)s, 'queued', now(), '', '' FROM picked RETURNING enrollment_id)"
+                " jobs AS (INSERT INTO printing_printjob (office_id, enrollment_id, enrolled_on, build_id, state, queued_at, spoiled_reason,"
+                "  collected_by_name) SELECT %(office)s, id, enrolled_on, %(build)s, 'queued', now(), '', '' FROM picked RETURNING enrollment_id)"
                 " UPDATE registry_enrollment SET state = 'queued' WHERE id IN (SELECT enrollment_id FROM jobs)",
                 {"office": office_id, "n": n, "build": build_id},
             )
