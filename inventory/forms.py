@@ -4,7 +4,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import BlankRequest
-from .selectors import DEFAULT_LEAD_TIME_DAYS
 
 # Far more than any delivery or count an office sees; keeps a typo of three extra zeros out.
 MAX_BLANKS = 1_000_000
@@ -49,11 +48,8 @@ class StockCountForm(forms.Form):
 
 
 class LeadTimeForm(forms.Form):
-    lead_time = forms.IntegerField(label=_("Lead time (days)"), min_value=1, max_value=365, initial=DEFAULT_LEAD_TIME_DAYS,
+    lead_time = forms.IntegerField(label=_("Lead time (days)"), min_value=1, max_value=365,
                                    help_text=_("Days from sending a request until its blanks arrive."))
-
-    def lead_time_days(self) -> int:
-        return self.cleaned_data["lead_time"] if self.is_valid() else DEFAULT_LEAD_TIME_DAYS
 
 
 class DraftRequestForm(forms.Form):

@@ -103,7 +103,6 @@ def movement_history_is_protected() -> bool:
 
 PRINT_RATE_WEEKS = 6
 ENROLLMENT_RATE_WEEKS = 8
-DEFAULT_LEAD_TIME_DAYS = 30
 WORKING_DAYS = range(0, 5)  # Monday to Friday
 
 
@@ -290,7 +289,7 @@ def _ceil(value: Fraction) -> int:
     return math.ceil(value)
 
 
-def blanks_to_ask_for(office: Office, *, lead_time_days: int = DEFAULT_LEAD_TIME_DAYS, today: date | None = None,
+def blanks_to_ask_for(office: Office, *, lead_time_days: int | None = None, today: date | None = None,
                       stock: BlankStock | None = None, counts: EnrollmentCounts | None = None,
                       lines: list[RequestLine] | None = None) -> BlankForecast:
     """The figure the head asks the ministry for, and why (the dashboard shows every term).
@@ -305,6 +304,7 @@ def blanks_to_ask_for(office: Office, *, lead_time_days: int = DEFAULT_LEAD_TIME
       (some blanks arrived, or the head closed it); 100% with no history.
       When the ministry delivered nothing at all, the needed number is asked.
     """
+    lead_time_days = office.request_lead_time_days if lead_time_days is None else lead_time_days
     today = today or timezone.localdate()
     stock = stock or BlankStock.objects.get(office=office)
     counts = counts or EnrollmentCounts.objects.get(office=office)

@@ -208,6 +208,17 @@ def reject_stock_count(*, count: StockCount, by) -> StockCount:
     return count
 
 
+def set_request_lead_time(*, office: Office, days: int, by) -> Office:
+    """The head sets how long the ministry takes to deliver; the dashboard's figure counts new enrollments over it."""
+    if by.role != Role.HEAD or by.office_id != office.pk:
+        raise PermissionDenied(_("Only the head of this office sets the lead time."))
+    if days is None or not 1 <= days <= 365:
+        raise ValidationError(_("The lead time is between 1 and 365 days."), code="lead_time")
+    Office.objects.filter(pk=office.pk).update(request_lead_time_days=days)
+    office.request_lead_time_days = days
+    return office
+
+
 def draft_blank_request(*, office: Office, quantity: int, reference: str, by, note: str = "") -> BlankRequest:
     """The head drafts a letter to the ministry asking for blanks."""
     if by.role != Role.HEAD or by.office_id != office.pk:

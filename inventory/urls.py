@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("dasbor/", views.dashboard, name="dashboard"),
+    path("dasbor/waktu-tunggu/", views.dashboard_lead_time, name="dashboard_lead_time"),
     path("stok/", views.stock, name="stock"),
     path("stok/penerimaan/", views.stock_receive, name="stock_receive"),
     path("stok/rusak/", views.stock_spoil, name="stock_spoil"),

@@ -28,7 +28,6 @@ from .models import BlankMovement, BlankRequest, BlankStock, StockCount
 from .tables import MovementTable
 
 KEEPERS = (Role.STOCK_KEEPER, Role.HEAD)  # book receipts and spoilage
-LEAD_TIME_SESSION_KEY = "inventory.lead_time_days"
 LEDGER_PAGE = 50
 
 
@@ -159,18 +158,6 @@ def stock_count_reject(request, pk):
 
 # Dashboard
 
-def _lead_time(request) -> tuple[LeadTimeForm, int]:
-    """The lead time the head set: from the form if given (remembered for the session), else the last one."""
-    if "lead_time" in request.GET:
-        form = LeadTimeForm(request.GET)
-        if form.is_valid():
-            request.session[LEAD_TIME_SESSION_KEY] = form.cleaned_data["lead_time"]
-            return form, form.cleaned_data["lead_time"]
-        return form, request.session.get(LEAD_TIME_SESSION_KEY, selectors.DEFAULT_LEAD_TIME_DAYS)
-    days = request.session.get(LEAD_TIME_SESSION_KEY, selectors.DEFAULT_LEAD_TIME_DAYS)
-    return LeadTimeForm(initial={"lead_time": days}), days
-
-
 def reasoning(forecast: selectors.BlankForecast) -> list[dict]:
     """The steps from the office's figures to the number to ask for, as the dashboard and the draft's note show them."""
     delivered = forecast.delivered
@@ -221,8 +208,24 @@ def _chart_data(rate: selectors.PrintRate, backlog: list[selectors.BacklogMonth]
 
 @office_view()
 def dashboard(request):
+    return _dashboard_page(request)
+
+
+@office_view(Role.HEAD)
+@require_POST
+def dashboard_lead_time(request):
+    form = LeadTimeForm(request.POST)
+    if form.is_valid():
+        services.set_request_lead_time(office=request.office, days=form.cleaned_data["lead_time"], by=request.user)
+        messages.success(request, _("Lead time set to %(days)s days for this office.") % {"days": form.cleaned_data["lead_time"]})
+        return redirect("dashboard")
+    return _dashboard_page(request, lead_form=form, status=400)
+
+
+def _dashboard_page(request, *, lead_form=None, status=200):
     office = request.office
-    lead_form, lead_time = _lead_time(request)
+    lead_time = office.request_lead_time_days
+    lead_form = lead_form or LeadTimeForm(initial={"lead_time": lead_time})
     stock = BlankStock.objects.get(office=office)
     counts = EnrollmentCounts.objects.get(office=office)
     rate = selectors.print_rate(office)
@@ -239,7 +242,7 @@ def dashboard(request):
         "lead_form": lead_form, "is_head": request.user.role == Role.HEAD,
         "pending_counts": selectors.pending_stock_counts(office).count(),
         "chart_data": _chart_data(rate, backlog), "today": timezone.localdate(),
-    })
+    }, status=status)
 
 
 # Requests to the ministry
@@ -260,8 +263,7 @@ def requests(request):
 @office_view(Role.HEAD)
 def request_new(request):
     """The head drafts a request; it starts from the dashboard's figure and its reasoning."""
-    _form, lead_time = _lead_time(request)
-    forecast = selectors.blanks_to_ask_for(request.office, lead_time_days=lead_time)
+    forecast = selectors.blanks_to_ask_for(request.office)
     if request.method == "POST":
         form = DraftRequestForm(request.POST)
         if form.is_valid():

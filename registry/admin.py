@@ -18,7 +18,8 @@ class OfficeAdmin(admin.ModelAdmin):
             return
         # A new office needs its ledger and counts: the same service as `create_office`.
         office = create_office(code=obj.code, name=obj.name)
-        Office.objects.filter(pk=office.pk).update(address=obj.address, opening_hours=obj.opening_hours)
+        Office.objects.filter(pk=office.pk).update(address=obj.address, opening_hours=obj.opening_hours,
+                                                   request_lead_time_days=obj.request_lead_time_days)
         obj.pk = office.pk
 
 

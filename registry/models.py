@@ -15,6 +15,8 @@ class Office(models.Model):
     name = models.CharField(_("name"), max_length=200)
     address = models.TextField(_("address"), blank=True)
     opening_hours = models.CharField(_("opening hours"), max_length=200, blank=True)
+    # Set by the head on the dashboard: days from sending a request to the ministry until its blanks arrive.
+    request_lead_time_days = models.PositiveSmallIntegerField(_("lead time of a request (days)"), default=30)
 
     class Meta:
         ordering = ["code"]
@@ -22,6 +24,7 @@ class Office(models.Model):
         verbose_name_plural = _("offices")
         constraints = [
             models.CheckConstraint(condition=Q(code__regex=r"^[0-9]{4}$"), name="office_code_is_four_digits"),
+            models.CheckConstraint(condition=Q(request_lead_time_days__gte=1, request_lead_time_days__lte=365), name="request_lead_time_within_a_year"),
         ]
 
     def __str__(self):

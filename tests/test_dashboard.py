@@ -124,21 +124,34 @@ def test_with_no_history_the_dashboard_assumes_the_ministry_delivers_everything_
     assert step(html, "Blanko yang diminta") == "12"
 
 
-def test_new_enrollments_are_expected_over_the_lead_time_the_head_sets(client, kupang, head, clerk, tmp_path):
+def set_lead_time(client, user, value):
+    client.force_login(user)
+    return client.post(reverse("dashboard_lead_time"), {"lead_time": value})
+
+
+def test_new_enrollments_are_expected_over_the_lead_time_the_head_sets_for_the_office(client, kupang, head, clerk, tmp_path):
     today = timezone.localdate()
     enroll(kupang, clerk, tmp_path, [today - timedelta(days=2 * n) for n in range(28)])  # 28 in 8 weeks: 0.5 a day
-    html = dashboard(client, head, lead_time=60)
+    assert set_lead_time(client, head, "60").status_code == 302
+    html = dashboard(client, head)
     assert step(html, "Perekaman baru yang diperkirakan dalam 60 hari") == "30"
     assert step(html, "Blanko yang diminta") == "58"
-    again = dashboard(client, head)  # the lead time is remembered
-    assert step(again, "Perekaman baru yang diperkirakan dalam 60 hari") == "30"
+    # The office's figure: the clerk sees the same, and cannot change it.
+    seen_by_clerk = dashboard(client, clerk)
+    assert step(seen_by_clerk, "Blanko yang diminta") == "58" and "60 hari, sesuai yang ditetapkan Kepala Dinas" in seen_by_clerk
+    assert set_lead_time(client, clerk, "10").status_code == 403
+    kupang.refresh_from_db()
+    assert kupang.request_lead_time_days == 60
 
 
 @pytest.mark.parametrize("value", ["0", "tiga puluh", "400"])
 def test_a_bad_lead_time_is_refused_next_to_the_field_and_the_figure_stays(client, kupang, head, value):
-    html = dashboard(client, head, lead_time=value)
-    assert 'class="field invalid"' in html
+    response = set_lead_time(client, head, value)
+    html = response.content.decode()
+    assert response.status_code == 400 and 'class="field invalid"' in html
     assert "Perekaman baru yang diperkirakan dalam 30 hari" in html
+    kupang.refresh_from_db()
+    assert kupang.request_lead_time_days == 30
 
 
 def test_what_is_already_requested_is_not_asked_again(kupang, keeper, head, clerk, tmp_path):

@@ -41,10 +41,11 @@ def test_the_admin_creates_an_office_with_its_empty_ledger(admin_client):
     from inventory.selectors import stock_report
     from registry.models import Office
 
-    page = admin_client.post("/admin/registry/office/add/", {"code": "3171", "name": "Kota Jakarta Pusat", "address": "", "opening_hours": "08.00-15.00"})
+    page = admin_client.post("/admin/registry/office/add/", {"code": "3171", "name": "Kota Jakarta Pusat", "address": "", "opening_hours": "08.00-15.00",
+                                                               "request_lead_time_days": "45"})
     assert page.status_code == 302
     office = Office.objects.get(code="3171")
-    assert office.opening_hours == "08.00-15.00"
+    assert (office.opening_hours, office.request_lead_time_days) == ("08.00-15.00", 45)
     assert stock_report(office)["on_hand"] == 0
 
 
