@@ -4,7 +4,6 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.utils import timezone
 
 from inventory.selectors import stock_report
@@ -15,6 +14,7 @@ from printing.services import build_print_queue, mark_printed, record_pickup
 from registry.models import Role
 from registry.services import import_enrollments
 from tests import factories as f
+from tests.pages import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -36,12 +36,6 @@ def cards(office, by, tmp_path, residents, *, blanks=None, printed=None):
 
 KUPANG = [("Yohanes Ndoen", date(2018, 1, 10)), ("Maria Bria", date(2018, 1, 20)), ("Maria Goreti Nalle", date(2018, 2, 3)),
           ("Petrus Tefa", date(2018, 2, 14)), ("Agustina Bria", date(2018, 4, 2))]
-
-
-def logged_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def messages_of(response):

@@ -8,7 +8,6 @@ import pytest
 from django.conf import settings
 from django.core import signing
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
 from inventory.models import BlankMovement
@@ -21,6 +20,7 @@ from printing.services import build_print_queue, mark_printed, mark_spoiled_by_n
 from registry.models import Enrollment, Role
 from registry.services import import_enrollments
 from tests import factories as f
+from tests.pages import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -40,12 +40,6 @@ def queue(office, by, tmp_path, *, enrollments, blanks):
         receive_blanks(office=office, quantity=blanks, reference=f"470/{office.code}/2018", by=by)
     build_print_queue(office=office, by=by)
     return list(queue_in_print_order(office))
-
-
-def logged_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def messages_of(response):

@@ -10,6 +10,7 @@ from printing.services import build_print_queue, mark_printed, mark_spoiled
 from registry.models import DuplicateCase, Enrollment, EnrollmentState, Role, TemporaryCertificate
 from registry.services import issue_suket
 from tests import factories as f
+from tests.pages import page as html
 
 pytestmark = pytest.mark.django_db
 
@@ -19,11 +20,6 @@ def clerk(kupang, client):
     user = f.user(kupang, Role.CLERK)
     client.force_login(user)
     return user
-
-
-def html(response):
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
 
 
 def test_the_enrollment_list_filters_by_nik_name_month_place_and_state(client, clerk, tmp_path, kupang):

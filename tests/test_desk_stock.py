@@ -6,24 +6,27 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from inventory.models import BlankMovement, BlankRequest, BlankStock, MovementKind, StockCount
-from inventory.services import draft_blank_request, mark_request_sent, receive_blanks, record_stock_count, spoil_blanks
+from inventory.models import (
+    BlankMovement,
+    BlankRequest,
+    BlankStock,
+    MovementKind,
+    StockCount,
+)
+from inventory.services import (
+    draft_blank_request,
+    mark_request_sent,
+    receive_blanks,
+    record_stock_count,
+    spoil_blanks,
+)
 from printing.models import PrintJob
 from printing.services import build_print_queue, mark_printed, mark_spoiled
 from registry.models import Role
 from tests import factories as f
+from tests.pages import as_user, page
 
 pytestmark = pytest.mark.django_db
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
-
-
-def page(response):
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
 
 
 def sent_request(office, head, quantity=16000, reference="470/512/DKPS/2018"):

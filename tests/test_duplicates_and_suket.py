@@ -8,7 +8,7 @@ from inventory.selectors import stock_report
 from inventory.services import receive_blanks
 from printing.selectors import queue_in_print_order
 from printing.services import build_print_queue
-from registry.models import DuplicateCase, Enrollment, EnrollmentState, Role
+from registry.models import DuplicateCase, Enrollment, EnrollmentState
 from registry.services import issue_suket, resolve_duplicate_case
 from tests import factories as f
 
@@ -16,13 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def office():
-    return f.office("5371")
+def office(kupang):
+    return kupang
 
-
-@pytest.fixture
-def clerk(office):
-    return f.user(office, Role.CLERK)
 
 
 def enrolled_twice(office, clerk, tmp_path, first=date(2017, 2, 1), again=date(2018, 3, 1)):

@@ -9,7 +9,13 @@ from django.db import IntegrityError, connection, transaction
 
 from inventory.models import BlankMovement, BlankStock, MovementKind, StockCount
 from inventory.selectors import stock_report
-from inventory.services import approve_stock_count, draft_blank_request, mark_request_sent, receive_blanks, record_stock_count
+from inventory.services import (
+    approve_stock_count,
+    draft_blank_request,
+    mark_request_sent,
+    receive_blanks,
+    record_stock_count,
+)
 from printing.services import build_print_queue
 from registry.models import Role
 from tests import factories as f
@@ -18,18 +24,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def office():
-    return f.office("5371")
+def office(kupang):
+    return kupang
 
 
-@pytest.fixture
-def keeper(office):
-    return f.user(office, Role.STOCK_KEEPER)
-
-
-@pytest.fixture
-def head(office):
-    return f.user(office, Role.HEAD)
 
 
 def test_a_receipt_says_who_when_why_and_against_which_request(office, keeper, head):

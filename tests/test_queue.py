@@ -8,21 +8,22 @@ from inventory.selectors import stock_report
 from inventory.services import receive_blanks
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
-from printing.services import build_print_queue, mark_printed, mark_spoiled, record_pickup
-from registry.models import Enrollment, Role
+from printing.services import (
+    build_print_queue,
+    mark_printed,
+    mark_spoiled,
+    record_pickup,
+)
+from registry.models import Enrollment
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def office():
-    return f.office("5371")
+def office(kupang):
+    return kupang
 
-
-@pytest.fixture
-def clerk(office):
-    return f.user(office, Role.CLERK)
 
 
 def days(start, n):

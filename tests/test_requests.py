@@ -6,21 +6,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inventory.models import BlankMovement, BlankRequest
-from inventory.services import close_blank_request, draft_blank_request, mark_request_sent, receive_blanks
+from inventory.services import (
+    close_blank_request,
+    draft_blank_request,
+    mark_request_sent,
+    receive_blanks,
+)
 from registry.models import Role
 from tests import factories as f
+from tests.pages import as_user, page
 
 pytestmark = pytest.mark.django_db
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
-
-
-def page(response):
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
 
 
 def test_the_head_drafts_from_the_dashboard_figure_sends_it_and_sees_requested_against_received(client, kupang, keeper, head, clerk, tmp_path):
