@@ -1,4 +1,6 @@
-"""Project configuration; the Celery app is loaded with Django so tasks bind to it."""
-from .celery import app as celery_app
+"""Project configuration.
 
-__all__ = ("celery_app",)
+The Celery app (config.celery) is not imported here: a management command or a
+page that enqueues nothing does not pay for loading Celery. The task modules
+import it, and `celery -A config` finds it as config.celery.
+"""

@@ -9,7 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,7 +30,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin registers its models when the URLs load (config/urls.py), not in every command.
+    "django.contrib.admin.apps.SimpleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -77,8 +77,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    # Unset or empty: the embedded SQLite file.
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         # Without persistent connections page throughput falls by ~4x (STYLE.md).
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
         conn_health_checks=True,
@@ -135,14 +136,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 QUEUE_BUILD_EVERY_MINUTES = int(os.environ.get("QUEUE_BUILD_EVERY_MINUTES", "15"))
-CELERY_BEAT_SCHEDULE = {
-    # Every office's queue is rebuilt regularly, so blanks freed by spoilage or
-    # resolved duplicates are used without anyone pressing a button.
-    "build-print-queues": {
-        "task": "printing.tasks.build_all_print_queues",
-        "schedule": crontab(minute=f"*/{QUEUE_BUILD_EVERY_MINUTES}"),
-    },
-}
+# The beat schedule that uses it is in config/celery.py.
 
 # Security headers, sent in every mode so that development sees what production sends.
 # config/security.py adds Content-Security-Policy and Permissions-Policy.

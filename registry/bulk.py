@@ -1,6 +1,7 @@
 """Loading many rows fast: PostgreSQL COPY (the file read on one core, the database at work on the other),
 batched INSERTs on SQLite; and COPY TO STDOUT for exports."""
 import csv
+import io
 import queue
 import threading
 
@@ -234,14 +235,23 @@ def _copy_text(value) -> str:
 
 
 def copy_out(sql: str, params, out) -> None:
-    """Write a query's rows to `out` as CSV with a header: COPY TO STDOUT on PostgreSQL."""
+    """Write a query's rows to `out`, a binary file, as UTF-8 CSV with a header: COPY TO STDOUT on PostgreSQL.
+
+    Binary, so the rows go from the server to the file as they come, never
+    decoded into Python text and encoded again.
+    """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             query = cursor.cursor.mogrify(sql, params).decode()
             cursor.cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)", out, size=65536)
             return
         cursor.execute(sql, params)
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([col[0] for col in cursor.description])
-        while batch := cursor.fetchmany(5000):
-            writer.writerows(batch)
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+        try:
+            writer = csv.writer(text, lineterminator="\n")
+            writer.writerow([col[0] for col in cursor.description])
+            while batch := cursor.fetchmany(5000):
+                writer.writerows(batch)
+        finally:
+            text.flush()
+            text.detach()  # the caller's file stays open

@@ -1,6 +1,7 @@
 """Celery tasks of the registry: thin callers of its services."""
-from celery import shared_task
 from django.core.cache import cache
+
+from config.celery import app
 
 from .models import EnrollmentUpload
 from .services import run_upload
@@ -10,7 +11,7 @@ def progress_key(upload_id):
     return f"upload-progress-{upload_id}"
 
 
-@shared_task
+@app.task
 def import_upload_task(upload_id):
     # Progress goes to the cache, not the database: the import's rows are not
     # visible to anyone until its one transaction commits.

@@ -34,7 +34,7 @@ def test_the_periodic_build_queues_for_every_office(tmp_path):
         keeper = f.user(office, Role.STOCK_KEEPER)
         receive_blanks(office=office, quantity=2, reference="R1", by=keeper)
         f.enrollments(office, keeper, tmp_path, [date(2017, 5, 1), date(2017, 5, 2), date(2017, 5, 3)])
-    schedule = settings.CELERY_BEAT_SCHEDULE["build-print-queues"]
+    schedule = app.conf.beat_schedule["build-print-queues"]
     assert schedule["task"] == build_all_print_queues.name
     build_all_print_queues.delay()
     assert [stock_report(o)["queued"] for o in (kupang, tangerang)] == [2, 2]

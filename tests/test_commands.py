@@ -2,11 +2,15 @@
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from datetime import date
 
 import pytest
 
 from tests import factories as f
+from tests.conftest import ROOT, database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -82,3 +86,18 @@ def test_seed_demo_makes_two_offices_demo_users_and_a_built_queue(run_command):
     before = run_command("stock_report", "--office", "5371", "--json")[1]
     assert run_command("seed_demo", "--enrollments", "300")[0] == 0
     assert run_command("stock_report", "--office", "5371", "--json")[1] == before
+
+
+def test_export_queue_into_a_reader_that_stops_early_ends_quietly(run_command, tmp_path):
+    """`export_queue ... | head`: the reader closes the pipe; the command stops without a traceback."""
+    assert run_command("create_office", "5371")[0] == 0
+    path = f.siak_file(tmp_path / "siak.csv", [f.row(date(2018, 2, day)) for day in (1, 2)])
+    assert run_command("import_enrollments", path, "--office", "5371")[0] == 0
+    assert run_command("receive_blanks", "--office", "5371", "--quantity", "2", "--reference", "R1")[0] == 0
+    env = {**os.environ, "DATABASE_URL": database_url()}
+    child = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "export_queue", "--office", "5371"], env=env,
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdout.close()  # closed before the command writes: its first write finds no reader
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 1
+    assert err == ""

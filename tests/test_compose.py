@@ -55,7 +55,7 @@ def test_the_settings_under_compose_use_postgresql_and_a_real_broker():
     probe = (
         "import json, django; django.setup(); from django.conf import settings as s; from config.celery import app;"
         "print(json.dumps([s.DATABASES['default']['ENGINE'], s.DATABASES['default']['HOST'], s.CELERY_TASK_ALWAYS_EAGER,"
-        " app.conf.broker_url, s.DEBUG, sorted(s.CELERY_BEAT_SCHEDULE)]))"
+        " app.conf.broker_url, s.DEBUG, sorted(app.conf.beat_schedule)]))"
     )
     out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout
     engine, host, eager, broker, debug, beat = json.loads(out)
@@ -68,3 +68,11 @@ def test_the_image_runs_the_python_the_project_needs():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "FROM python:3.11" in dockerfile
     assert 'requires-python = ">=3.11,<3.12"' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_an_empty_database_url_means_the_embedded_default():
+    """`DATABASE_URL=` (set but empty, as an .env template leaves it) is the SQLite file, not a crash."""
+    env = {**os.environ, "DATABASE_URL": "", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    probe = "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'])"
+    out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == f"django.db.backends.sqlite3 {ROOT / 'db.sqlite3'}"

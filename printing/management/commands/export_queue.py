@@ -1,3 +1,5 @@
+import os
+import sys
 
 from printing.selectors import QUEUE_EXPORT_SQL
 from registry import bulk
@@ -12,4 +14,11 @@ class Command(ScriptCommand):
 
     def handle(self, *args, office, **options):
         office = office_by_code(office)
-        bulk.copy_out(QUEUE_EXPORT_SQL, [office.pk], self.stdout._out)
+        out = self.stdout._out
+        out.flush()
+        try:
+            bulk.copy_out(QUEUE_EXPORT_SQL, [office.pk], out.buffer)
+        except BrokenPipeError:
+            # The reader stopped early (`export_queue ... | head`): nothing is wrong, and nothing more to say.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+            sys.exit(1)

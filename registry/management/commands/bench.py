@@ -219,7 +219,7 @@ class Command(BaseCommand):
         return seconds
 
     def bare_export(self, office_id) -> float:
-        with self.connect() as conn, conn.cursor() as cursor, open(os.devnull, "w") as sink:
+        with self.connect() as conn, conn.cursor() as cursor, open(os.devnull, "wb") as sink:
             query = cursor.mogrify(QUEUE_EXPORT_SQL, [office_id]).decode()
             start = time.perf_counter()
             cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)", sink, size=65536)
