@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from .models import Office
-from .services import system_user
+
+SYSTEM_USERNAME = "sistem"
 
 
 class ScriptCommand(BaseCommand):
@@ -19,6 +20,14 @@ def office_by_code(code) -> Office:
         return Office.objects.get(code=code)
     except Office.DoesNotExist:
         raise CommandError(_("No office with region code %(code)s; create it with create_office.") % {"code": code}) from None
+
+
+def system_user():
+    """The author of what a command does when no person is named."""
+    user, _created = get_user_model().objects.get_or_create(
+        username=SYSTEM_USERNAME, defaults={"first_name": "Sistem", "is_active": False}
+    )
+    return user
 
 
 def acting_user(username):

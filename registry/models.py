@@ -82,7 +82,7 @@ class Enrollment(models.Model):
     enrolled_on = models.DateField(_("enrollment date"))
     state = models.CharField(_("state"), max_length=10, choices=EnrollmentState.choices, default=EnrollmentState.RECORDED)
     duplicate_case = models.ForeignKey(
-        "DuplicateCase", on_delete=models.PROTECT, null=True, blank=True, related_name="enrollments"
+        "DuplicateCase", on_delete=models.PROTECT, null=True, blank=True, related_name="enrollments", db_index=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -103,6 +103,8 @@ class Enrollment(models.Model):
             # The dashboard: backlog on hold by month, and how far printing has reached.
             models.Index(fields=["office", "enrolled_on"], condition=Q(state="on_hold"), name="enrollment_on_hold_order"),
             models.Index(fields=["office", "enrolled_on"], condition=Q(state="queued"), name="enrollment_queued_order"),
+            # A case's records. Few records ever have a case: the rest (and every imported row) stay out of it.
+            models.Index(fields=["duplicate_case"], condition=Q(duplicate_case__isnull=False), name="enrollment_duplicate_case"),
         ]
 
     def __str__(self):

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Max
@@ -21,16 +20,6 @@ from .counts import bump
 from .importer import VALID_FIELDS, EnrollmentFile, Rejected, RejectedFile, UnusableFile
 from .models import DuplicateCase, Enrollment, EnrollmentCounts, EnrollmentState, EnrollmentUpload, Office, TemporaryCertificate
 from .nik import region_name
-
-SYSTEM_USERNAME = "sistem"
-
-
-def system_user():
-    """The author of what commands and scheduled tasks do when no person is named."""
-    user, _created = get_user_model().objects.get_or_create(
-        username=SYSTEM_USERNAME, defaults={"first_name": "Sistem", "is_active": False}
-    )
-    return user
 
 
 def create_office(*, code: str, name: str = "") -> Office:

@@ -21,6 +21,7 @@ def test_the_bench_prints_every_step_beside_its_raw_limit_and_drops_its_database
     for step in ("import_enrollments, 2,000 rows", "build_print_queue, 500 jobs", "stock_report at 2,200 enrollments",
                  "export_queue, 500 rows"):
         assert step in out
+    assert "reading and checking the 2,000 rows alone" in out
     assert "bare COPY" in out and "bare SQL" in out and "COPY TO STDOUT" in out and "grouped COUNT" in out
     assert "check_ledger (exit 0): ok 5371" in out
     with psycopg2.connect(dbname="postgres", user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or 5432) as conn:
