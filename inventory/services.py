@@ -10,17 +10,11 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from printing.enqueue import enqueue_queue_build
 from registry.models import Office, Role
 
 from .locks import lock_stock
 from .models import BlankMovement, BlankRequest, BlankStock, MovementKind, StockCount
-
-
-def _enqueue_queue_build(office_id):
-    # Imported here, not at the top: printing's services build on this module.
-    from printing.tasks import enqueue_queue_build
-
-    enqueue_queue_build(office_id)
 
 
 def receive_blanks(*, office: Office, quantity: int, reference: str, by, request: BlankRequest | None = None,
@@ -65,7 +59,7 @@ def receive_blanks(*, office: Office, quantity: int, reference: str, by, request
             if received >= request.quantity:
                 request.status, request.closed_at, request.closed_by = BlankRequest.Status.CLOSED, timezone.now(), by
                 request.save(update_fields=["status", "closed_at", "closed_by"])
-        _enqueue_queue_build(office.pk)
+        enqueue_queue_build(office.pk)
     return movement
 
 
@@ -186,7 +180,7 @@ def approve_stock_count(*, count: StockCount, by) -> StockCount:
         count.decided_at = timezone.now()
         count.save()
         if difference > 0:
-            _enqueue_queue_build(count.office_id)
+            enqueue_queue_build(count.office_id)
     return count
 
 

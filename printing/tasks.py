@@ -1,6 +1,4 @@
 """Celery tasks: thin callers of the print services, enqueued after commit."""
-from django.db import transaction
-
 from config.celery import app
 from registry.models import Office
 
@@ -19,7 +17,3 @@ def build_all_print_queues():
     for office_id in Office.objects.values_list("pk", flat=True):
         build_print_queue_task.delay(office_id)
 
-
-def enqueue_queue_build(office_id):
-    """Build the office's queue once the caller's transaction has committed what freed blanks."""
-    transaction.on_commit(lambda: build_print_queue_task.delay(office_id))

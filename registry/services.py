@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from inventory.locks import lock_office, lock_stock
 from inventory.models import BlankStock
+from printing.enqueue import enqueue_queue_build
 from printing.services import cancel_print_jobs_of
 
 from . import bulk
@@ -267,9 +268,6 @@ def resolve_duplicate_case(*, case: DuplicateCase, by, keep: Enrollment | None, 
         case.note = note
         case.save()
         if survivor is not None and survivor.state == EnrollmentState.RECORDED:
-            # Imported here: Celery loads only for what enqueues a task, not for every command that reads.
-            from printing.tasks import enqueue_queue_build
-
             enqueue_queue_build(case.office_id)
     return case
 
