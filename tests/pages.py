@@ -1,5 +1,9 @@
 """Reading pages as a logged-in user sees them, for the desks' tests."""
+from functools import partial
+
 from django.test import Client
+
+from tests.parallel import in_threads_at_once
 
 
 def as_user(client, user):
@@ -17,3 +21,9 @@ def page(response):
     """The page's HTML; it must have been served (200)."""
     assert response.status_code == 200, response.status_code
     return response.content.decode()
+
+
+def post_at_once(clients, url, forms):
+    """Each client posts its form to `url`, all at the same moment: (status codes, errors)."""
+    responses, errors = in_threads_at_once([partial(client.post, url, form) for client, form in zip(clients, forms, strict=True)])
+    return [response.status_code for response in responses], errors

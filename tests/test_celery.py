@@ -4,7 +4,6 @@ import time
 from datetime import date
 
 import pytest
-from django.conf import settings
 
 from config.celery import app
 from inventory.selectors import stock_report

@@ -1,9 +1,8 @@
 """Many hands at once on PostgreSQL: parallel queue builds, receipts and double clicks."""
-import threading
 from datetime import date, timedelta
+from functools import partial
 
 import pytest
-from django.db import connection
 
 from inventory.selectors import stock_report
 from inventory.services import receive_blanks
@@ -13,7 +12,7 @@ from printing.services import build_print_queue, mark_printed
 from registry.models import Enrollment, Role
 from tests import factories as f
 from tests.conftest import database_url
-from tests.parallel import run_at_once
+from tests.parallel import in_threads_at_once, run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -56,23 +55,7 @@ def test_the_same_print_click_sent_twice_at_the_same_moment_uses_one_blank(tmp_p
     office, clerk = setup_office(tmp_path, enrollments=3, blanks=3)
     build_print_queue(office=office)
     job = queue_in_print_order(office).first()
-    barrier = threading.Barrier(4)
-    errors = []
-
-    def click():
-        try:
-            barrier.wait(timeout=30)
-            mark_printed(job=job, by=clerk)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=click) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _, errors = in_threads_at_once([partial(mark_printed, job=job, by=clerk)] * 4)
     assert errors == []
     report = stock_report(office)
     assert (report["printed"], report["on_hand"], report["ready_for_pickup"]) == (1, 2, 1)

@@ -1,9 +1,7 @@
 """The pickup desk, as a clerk works it: find a ready card, record who collected it, and the lists of cards on the shelf."""
-import threading
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from inventory.selectors import stock_report
@@ -11,10 +9,9 @@ from inventory.services import receive_blanks
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
 from printing.services import build_print_queue, mark_printed, record_pickup
-from registry.models import Role
 from registry.services import import_enrollments
 from tests import factories as f
-from tests.pages import logged_in
+from tests.pages import logged_in, post_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -233,30 +230,13 @@ def test_the_pickup_pages_read_a_fixed_number_of_queries_however_many_cards(kupa
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_same_pickup_sent_four_times_at_once_is_recorded_once(tmp_path):
-    office = f.office("5371")
-    clerk = f.user(office, Role.CLERK)
-    jobs = cards(office, clerk, tmp_path, KUPANG[:2])
+def test_the_same_pickup_sent_four_times_at_once_is_recorded_once(kupang, clerk, tmp_path):
+    jobs = cards(kupang, clerk, tmp_path, KUPANG[:2])
     clients = [logged_in(clerk) for _ in range(4)]
-    barrier = threading.Barrier(4)
-    statuses, errors = [], []
-
-    def send(client, name):
-        try:
-            barrier.wait(timeout=30)
-            statuses.append(client.post(f"/pengambilan/{jobs[0].pk}/serahkan/", {"collected_by_name": name}).status_code)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send, args=(client, f"Pengambil {i}")) for i, client in enumerate(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    forms = [{"collected_by_name": f"Pengambil {i}"} for i in range(4)]
+    statuses, errors = post_at_once(clients, f"/pengambilan/{jobs[0].pk}/serahkan/", forms)
     assert errors == [] and statuses == [302] * 4
-    report = stock_report(office)
+    report = stock_report(kupang)
     assert (report["collected"], report["ready_for_pickup"]) == (1, 1)
     assert PrintJob.objects.get(pk=jobs[0].pk).collected_by_name.startswith("Pengambil ")
 

@@ -1,5 +1,4 @@
 """The print desk, as a clerk works it: the queue in print order, printed and spoiled cards, batches by NIK, building the queue."""
-import threading
 import time
 from datetime import date, timedelta
 from unittest import mock
@@ -7,7 +6,6 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.core import signing
-from django.db import connection
 from django.urls import reverse
 
 from inventory.models import BlankMovement
@@ -20,7 +18,7 @@ from printing.services import build_print_queue, mark_printed, mark_spoiled_by_n
 from registry.models import Enrollment, Role
 from registry.services import import_enrollments
 from tests import factories as f
-from tests.pages import logged_in
+from tests.pages import logged_in, post_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -328,67 +326,40 @@ QUERIES_PRINT_DESK = 11
 
 # The same POST at the same moment (PostgreSQL: real row locks, one connection per thread)
 
-def send_at_once(clients, url, data, times=4):
-    barrier = threading.Barrier(times)
-    statuses, errors = [], []
-
-    def send(client):
-        try:
-            barrier.wait(timeout=30)
-            statuses.append(client.post(url, data).status_code)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send, args=(client,)) for client in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return statuses, errors
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_same_print_click_sent_four_times_at_once_uses_one_blank(tmp_path):
-    office = f.office("5371")
-    clerk = f.user(office, Role.CLERK)
-    jobs = queue(office, clerk, tmp_path, enrollments=3, blanks=3)
+def test_the_same_print_click_sent_four_times_at_once_uses_one_blank(kupang, clerk, tmp_path):
+    jobs = queue(kupang, clerk, tmp_path, enrollments=3, blanks=3)
     clients = [logged_in(clerk) for _ in range(4)]
-    statuses, errors = send_at_once(clients, reverse("mark_job_printed", args=[jobs[0].pk]), {})
+    statuses, errors = post_at_once(clients, reverse("mark_job_printed", args=[jobs[0].pk]), [{}] * 4)
     assert errors == [] and statuses == [302] * 4
-    report = stock_report(office)
+    report = stock_report(kupang)
     assert (report["printed"], report["on_hand"], report["ready_for_pickup"]) == (1, 2, 1)
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_same_spoil_form_sent_four_times_at_once_loses_one_blank(tmp_path):
-    office = f.office("5371")
-    clerk = f.user(office, Role.CLERK)
-    jobs = queue(office, clerk, tmp_path, enrollments=3, blanks=3)
-    receive_blanks(office=office, quantity=2, reference="R2", by=clerk)
+def test_the_same_spoil_form_sent_four_times_at_once_loses_one_blank(kupang, clerk, tmp_path):
+    jobs = queue(kupang, clerk, tmp_path, enrollments=3, blanks=3)
+    receive_blanks(office=kupang, quantity=2, reference="R2", by=clerk)
     clients = [logged_in(clerk) for _ in range(4)]
-    statuses, errors = send_at_once(clients, reverse("spoil_job", args=[jobs[0].pk]), {"reason": "macet"})
+    statuses, errors = post_at_once(clients, reverse("spoil_job", args=[jobs[0].pk]), [{"reason": "macet"}] * 4)
     assert errors == [] and statuses == [302] * 4
-    report = stock_report(office)
+    report = stock_report(kupang)
     assert (report["spoiled"], report["on_hand"], report["queued"]) == (1, 4, 3)
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("action", ["printed", "spoiled"])
-def test_the_same_batch_sent_four_times_at_once_marks_each_card_once(action, tmp_path):
-    office = f.office("5371")
-    clerk = f.user(office, Role.CLERK)
-    jobs = queue(office, clerk, tmp_path, enrollments=6, blanks=6)
-    receive_blanks(office=office, quantity=3, reference="R2", by=clerk)
+def test_the_same_batch_sent_four_times_at_once_marks_each_card_once(action, kupang, clerk, tmp_path):
+    jobs = queue(kupang, clerk, tmp_path, enrollments=6, blanks=6)
+    receive_blanks(office=kupang, quantity=3, reference="R2", by=clerk)
     clients = [logged_in(clerk) for _ in range(4)]
     form = {"niks": "\n".join(job.enrollment.nik for job in jobs[:3]), "action": action, "reason": "pita habis",
             "listed_at": fresh_token(clients[0])}
-    statuses, errors = send_at_once(clients, "/cetak/batch/", form)
+    statuses, errors = post_at_once(clients, "/cetak/batch/", [form] * 4)
     assert errors == [] and statuses == [302] * 4
-    report = stock_report(office)
+    report = stock_report(kupang)
     assert report[action] == 3
     assert report["on_hand"] == 9 - 3
