@@ -1,10 +1,11 @@
 """Filters of the ledger table: kind and dates, served by the (office, created_at) index."""
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import django_filters
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from registry.dates import local_midnight
 
 from .models import BlankMovement, MovementKind
 
@@ -19,7 +20,7 @@ class MovementFilter(django_filters.FilterSet):
         fields = []
 
     def filter_since(self, queryset, name, value):
-        return queryset.filter(created_at__gte=timezone.make_aware(datetime.combine(value, time.min)))
+        return queryset.filter(created_at__gte=local_midnight(value))
 
     def filter_until(self, queryset, name, value):
-        return queryset.filter(created_at__lt=timezone.make_aware(datetime.combine(value + timedelta(days=1), time.min)))
+        return queryset.filter(created_at__lt=local_midnight(value + timedelta(days=1)))

@@ -1,7 +1,7 @@
 """Reads of the ledger: the stock report, the audit that check_ledger runs, and the head's dashboard."""
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from printing.models import PrintJob
+from registry.dates import local_midnight, month_after
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentState, Office
 
 from .models import BlankMovement, BlankRequest, BlankStock, MovementKind, StockCount
@@ -127,7 +128,7 @@ def print_rate(office: Office, *, today: date | None = None, weeks: int = PRINT_
     """
     today = today or timezone.localdate()
     start = today - timedelta(days=7 * weeks)
-    since_moment = timezone.make_aware(datetime.combine(start, time.min))
+    since_moment = local_midnight(start)
     per_day = dict(
         BlankMovement.objects.filter(office=office, kind=MovementKind.PRINTED, created_at__gte=since_moment)
         .annotate(day=TruncDate("created_at")).order_by().values_list("day").annotate(n=Count("id"))
@@ -351,20 +352,11 @@ def pending_stock_counts(office: Office):
 
 # Documents: the monthly stock report, the berita acara of spoiled blanks, the figures behind a request letter.
 
-def _month_after(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
-def local_midnight(day: date) -> datetime:
-    """The first moment of a day in the office's time zone (settings.TIME_ZONE)."""
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
-
-
 def months_between(first_month: date, last_month: date) -> list[date]:
     months, month = [], first_month.replace(day=1)
     while month <= last_month:
         months.append(month)
-        month = _month_after(month)
+        month = month_after(month)
     return months
 
 
@@ -396,7 +388,7 @@ def monthly_ledger(office: Office, first_month: date, last_month: date) -> list[
     """
     tz = ZoneInfo(settings.TIME_ZONE)
     months = months_between(first_month, last_month)
-    end = local_midnight(_month_after(months[-1]))
+    end = local_midnight(month_after(months[-1]))
     grouped = (BlankMovement.objects.filter(office=office, created_at__lt=end)
                .annotate(month=TruncMonth("created_at", tzinfo=tz)).order_by()
                .values_list("month", "kind").annotate(total=Sum("quantity")))

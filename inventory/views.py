@@ -18,7 +18,7 @@ from django_tables2.paginators import LazyPaginator
 from registry.access import office_object, office_view
 from registry.models import EnrollmentCounts, Role
 from registry.pdf import pdf_response
-from registry.services import add_months
+from registry.dates import add_months
 
 from . import documents, selectors, services
 from .filters import MovementFilter

@@ -5,6 +5,8 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from registry.dates import month_after
+
 from .models import PrintJob
 from .selectors import printed_before
 
@@ -35,8 +37,7 @@ class ReadyCardFilter(django_filters.FilterSet):
 
     def filter_month(self, queryset, name, value: date):
         start = value.replace(day=1)
-        end = date(start.year + start.month // 12, start.month % 12 + 1, 1)
-        return queryset.filter(enrolled_on__gte=start, enrolled_on__lt=end)
+        return queryset.filter(enrolled_on__gte=start, enrolled_on__lt=month_after(start))
 
     def filter_printed_days_ago(self, queryset, name, value):
         return queryset.filter(printed_at__lt=printed_before(int(value)))

@@ -1,12 +1,13 @@
 """Reads of the print queue and the two desks."""
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from inventory.models import BlankMovement, BlankStock, MovementKind
+from registry.dates import local_midnight
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentState, Office
 
 from .models import PrintJob
@@ -64,7 +65,7 @@ def queue_reaches(office: Office) -> date | None:
 
 def desk_work_today(office: Office, limit: int = 20) -> QuerySet:
     """The latest cards printed or spoiled today, from the ledger (its office-and-time index), with who did it."""
-    start = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    start = local_midnight(timezone.localdate())
     return (
         BlankMovement.objects.filter(office=office, kind__in=[MovementKind.PRINTED, MovementKind.SPOILED], created_at__gte=start)
         .select_related("print_job__enrollment", "created_by").order_by("-created_at", "-id")[:limit]

@@ -1,19 +1,11 @@
 """Filters of the enrollments desk: each one served by an index on a million rows."""
-from datetime import date
 
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .dates import month_after
 from .models import DuplicateCase, Enrollment, EnrollmentState, TemporaryCertificate
-
-
-def _month_start(value: date) -> date:
-    return value.replace(day=1)
-
-
-def _next_month(value: date) -> date:
-    return date(value.year + value.month // 12, value.month % 12 + 1, 1)
 
 
 class EnrollmentFilter(django_filters.FilterSet):
@@ -37,8 +29,8 @@ class EnrollmentFilter(django_filters.FilterSet):
         return queryset.filter(nik=value) if len(value) == 16 else queryset.filter(nik__startswith=value)
 
     def filter_month(self, queryset, name, value):
-        start = _month_start(value)
-        return queryset.filter(enrolled_on__gte=start, enrolled_on__lt=_next_month(start))
+        start = value.replace(day=1)
+        return queryset.filter(enrolled_on__gte=start, enrolled_on__lt=month_after(start))
 
 
 class SuketFilter(django_filters.FilterSet):

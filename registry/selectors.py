@@ -3,11 +3,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import Min, Prefetch
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from printing.models import PrintJob
 
+from .dates import local_midnight
 from .models import DuplicateCase, Enrollment, EnrollmentState, Office, TemporaryCertificate
 
 SUKET_ENDING_SOON_DAYS = 30
@@ -21,7 +21,7 @@ class Event:
 
     def __post_init__(self):
         if not isinstance(self.when, datetime):
-            self.when = timezone.make_aware(datetime.combine(self.when, datetime.min.time()))
+            self.when = local_midnight(self.when)
 
 
 def card_history(enrollment: Enrollment) -> list[Event]:

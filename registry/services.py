@@ -18,6 +18,7 @@ from printing.services import cancel_print_jobs_of
 
 from . import bulk
 from .counts import bump
+from .dates import add_months
 from .importer import VALID_FIELDS, EnrollmentFile, Rejected, RejectedFile, UnusableFile
 from .models import DuplicateCase, Enrollment, EnrollmentCounts, EnrollmentState, EnrollmentUpload, Office, TemporaryCertificate
 from .nik import region_name
@@ -273,17 +274,6 @@ def resolve_duplicate_case(*, case: DuplicateCase, by, keep: Enrollment | None, 
 
 
 SUKET_STATES = {EnrollmentState.RECORDED, EnrollmentState.QUEUED, EnrollmentState.ON_HOLD}
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def issue_suket(*, enrollment: Enrollment, by, today: date | None = None) -> TemporaryCertificate:
