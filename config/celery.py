@@ -15,7 +15,7 @@ app.conf.beat_schedule = {
     # Every office's queue is rebuilt regularly, so blanks freed by spoilage or
     # resolved duplicates are used without anyone pressing a button.
     "build-print-queues": {
-        "task": "printing.tasks.build_all_print_queues",
+        "task": "backlog.tasks.build_all_print_queues",
         "schedule": crontab(minute=f"*/{settings.QUEUE_BUILD_EVERY_MINUTES}"),
     },
 }

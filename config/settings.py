@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "registry",
     "inventory",
     "printing",
+    "backlog",
     "public",
 ]
 
@@ -136,6 +137,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 QUEUE_BUILD_EVERY_MINUTES = int(os.environ.get("QUEUE_BUILD_EVERY_MINUTES", "15"))
+# A queue build commits after every this many cards, so a print click waits for one batch, not the whole build.
+QUEUE_BUILD_BATCH = int(os.environ.get("QUEUE_BUILD_BATCH", "2000"))
 # The beat schedule that uses it is in config/celery.py.
 
 # Security headers, sent in every mode so that development sees what production sends.

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from registry.dates import now
 from registry.models import Office
 
 
@@ -57,7 +58,7 @@ class BlankMovement(models.Model):
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="blank_movements")
     kind = models.CharField(_("kind"), max_length=10, choices=MovementKind.choices)
     quantity = models.IntegerField(_("quantity"))
-    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    created_at = models.DateTimeField(_("when"), default=now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("who"))
     reference = models.CharField(_("reference"), max_length=200, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
@@ -66,6 +67,10 @@ class BlankMovement(models.Model):
     carried_by = models.CharField(_("carried by"), max_length=200, blank=True)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     print_job = models.ForeignKey("printing.PrintJob", on_delete=models.PROTECT, null=True, blank=True, related_name="movements")
+    # A correction: a movement of the same kind with the opposite sign (or, for a receipt, the
+    # difference to the right quantity), booked when it is made, linked to the movement it corrects.
+    reverses = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections",
+                                 verbose_name=_("corrects"))
 
     class Meta:
         verbose_name = _("blank movement")
@@ -85,7 +90,9 @@ class BlankMovement(models.Model):
             models.CheckConstraint(
                 condition=(
                     Q(kind="receipt", quantity__gt=0)
+                    | (Q(kind="receipt", reverses__isnull=False) & ~Q(quantity=0))
                     | Q(kind__in=["printed", "spoiled"], quantity=-1)
+                    | Q(kind__in=["printed", "spoiled"], quantity=1, reverses__isnull=False)
                     | (Q(kind="adjustment") & ~Q(quantity=0) & Q(approved_by__isnull=False))
                 ),
                 name="blank_movement_sign_matches_kind",
@@ -99,6 +106,32 @@ class BlankMovement(models.Model):
                 name="spoiled_blank_has_reason",
             ),
         ]
+
+
+class MonthlyFigures(models.Model):
+    """An office's movements of one month (in the office's time zone), net of corrections.
+
+    Maintained by the write side in the transaction that books the movements,
+    so the monthly report and the ledger's running balance read a row per
+    month instead of grouping every movement; check_ledger recomputes them.
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="monthly_figures", db_index=False)
+    month = models.DateField(_("month"))  # its first day
+    received = models.BigIntegerField(default=0)
+    printed = models.BigIntegerField(default=0)
+    spoiled = models.BigIntegerField(default=0)
+    adjusted = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["office", "month"], name="one_figures_row_per_office_and_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="monthly_figures_month_is_its_first_day"),
+        ]
+
+    @property
+    def net(self) -> int:
+        return self.received - self.printed - self.spoiled + self.adjusted
 
 
 class BlankStock(models.Model):
@@ -156,3 +189,29 @@ class StockCount(models.Model):
     @property
     def difference(self):
         return self.counted - self.expected
+
+
+class ReceiptCorrection(models.Model):
+    """A receipt booked with a wrong quantity: the right quantity, why, and (when it lowers stock) the head's decision."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        BOOKED = "booked", _("Booked")
+        REJECTED = "rejected", _("Rejected")
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="receipt_corrections")
+    receipt = models.ForeignKey(BlankMovement, on_delete=models.PROTECT, related_name="receipt_corrections")
+    quantity = models.PositiveIntegerField(_("right quantity"))
+    reason = models.CharField(_("reason"), max_length=300)
+    requested_at = models.DateTimeField(default=now)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    movement = models.OneToOneField(BlankMovement, on_delete=models.PROTECT, null=True, blank=True, related_name="receipt_correction")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["receipt"], condition=Q(status="pending"), name="one_pending_correction_per_receipt"),
+            models.CheckConstraint(condition=~Q(status="booked") | Q(movement__isnull=False), name="booked_receipt_correction_has_movement"),
+        ]

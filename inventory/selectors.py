@@ -7,15 +7,24 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, Count, F, Min, Sum, Value, When
+from django.db.models import Case, Count, F, Min, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from printing.models import PrintJob
 from registry.dates import local_midnight, month_after
-from registry.models import Enrollment, EnrollmentCounts, EnrollmentState, Office
+from registry.models import Enrollment, EnrollmentCounts, EnrollmentImport, EnrollmentState, Office
 
-from .models import BlankMovement, BlankRequest, BlankStock, MovementKind, StockCount
+from .models import BlankMovement, BlankRequest, BlankStock, MonthlyFigures, MovementKind, StockCount
+
+FIGURES = ("received", "printed", "spoiled", "adjusted")
+# Movement kind -> (monthly figure, sign): printed and spoiled count blanks used.
+FIGURE_OF_KIND = {
+    MovementKind.RECEIPT: ("received", 1),
+    MovementKind.PRINTED: ("printed", -1),
+    MovementKind.SPOILED: ("spoiled", -1),
+    MovementKind.ADJUSTMENT: ("adjusted", 1),
+}
 
 REPORT_FIELDS = ("on_hand", "reserved", "available", "received", "printed", "spoiled", "adjusted",
                  "recorded", "queued", "ready_for_pickup", "collected", "on_hold")
@@ -59,15 +68,26 @@ def ledger_breaches(office: Office) -> list[str]:
         breaches.append(f"reserved is {stock.reserved} but {queued_jobs} print jobs are queued")
     if stock.reserved > stock.on_hand:
         breaches.append(f"reserved ({stock.reserved}) exceeds on hand ({stock.on_hand})")
-    # Every printed blank and every blank spoiled in the printer belongs to its print job; blanks
-    # written off at the stock desk (spoiled, no print job) belong to none.
-    of_jobs = dict(movements.filter(print_job__isnull=False).order_by().values_list("kind").annotate(n=Count("id")))
-    for kind, state in ((MovementKind.PRINTED, PrintJob.State.PRINTED), (MovementKind.SPOILED, PrintJob.State.SPOILED)):
-        if of_jobs.get(kind, 0) != jobs.get(state, 0):
-            breaches.append(f"{of_jobs.get(kind, 0)} {kind} movements of print jobs but {jobs.get(state, 0)} {state} print jobs")
-    unattached = -by_kind.get(MovementKind.PRINTED, 0) - of_jobs.get(MovementKind.PRINTED, 0)
+    # Every printed blank and every blank spoiled in the printer belongs to its print job, net of
+    # corrections: a printed job used one printed blank, a spoiled one one spoiled blank, any other
+    # (queued, cancelled, undone) none. Blanks written off at the stock desk belong to no job.
+    net = {(state, kind): total for state, kind, total in movements.filter(print_job__isnull=False).order_by()
+           .values_list("print_job__state", "kind").annotate(total=Sum("quantity"))}
+    for state in PrintJob.State.values:
+        for kind in (MovementKind.PRINTED, MovementKind.SPOILED):
+            uses = jobs.get(state, 0) if (state, kind) in {(PrintJob.State.PRINTED, MovementKind.PRINTED),
+                                                            (PrintJob.State.SPOILED, MovementKind.SPOILED)} else 0
+            used = -net.get((state, kind), 0)
+            if used != uses:
+                breaches.append(f"{state} print jobs used {used} {kind} blanks, net of corrections, where {uses} were expected")
+    unattached = movements.filter(kind=MovementKind.PRINTED, print_job__isnull=True).count()
     if unattached:
         breaches.append(f"{unattached} printed movements belong to no print job")
+    wrong_corrections = movements.filter(reverses__isnull=False).exclude(reverses__kind=F("kind")).count()
+    wrong_corrections += movements.filter(reverses__isnull=False).exclude(reverses__office=F("office")).count()
+    if wrong_corrections:
+        breaches.append(f"{wrong_corrections} corrections are not of the kind or office of the movement they correct")
+    breaches += _monthly_figure_breaches(office, movements)
     silent = movements.filter(reference="", reason="").count()
     if silent:
         breaches.append(f"{silent} movements say neither reference nor reason")
@@ -78,6 +98,10 @@ def ledger_breaches(office: Office) -> list[str]:
             breaches.append(f"the {state} count is {getattr(counts, state)} but {states.get(state, 0)} enrollments are {state}")
     if states.get(EnrollmentState.QUEUED, 0) != queued_jobs:
         breaches.append(f"{states.get(EnrollmentState.QUEUED, 0)} enrollments are queued but {queued_jobs} print jobs are")
+    unlinked = Enrollment.objects.filter(office=office, source__isnull=False).exclude(
+        source_id__in=EnrollmentImport.objects.filter(office=office).values("pk")).count()
+    if unlinked:
+        breaches.append(f"{unlinked} enrollments link to an import that is not this office's")
     live_cards = states.get(EnrollmentState.READY, 0) + states.get(EnrollmentState.COLLECTED, 0)
     if live_cards != jobs.get(PrintJob.State.PRINTED, 0):
         breaches.append(f"{live_cards} cards are ready or collected but {jobs.get(PrintJob.State.PRINTED, 0)} print jobs are printed")
@@ -87,6 +111,25 @@ def ledger_breaches(office: Office) -> list[str]:
         breaches.append(f"{misordered} queued print jobs carry another date than their enrollment (print order)")
     if mismatched:
         breaches.append(f"{mismatched} queued print jobs belong to enrollments that are not queued")
+    return breaches
+
+
+def _monthly_figure_breaches(office: Office, movements) -> list[str]:
+    """The maintained monthly figures against the movements grouped by month (in the office's time zone)."""
+    tz = ZoneInfo(settings.TIME_ZONE)
+    expected: dict[date, dict[str, int]] = {}
+    grouped = (movements.annotate(month=TruncMonth("created_at", tzinfo=tz)).order_by()
+               .values_list("month", "kind").annotate(total=Sum("quantity")))
+    for moment, kind, total in grouped:
+        month = timezone.localtime(moment, tz).date()
+        figure, sign = FIGURE_OF_KIND[kind]
+        expected.setdefault(month, dict.fromkeys(FIGURES, 0))[figure] += sign * total
+    kept = {row.month: {name: getattr(row, name) for name in FIGURES} for row in MonthlyFigures.objects.filter(office=office)}
+    breaches = []
+    for month in sorted(set(expected) | set(kept)):
+        want, have = expected.get(month, dict.fromkeys(FIGURES, 0)), kept.get(month, dict.fromkeys(FIGURES, 0))
+        if want != have:
+            breaches.append(f"the figures of {month:%Y-%m} are {have} but the movements add up to {want}")
     return breaches
 
 
@@ -220,7 +263,7 @@ class RequestLine:
 def request_lines(office: Office) -> list[RequestLine]:
     """The office's requests to the ministry with what arrived against each, newest first (a few dozen a decade)."""
     requests = (BlankRequest.objects.filter(office=office).select_related("created_by")
-                .annotate(received=Coalesce(Sum("receipts__quantity"), 0), deliveries=Count("receipts")).order_by("-created_at", "-pk"))
+                .annotate(received=Coalesce(Sum("receipts__quantity"), 0), deliveries=Count("receipts", filter=Q(receipts__reverses__isnull=True))).order_by("-created_at", "-pk"))
     return [RequestLine(request, request.received, request.deliveries) for request in requests]
 
 
@@ -332,18 +375,25 @@ def blanks_to_ask_for(office: Office, *, lead_time_days: int | None = None, toda
 def running_balances(office: Office, movements: list[BlankMovement], on_hand: int) -> None:
     """Set `balance_after` on each movement of a ledger page: on hand minus every later movement.
 
-    One aggregate over the movements newer than the page's oldest row,
-    whatever filter chose the page's rows.
+    The later months come from the monthly figures (a row each); only the
+    movements of the page's own months are summed, in one aggregate,
+    whatever filter chose the page's rows and however old they are.
     """
     if not movements:
         return
+    month_of = {movement.pk: timezone.localtime(movement.created_at).date().replace(day=1) for movement in movements}
+    first_month = min(month_of.values())
+    net = {row.month: row.net for row in MonthlyFigures.objects.filter(office=office, month__gte=first_month)}
     oldest = min(movement.pk for movement in movements)
-    later = BlankMovement.objects.filter(office=office, pk__gt=oldest).aggregate(**{
-        f"after_{movement.pk}": Coalesce(Sum(Case(When(pk__gt=movement.pk, then="quantity"), default=Value(0))), 0)
+    within = BlankMovement.objects.filter(office=office, pk__gt=oldest, created_at__gte=local_midnight(first_month)).aggregate(**{
+        f"after_{movement.pk}": Coalesce(Sum(Case(
+            When(pk__gt=movement.pk, created_at__lt=local_midnight(month_after(month_of[movement.pk])), then="quantity"),
+            default=Value(0))), 0)
         for movement in movements
     })
     for movement in movements:
-        movement.balance_after = on_hand - later[f"after_{movement.pk}"]
+        later_months = sum(total for month, total in net.items() if month > month_of[movement.pk])
+        movement.balance_after = on_hand - later_months - within[f"after_{movement.pk}"]
 
 
 def pending_stock_counts(office: Office):
@@ -378,41 +428,22 @@ class LedgerMonth:
 
 
 def monthly_ledger(office: Office, first_month: date, last_month: date) -> list[LedgerMonth]:
-    """The blank ledger month by month, months with no movement included, in the office's time zone.
+    """The blank ledger month by month, months with no movement included, net of corrections.
 
-    One grouped query (month x kind) over the office's movements up to the
-    end of the last month, served by the (office, created_at) index; the
-    months before the period add up to the first opening. Each closing is
-    the opening plus every movement of the month whatever its kind, so the
-    check that the four columns explain it is not circular.
+    Read from the monthly figures the write side maintains (one row per
+    month with movements; check_ledger recomputes them from the movements):
+    the months before the period add up to the first opening.
     """
-    tz = ZoneInfo(settings.TIME_ZONE)
     months = months_between(first_month, last_month)
-    end = local_midnight(month_after(months[-1]))
-    grouped = (BlankMovement.objects.filter(office=office, created_at__lt=end)
-               .annotate(month=TruncMonth("created_at", tzinfo=tz)).order_by()
-               .values_list("month", "kind").annotate(total=Sum("quantity")))
-    opening = 0
-    in_period: dict[date, dict[str, int]] = {month: {} for month in months}
-    for moment, kind, total in grouped:
-        month = timezone.localtime(moment, tz).date()
-        if month < months[0]:
-            opening += total
-        else:
-            in_period[month][kind] = total
+    figures = {row.month: row for row in MonthlyFigures.objects.filter(office=office, month__lte=months[-1])}
+    opening = sum(row.net for month, row in figures.items() if month < months[0])
     lines = []
     for month in months:
-        totals = in_period[month]
-        closing = opening + sum(totals.values())
-        line = LedgerMonth(
-            month=month, opening=opening, received=totals.get(MovementKind.RECEIPT, 0),
-            printed=-totals.get(MovementKind.PRINTED, 0), spoiled=-totals.get(MovementKind.SPOILED, 0),
-            adjusted=totals.get(MovementKind.ADJUSTMENT, 0), closing=closing,
-        )
-        if not line.balanced:  # a movement kind the report does not know: refuse rather than print wrong figures
-            raise ValueError(f"the ledger of {month:%Y-%m} does not add up: {line}")
+        row = figures.get(month) or MonthlyFigures(month=month)
+        line = LedgerMonth(month=month, opening=opening, received=row.received, printed=row.printed, spoiled=row.spoiled,
+                           adjusted=row.adjusted, closing=opening + row.net)
         lines.append(line)
-        opening = closing
+        opening = line.closing
     return lines
 
 

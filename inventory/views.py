@@ -15,12 +15,14 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
+from backlog import ledger, offices
+from backlog import requests as ministry
 from registry.access import office_object, office_view
 from registry.models import EnrollmentCounts, Role
 from registry.pdf import pdf_response
 from registry.dates import add_months
 
-from . import documents, selectors, services
+from . import documents, selectors
 from .filters import MovementFilter
 from .forms import (MAX_REPORT_MONTHS, DraftRequestForm, LeadTimeForm, MonthlyReportForm, ReceiptForm, SendRequestForm, SpoilageForm, SpoilageMinutesForm,
                     StockCountForm)
@@ -78,7 +80,7 @@ def stock_receive(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            movement = services.receive_blanks(
+            movement = ledger.receive_blanks(
                 office=request.office, quantity=data["quantity"], reference=data["reference"], by=request.user,
                 request=data["request"], delivery_note=data["delivery_note"], carried_by=data["carried_by"])
         except ValidationError as exc:
@@ -97,7 +99,7 @@ def stock_spoil(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            spoiled = services.spoil_blanks(office=request.office, quantity=data["quantity"], reference=data["reference"],
+            spoiled = ledger.spoil_blanks(office=request.office, quantity=data["quantity"], reference=data["reference"],
                                             reason=data["reason"], by=request.user)
         except ValidationError as exc:
             _refusal(form, exc, ("quantity", "reference", "reason"))
@@ -114,7 +116,7 @@ def stock_count(request):
     form = StockCountForm(request.POST)
     if form.is_valid():
         try:
-            count = services.record_stock_count(office=request.office, counted=form.cleaned_data["counted"],
+            count = ledger.record_stock_count(office=request.office, counted=form.cleaned_data["counted"],
                                                 note=form.cleaned_data["note"], by=request.user)
         except ValidationError as exc:
             _refusal(form, exc, ("counted", "note"))
@@ -131,7 +133,7 @@ def stock_count(request):
 def stock_count_approve(request, pk):
     count = office_object(StockCount, request, pk=pk)
     try:
-        count = services.approve_stock_count(count=count, by=request.user)
+        count = ledger.approve_stock_count(count=count, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -148,7 +150,7 @@ def stock_count_approve(request, pk):
 def stock_count_reject(request, pk):
     count = office_object(StockCount, request, pk=pk)
     try:
-        services.reject_stock_count(count=count, by=request.user)
+        ledger.reject_stock_count(count=count, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -216,7 +218,7 @@ def dashboard(request):
 def dashboard_lead_time(request):
     form = LeadTimeForm(request.POST)
     if form.is_valid():
-        services.set_request_lead_time(office=request.office, days=form.cleaned_data["lead_time"], by=request.user)
+        offices.set_request_lead_time(office=request.office, days=form.cleaned_data["lead_time"], by=request.user)
         messages.success(request, _("Lead time set to %(days)s days for this office.") % {"days": form.cleaned_data["lead_time"]})
         return redirect("dashboard")
     return _dashboard_page(request, lead_form=form, status=400)
@@ -268,7 +270,7 @@ def request_new(request):
         form = DraftRequestForm(request.POST)
         if form.is_valid():
             try:
-                draft = services.draft_blank_request(office=request.office, by=request.user, **form.cleaned_data)
+                draft = ministry.draft_blank_request(office=request.office, by=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 _refusal(form, exc, ("quantity", "reference"))
             else:
@@ -303,7 +305,7 @@ def request_send(request, pk):
         messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
         return redirect("request_detail", pk=blank_request.pk)
     try:
-        blank_request = services.mark_request_sent(request=blank_request, by=request.user, sent_on=form.cleaned_data["sent_on"])
+        blank_request = ministry.mark_request_sent(request=blank_request, by=request.user, sent_on=form.cleaned_data["sent_on"])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -316,7 +318,7 @@ def request_send(request, pk):
 @require_POST
 def request_close(request, pk):
     blank_request = office_object(BlankRequest, request, pk=pk)
-    services.close_blank_request(request=blank_request, by=request.user)
+    ministry.close_blank_request(request=blank_request, by=request.user)
     messages.success(request, _("Request %(reference)s is closed: no more blanks are expected on it.") % {"reference": blank_request.reference})
     return redirect("request_detail", pk=blank_request.pk)
 

@@ -4,14 +4,19 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from registry.dates import now
 from registry.models import Enrollment, Office
+
+
+# Print order: a card reprinted after a defect first, then the oldest enrollment date, then the enrollment's id.
+PRINT_ORDER = ("-first_in_line", "enrolled_on", "enrollment_id")
 
 
 class QueueBuild(models.Model):
     """One run of the queue rule: who or what started it and how many jobs it queued."""
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="queue_builds")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     available = models.BigIntegerField(_("blanks available"))
     queued = models.BigIntegerField(_("jobs queued"), default=0)
@@ -25,6 +30,8 @@ class PrintJob(models.Model):
         PRINTED = "printed", _("Printed")
         SPOILED = "spoiled", _("Spoiled")
         CANCELLED = "cancelled", _("Cancelled")
+        # Printed or spoiled marked by mistake, and corrected: its movement is reversed, the card queued again.
+        UNDONE = "undone", _("Undone (corrected)")
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="print_jobs", db_index=False)
     enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="print_jobs")
@@ -33,7 +40,9 @@ class PrintJob(models.Model):
     # The enrollment's date, copied when the job is queued (it never changes): print order
     # is then read from this table's own index, without joining every queued job to its enrollment.
     enrolled_on = models.DateField(_("enrollment date"))
-    queued_at = models.DateTimeField(auto_now_add=True)
+    # A card found defective after printing is printed again before every other queued card.
+    first_in_line = models.BooleanField(_("reprint first"), default=False, db_default=False)
+    queued_at = models.DateTimeField(default=now)
     printed_at = models.DateTimeField(null=True, blank=True)
     printed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     spoiled_reason = models.CharField(_("reason"), max_length=300, blank=True)
@@ -47,13 +56,13 @@ class PrintJob(models.Model):
         constraints = [
             # One card per enrollment: a spoiled job is history, its successor the live one.
             models.UniqueConstraint(fields=["enrollment"], condition=Q(state__in=["queued", "printed"]), name="one_live_print_job_per_enrollment"),
-            models.CheckConstraint(condition=Q(state__in=["queued", "printed", "spoiled", "cancelled"]), name="print_job_state_is_known"),
+            models.CheckConstraint(condition=Q(state__in=["queued", "printed", "spoiled", "cancelled", "undone"]), name="print_job_state_is_known"),
             models.CheckConstraint(condition=~Q(state="spoiled") | ~Q(spoiled_reason=""), name="spoiled_job_has_reason"),
             models.CheckConstraint(condition=Q(collected_at__isnull=True) | Q(state="printed"), name="only_printed_cards_are_collected"),
         ]
         indexes = [
             models.Index(fields=["office", "state"], name="print_job_office_state"),
-            models.Index(fields=["office", "enrolled_on", "enrollment"], condition=Q(state="queued"), name="print_job_print_order"),
+            models.Index(fields=["office", "-first_in_line", "enrolled_on", "enrollment"], condition=Q(state="queued"), name="print_job_print_order"),
             # The pickup desk: cards printed and not yet collected, by how long they have waited.
             models.Index(fields=["office", "printed_at"], condition=Q(state="printed", collected_at__isnull=True), name="print_job_ready_cards"),
         ]

@@ -10,13 +10,13 @@ from inventory.models import BlankMovement, BlankStock, MovementKind
 from registry.dates import local_midnight
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentState, Office
 
-from .models import PrintJob
+from .models import PRINT_ORDER, PrintJob
 
 QUEUE_EXPORT_SQL = (
-    "SELECT row_number() OVER (ORDER BY j.enrolled_on, j.enrollment_id) AS position, e.nik AS nik, e.name AS nama,"
-    " e.enrolled_on AS tanggal_rekam"
+    "SELECT row_number() OVER (ORDER BY j.first_in_line DESC, j.enrolled_on, j.enrollment_id) AS position, e.nik AS nik,"
+    " e.name AS nama, e.enrolled_on AS tanggal_rekam"
     " FROM printing_printjob j JOIN registry_enrollment e ON e.id = j.enrollment_id"
-    " WHERE j.office_id = %s AND j.state = 'queued' ORDER BY j.enrolled_on, j.enrollment_id"
+    " WHERE j.office_id = %s AND j.state = 'queued' ORDER BY j.first_in_line DESC, j.enrolled_on, j.enrollment_id"
 )
 
 
@@ -24,7 +24,7 @@ def queue_in_print_order(office: Office) -> QuerySet:
     return (
         PrintJob.objects.filter(office=office, state=PrintJob.State.QUEUED)
         .select_related("enrollment")
-        .order_by("enrolled_on", "enrollment_id")
+        .order_by(*PRINT_ORDER)
     )
 
 

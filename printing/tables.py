@@ -4,9 +4,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from .models import PrintJob
+from .models import PRINT_ORDER, PrintJob
 
-PRINT_ORDER = ("enrolled_on", "enrollment_id")
+
 
 
 class QueueTable(tables.Table):

@@ -13,10 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_tables2 import RequestConfig
 
+from backlog import desks
+from backlog.queue import build_print_queue
 from registry.access import office_object, office_view
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentState, Role
 
-from . import selectors, services
+from . import selectors
 from .filters import ReadyCardFilter
 from .forms import BatchForm, PickupForm, PickupSearchForm, SpoilForm, listed_at_token
 from .models import PrintJob
@@ -73,7 +75,7 @@ def _print_desk_page(request, batch_form):
 @office_view(*BUILD_ROLES)
 @require_POST
 def build_queue(request):
-    build = services.build_print_queue(office=request.office, by=request.user)
+    build = build_print_queue(office=request.office, by=request.user)
     if build.queued:
         messages.success(request, _("Cards added to the print queue: %(count)d.") % {"count": build.queued})
     elif build.available <= 0:
@@ -88,7 +90,7 @@ def build_queue(request):
 def mark_job_printed(request, pk):
     job = office_object(PrintJob.objects.select_related("enrollment"), request, pk=pk)
     try:
-        services.mark_printed(job=job, by=request.user)
+        desks.mark_printed(job=job, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -102,7 +104,7 @@ def spoil_job(request, pk):
     form = SpoilForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.mark_spoiled(job=job, by=request.user, reason=form.cleaned_data["reason"])
+            desks.mark_spoiled(job=job, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -127,9 +129,9 @@ def print_batch(request):
         return _print_desk_page(request, form)
     data = form.cleaned_data
     if data["action"] == BatchForm.PRINTED:
-        outcome = services.mark_printed_by_nik(office=request.office, niks=data["niks"], by=request.user)
+        outcome = desks.mark_printed_by_nik(office=request.office, niks=data["niks"], by=request.user)
     else:
-        outcome = services.mark_spoiled_by_nik(office=request.office, niks=data["niks"], by=request.user,
+        outcome = desks.mark_spoiled_by_nik(office=request.office, niks=data["niks"], by=request.user,
                                                reason=data["reason"], listed_at=data["listed_at"])
     _report_batch(request, data["action"], outcome)
     return redirect("print_desk")
@@ -225,7 +227,7 @@ def hand_over(request, pk):
         messages.info(request, _("This card was already collected by %(name)s; nothing changed.") % {"name": job.collected_by_name})
         return redirect("pickup_card", pk=job.pk)
     try:
-        job = services.record_pickup(job=job, by=request.user, collected_by_name=form.cleaned_data["collected_by_name"])
+        job = desks.record_pickup(job=job, by=request.user, collected_by_name=form.cleaned_data["collected_by_name"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("pickup_card", pk=job.pk)

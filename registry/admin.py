@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .models import Office, User
-from .services import create_office
+from backlog.offices import create_office
 
 
 @admin.register(Office)

@@ -3,6 +3,12 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import timezone
+
+
+def now() -> datetime:
+    """The default of the fields that record a moment: the clock read when the row is made, so a service can pass its own."""
+    return timezone.now()
 
 
 def month_after(month: date) -> date:

@@ -1,6 +1,6 @@
 """Reading a SIAK enrollment export: streaming, one row at a time, every rule checked.
 
-This module only reads and validates; `registry.services.import_enrollments`
+This module only reads and validates; `backlog.imports.import_enrollments`
 loads what it yields. Memory stays flat whatever the file's length.
 """
 import csv

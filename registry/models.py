@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .dates import now
+
 
 class Office(models.Model):
     """One Disdukcapil: a regency or city, known by its 4-digit region code."""
@@ -83,6 +85,12 @@ class Enrollment(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=EnrollmentState.choices, default=EnrollmentState.RECORDED)
     duplicate_case = models.ForeignKey(
         "DuplicateCase", on_delete=models.PROTECT, null=True, blank=True, related_name="enrollments", db_index=False
+    )
+    # The import that brought the record. No database constraint or index: checking a foreign key
+    # row by row costs a big import seconds per million rows; check_ledger verifies the links instead.
+    source = models.ForeignKey(
+        "EnrollmentImport", on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+",
+        db_constraint=False, db_index=False, verbose_name=_("imported by"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -188,6 +196,54 @@ class TemporaryCertificate(models.Model):
         return self.ended_on is None and self.issued_on <= day <= self.valid_until
 
 
+class EnrollmentImport(models.Model):
+    """One run of the SIAK import, from the page or the command: who ran it, on which file, what it did."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="imports")
+    file_name = models.CharField(_("file"), max_length=255)
+    started_at = models.DateTimeField(_("started at"), default=now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("run by"))
+    rows = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    already_there = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class Correction(models.Model):
+    """A mistake at a desk put right: a new event beside the card's history, never an edit of it.
+
+    Where blanks move, the correcting movements are linked here and in the ledger.
+    """
+
+    class Kind(models.TextChoices):
+        UNDO_PRINTED = "undo_printed", _("Printed marked by mistake: undone")
+        UNDO_SPOILED = "undo_spoiled", _("Spoiled marked by mistake: undone")
+        DEFECTIVE = "defective", _("Printed card found defective: printed again first")
+        UNDO_PICKUP = "undo_pickup", _("Pickup recorded against the wrong card: undone")
+        EDIT_RECORD = "edit_record", _("Imported data corrected")
+        VOID_RECORD = "void_record", _("Record voided (wrong NIK or date)")
+        REOPEN_DUPLICATE = "reopen_duplicate", _("Duplicate case reopened")
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="corrections")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="corrections")
+    kind = models.CharField(_("correction"), max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(_("when"), default=now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("who"))
+    reason = models.CharField(_("reason"), max_length=300)
+    # For an edit: {field: [before, after]}.
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="correction_says_why")]
+
+
 def upload_path(instance, filename):
     return f"uploads/{instance.office.code}/{filename}"
 
@@ -200,6 +256,7 @@ class EnrollmentUpload(models.Model):
         RUNNING = "running", _("Importing")
         DONE = "done", _("Done")
         UNUSABLE = "unusable", _("Unusable file")
+        FAILED = "failed", _("Failed")
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="uploads")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -214,6 +271,13 @@ class EnrollmentUpload(models.Model):
     duplicates = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The import run, once it has committed.
+    run = models.OneToOneField(EnrollmentImport, on_delete=models.PROTECT, null=True, blank=True, related_name="upload")
+
+    @staticmethod
+    def progress_key_of(upload_id) -> str:
+        """The cache key of the rows an import has read so far (its rows are invisible until it commits)."""
+        return f"upload-progress-{upload_id}"
 
     @property
     def rejected_path(self):

@@ -14,15 +14,17 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
+from backlog.duplicates import resolve_duplicate_case
+from backlog.imports import accept_upload
+from backlog.suket import issue_suket
+
 from . import documents, selectors
 from .access import office_object, office_view
 from .filters import EnrollmentFilter, SuketFilter
 from .forms import NikForm, ResolveDuplicateForm, UploadForm
 from .models import DuplicateCase, Enrollment, EnrollmentUpload, Role, TemporaryCertificate
 from .pdf import pdf_response
-from .services import accept_upload, issue_suket, resolve_duplicate_case
 from .tables import EnrollmentTable, SuketTable
-from .tasks import progress_key
 
 DEMO_PASSWORD = "ektp-demo"
 DESK_ROLES = (Role.CLERK, Role.HEAD)
@@ -73,7 +75,7 @@ def enrollment_upload(request):
 @office_view(*DESK_ROLES)
 def enrollment_upload_status(request, pk):
     upload = office_object(EnrollmentUpload, request, pk=pk)
-    rows_read = cache.get(progress_key(upload.pk), 0) if upload.status == EnrollmentUpload.Status.RUNNING else upload.rows
+    rows_read = cache.get(EnrollmentUpload.progress_key_of(upload.pk), 0) if upload.status == EnrollmentUpload.Status.RUNNING else upload.rows
     if request.GET.get("format") == "json":
         return JsonResponse({"status": upload.status, "status_display": upload.get_status_display(), "rows": rows_read,
                              "finished": upload.finished_at is not None})

@@ -72,6 +72,14 @@ def ledger_is_clean(request):
         call_command("check_ledger", stdout=open(os.devnull, "w"))
 
 
+@pytest.fixture
+def worker_away(monkeypatch):
+    """No worker runs the work the services ask for (a build after a receipt or an import): the list of what was asked."""
+    asked = []
+    monkeypatch.setattr("backlog.work.send", lambda *args: asked.append(args))
+    return asked
+
+
 # The people of two offices (healthchecks' alice, bob and charlie): a clerk, the
 # stock keeper and the head of Kota Kupang, and a clerk of Kabupaten Tangerang.
 @pytest.fixture

@@ -6,7 +6,8 @@ from datetime import date
 from django.contrib.auth import get_user_model
 
 from registry.models import Role
-from registry.services import create_office, import_enrollments
+from backlog.imports import import_enrollments
+from backlog.offices import create_office
 
 HEADER = ["nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "alamat", "rt", "rw", "kelurahan", "kecamatan", "tanggal_rekam"]
 PASSWORD = "pw-for-tests-1"

@@ -7,8 +7,8 @@ import pytest
 
 from config.celery import app
 from inventory.selectors import stock_report
-from inventory.services import receive_blanks
-from printing.tasks import build_all_print_queues
+from backlog.ledger import receive_blanks
+from backlog.tasks import build_all_print_queues
 from registry.models import Role
 from tests import factories as f
 

@@ -5,10 +5,11 @@ from functools import partial
 import pytest
 
 from inventory.selectors import stock_report
-from inventory.services import receive_blanks
+from backlog.ledger import receive_blanks
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
-from printing.services import build_print_queue, mark_printed
+from backlog.desks import mark_printed
+from backlog.queue import build_print_queue
 from registry.models import Enrollment, Role
 from tests import factories as f
 from tests.conftest import database_url
@@ -20,10 +21,14 @@ BUILD = ("build_print_queue", "--office", "5371")
 RECEIVE = ("receive_blanks", "--office", "5371", "--quantity", "7", "--reference")
 
 
+@pytest.fixture(autouse=True)
+def builds_only_when_the_test_says(worker_away):
+    """The builds a receipt or an import asks for do not run: the tests start them together."""
+
+
 def setup_office(tmp_path, enrollments, blanks):
     office = f.office("5371")
     clerk = f.user(office, Role.CLERK)
-    # Blanks first, while nothing waits, so the build the receipt triggers queues nothing.
     receive_blanks(office=office, quantity=blanks, reference="R0", by=clerk)
     start = date(2016, 1, 1)
     f.enrollments(office, clerk, tmp_path, [start + timedelta(days=i % 700) for i in range(enrollments)])

@@ -8,9 +8,11 @@ from django.utils import timezone
 
 from inventory.models import BlankRequest
 from inventory.selectors import backlog_by_month, blanks_to_ask_for, print_rate
-from inventory.services import close_blank_request, draft_blank_request, mark_request_sent, receive_blanks
+from backlog.ledger import receive_blanks
+from backlog.requests import close_blank_request, draft_blank_request, mark_request_sent
 from printing.models import PrintJob
-from printing.services import build_print_queue, mark_printed
+from backlog.desks import mark_printed
+from backlog.queue import build_print_queue
 from registry.models import Role
 from tests import factories as f
 

@@ -5,11 +5,12 @@ import pytest
 from django.utils import timezone
 
 from inventory.selectors import stock_report
-from inventory.services import receive_blanks
+from backlog.ledger import receive_blanks
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
-from printing.services import build_print_queue, mark_printed, record_pickup
-from registry.services import import_enrollments
+from backlog.desks import mark_printed, record_pickup
+from backlog.queue import build_print_queue
+from backlog.imports import import_enrollments
 from tests import factories as f
 from tests.pages import logged_in, post_at_once
 

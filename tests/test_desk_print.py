@@ -10,13 +10,14 @@ from django.urls import reverse
 
 from inventory.models import BlankMovement
 from inventory.selectors import stock_report
-from inventory.services import receive_blanks
+from backlog.ledger import receive_blanks
 from printing.forms import _SALT
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
-from printing.services import build_print_queue, mark_printed, mark_spoiled_by_nik
+from backlog.desks import mark_printed, mark_spoiled_by_nik
+from backlog.queue import build_print_queue
 from registry.models import Enrollment, Role
-from registry.services import import_enrollments
+from backlog.imports import import_enrollments
 from tests import factories as f
 from tests.pages import logged_in, post_at_once
 

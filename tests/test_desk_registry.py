@@ -4,11 +4,12 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from inventory.services import receive_blanks
+from backlog.ledger import receive_blanks
 from printing.models import PrintJob
-from printing.services import build_print_queue, mark_printed, mark_spoiled
+from backlog.desks import mark_printed, mark_spoiled
+from backlog.queue import build_print_queue
 from registry.models import DuplicateCase, Enrollment, EnrollmentState, Role, TemporaryCertificate
-from registry.services import issue_suket
+from backlog.suket import issue_suket
 from tests import factories as f
 from tests.pages import page as html
 

@@ -13,15 +13,13 @@ from inventory.models import (
     MovementKind,
     StockCount,
 )
-from inventory.services import (
-    draft_blank_request,
-    mark_request_sent,
-    receive_blanks,
-    record_stock_count,
-    spoil_blanks,
-)
+from backlog.ledger import receive_blanks, record_stock_count, spoil_blanks
+from backlog.requests import draft_blank_request, mark_request_sent
+from inventory.selectors import stock_report
 from printing.models import PrintJob
-from printing.services import build_print_queue, mark_printed, mark_spoiled
+from printing.selectors import queue_in_print_order
+from backlog.desks import mark_printed, mark_spoiled
+from backlog.queue import build_print_queue
 from registry.models import Role
 from tests import factories as f
 from tests.pages import as_user, page
@@ -105,14 +103,20 @@ def test_blanks_ruined_on_the_shelf_are_written_off_once_with_their_damage_repor
     assert other.status_code == 400 and "BA-07/2018 sudah dibukukan" in other.content.decode()
 
 
-def test_blanks_held_by_the_print_queue_cannot_be_written_off_at_the_desk(client, kupang, keeper, clerk, tmp_path):
+def test_a_real_loss_larger_than_the_free_blanks_is_booked_and_the_newest_cards_wait_again(client, kupang, keeper, clerk, tmp_path):
     f.enrollments(kupang, clerk, tmp_path, [date(2018, 1, d) for d in range(1, 5)])
     receive_blanks(office=kupang, quantity=5, reference="R1", by=keeper)
     build_print_queue(office=kupang)
     as_user(client, keeper)
-    response = client.post(reverse("stock_spoil"), {"quantity": "2", "reference": "BA-1", "reason": "rusak"})
-    assert response.status_code == 400 and "Hanya 1 blanko" in response.content.decode()
-    assert on_hand(kupang) == 5
+    response = client.post(reverse("stock_spoil"), {"quantity": "3", "reference": "BA-1", "reason": "hilang dicuri"})
+    assert response.status_code == 302
+    report = stock_report(kupang)
+    assert (report["on_hand"], report["reserved"], report["queued"], report["recorded"]) == (2, 2, 2, 2)
+    queued = [job.enrollment.enrolled_on.day for job in queue_in_print_order(kupang)]
+    assert queued == [1, 2]  # the oldest keep their blanks; the two newest wait again at their places
+    too_many = client.post(reverse("stock_spoil"), {"quantity": "3", "reference": "BA-2", "reason": "hilang"})
+    assert too_many.status_code == 400 and "Hanya 2 blanko" in too_many.content.decode()
+    assert on_hand(kupang) == 2
 
 
 def test_spoilage_at_the_desk_and_in_the_printer_keep_the_ledger_clean(kupang, keeper, clerk, tmp_path):
@@ -218,13 +222,13 @@ def test_the_ledger_page_costs_the_same_queries_with_few_or_many_movements(clien
     _ledger(kupang, keeper, receipts=1, spoiled=2)
     record_stock_count(office=kupang, counted=99, by=keeper, note="opname")
     as_user(client, head)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         page(client.get(reverse("stock")))
     _ledger(f.office("3603"), f.user(f.office("3603"), Role.STOCK_KEEPER), receipts=1)
     spoil_blanks(office=kupang, quantity=60, reference="BA-many", reason="rusak", by=keeper)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         page(client.get(reverse("stock")))
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         page(client.get(reverse("stock"), {"page": 2, "kind": "spoiled"}))
 
 

@@ -20,13 +20,15 @@ from django.conf import settings
 from django.urls import reverse
 
 from inventory.models import BlankStock
-from inventory.services import approve_stock_count, draft_blank_request, receive_blanks, record_stock_count, spoil_blanks
+from backlog.ledger import approve_stock_count, receive_blanks, record_stock_count, spoil_blanks
+from backlog.requests import draft_blank_request
 from printing.models import PrintJob
-from printing.services import build_print_queue, mark_printed, mark_spoiled
+from backlog.desks import mark_printed, mark_spoiled
+from backlog.queue import build_print_queue
 from registry.documents import check_url
 from registry.models import Enrollment, EnrollmentCounts, Role
 from registry.pdf import _offline_fetcher, terbilang
-from registry.services import issue_suket
+from backlog.suket import issue_suket
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -5,11 +5,12 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from inventory.selectors import stock_report
-from inventory.services import receive_blanks
+from backlog.ledger import receive_blanks
 from printing.selectors import queue_in_print_order
-from printing.services import build_print_queue
+from backlog.queue import build_print_queue
 from registry.models import DuplicateCase, Enrollment, EnrollmentState
-from registry.services import issue_suket, resolve_duplicate_case
+from backlog.duplicates import resolve_duplicate_case
+from backlog.suket import issue_suket
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +85,7 @@ def test_a_suket_is_valid_six_months_and_asking_again_gives_the_same_number(offi
 
 def test_no_suket_for_a_card_that_is_ready(office, clerk, tmp_path):
     from printing.models import PrintJob
-    from printing.services import mark_printed
+    from backlog.desks import mark_printed
 
     f.enrollments(office, clerk, tmp_path, [date(2018, 1, 1)])
     receive_blanks(office=office, quantity=1, reference="R1", by=clerk)

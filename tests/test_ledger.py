@@ -9,15 +9,10 @@ from django.db import IntegrityError, connection, transaction
 
 from inventory.models import BlankMovement, BlankStock, MovementKind, StockCount
 from inventory.selectors import stock_report
-from inventory.services import (
-    approve_stock_count,
-    draft_blank_request,
-    mark_request_sent,
-    receive_blanks,
-    record_stock_count,
-)
-from printing.services import build_print_queue
-from registry.models import Role
+from backlog.ledger import approve_stock_count, receive_blanks, record_stock_count
+from backlog.requests import draft_blank_request, mark_request_sent
+from backlog.queue import build_print_queue
+from registry.models import Enrollment, Role
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -61,16 +56,19 @@ def test_a_stock_count_becomes_an_adjustment_only_when_the_head_approves(office,
     assert (movement.kind, movement.quantity, movement.approved_by) == (MovementKind.ADJUSTMENT, -3, head)
 
 
-def test_a_count_below_what_the_queue_holds_is_refused_with_a_sentence(office, keeper, head, tmp_path):
+def test_an_approved_count_below_what_the_queue_holds_is_booked_and_the_newest_cards_wait_again(office, keeper, head, tmp_path):
     clerk = f.user(office)
     f.enrollments(office, clerk, tmp_path, [date(2018, 1, d) for d in range(1, 6)])
     receive_blanks(office=office, quantity=5, reference="R1", by=keeper)
     build_print_queue(office=office)
     count = record_stock_count(office=office, counted=3, by=keeper, note="opname")
-    with pytest.raises(ValidationError) as refused:
-        approve_stock_count(count=count, by=head)
-    assert "5" in refused.value.messages[0]
-    assert stock_report(office)["on_hand"] == 5
+    approve_stock_count(count=count, by=head)
+    report = stock_report(office)
+    assert (report["on_hand"], report["adjusted"], report["reserved"], report["queued"], report["recorded"]) == (3, -2, 3, 3, 2)
+    waiting = Enrollment.objects.filter(office=office, state="recorded").order_by("enrolled_on")
+    assert [e.enrolled_on.day for e in waiting] == [4, 5]
+    build_print_queue(office=office)  # nothing free: the two wait at their places
+    assert stock_report(office)["recorded"] == 2
 
 
 def test_a_head_of_another_office_cannot_approve(office, keeper):

@@ -13,9 +13,10 @@ from openpyxl import load_workbook
 
 from inventory.models import BlankStock
 from inventory.selectors import ledger_totals, monthly_ledger
-from inventory.services import approve_stock_count, receive_blanks, record_stock_count, spoil_blanks
+from backlog.ledger import approve_stock_count, receive_blanks, record_stock_count, spoil_blanks
 from printing.models import PrintJob
-from printing.services import build_print_queue, mark_printed, mark_spoiled
+from backlog.desks import mark_printed, mark_spoiled
+from backlog.queue import build_print_queue
 from registry.models import Role
 from tests import factories as f
 

@@ -17,12 +17,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from inventory.services import draft_blank_request, mark_request_sent, receive_blanks
+from backlog.ledger import receive_blanks
+from backlog.requests import draft_blank_request, mark_request_sent
 from printing.models import PrintJob
-from printing.services import build_print_queue, mark_printed, record_pickup
+from backlog.desks import mark_printed, record_pickup
+from backlog.queue import build_print_queue
 from public.selectors import add_working_days, mask_name
 from registry.models import Enrollment, Office, Role
-from registry.services import import_enrollments, issue_suket
+from backlog.imports import import_enrollments
+from backlog.suket import issue_suket
 from tests import factories as f
 from tests.test_translations import english_msgids
 

@@ -5,15 +5,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from inventory.selectors import stock_report
-from inventory.services import receive_blanks
+from backlog.ledger import receive_blanks
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
-from printing.services import (
-    build_print_queue,
-    mark_printed,
-    mark_spoiled,
-    record_pickup,
-)
+from backlog.desks import mark_printed, mark_spoiled, record_pickup
+from backlog.queue import build_print_queue
 from registry.models import Enrollment
 from tests import factories as f
 
@@ -140,7 +136,7 @@ def test_spoiling_needs_a_reason(office, clerk, tmp_path):
 
 
 def test_a_pickup_is_recorded_once_and_ends_the_suket(office, clerk, tmp_path):
-    from registry.services import issue_suket
+    from backlog.suket import issue_suket
 
     f.enrollments(office, clerk, tmp_path, [date(2018, 1, 1)])
     enrollment = Enrollment.objects.get()

@@ -6,12 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inventory.models import BlankMovement, BlankRequest
-from inventory.services import (
-    close_blank_request,
-    draft_blank_request,
-    mark_request_sent,
-    receive_blanks,
-)
+from backlog.ledger import receive_blanks
+from backlog.requests import close_blank_request, draft_blank_request, mark_request_sent
 from registry.models import Role
 from tests import factories as f
 from tests.pages import as_user, page

@@ -39,7 +39,7 @@ def test_no_office_page_shows_an_untranslated_message(client):
     from django.utils.html import strip_tags
 
     from registry.models import DuplicateCase, Enrollment
-    from registry.services import issue_suket
+    from backlog.suket import issue_suket
 
     call_command("seed_demo", "--enrollments", "150", stdout=open(os.devnull, "w"))
     client.login(username="kepala.5371", password="ektp-demo")

@@ -6,10 +6,10 @@ import pytest
 from playwright.sync_api import expect
 
 from inventory.selectors import stock_report
-from inventory.services import receive_blanks
+from backlog.ledger import receive_blanks
 from printing.models import PrintJob
 from registry.models import Enrollment, Role
-from registry.services import import_enrollments
+from backlog.imports import import_enrollments
 from tests import factories as f
 from tests.browser.steps import log_in
 
@@ -19,10 +19,10 @@ RESIDENTS = ["Yohanes Ndoen", "Maria Bria", "Petrus Tefa", "Agustina Nalle", "Da
 
 
 @pytest.fixture
-def office_with_waiting_residents(tmp_path):
+def office_with_waiting_residents(tmp_path, worker_away):
     office = f.office("5371")
     clerk = f.user(office, Role.CLERK, username="petugas.uji")
-    # Blanks first, while nobody waits: the build the receipt triggers queues nothing, the clerk builds.
+    # The worker is away: the builds the receipt and the import ask for do not run, the clerk builds.
     receive_blanks(office=office, quantity=4, reference="470/125/Dukcapil/2018", by=clerk)
     rows = [f.row(date(2018, 2, 1) + timedelta(days=i), name=name) for i, name in enumerate(RESIDENTS)]
     import_enrollments(office=office, path=f.siak_file(tmp_path / "siak.csv", rows), by=clerk)
@@ -87,7 +87,8 @@ def test_a_clerk_builds_the_queue_prints_spoils_one_and_hands_a_card_out(live_se
 @pytest.mark.parametrize("path", ["/cetak/", "/pengambilan/", "/pengambilan/siap/"])
 def test_the_desks_fit_a_phone_without_scrolling_sideways(path, live_server, page, screenshot, office_with_waiting_residents):
     office, clerk = office_with_waiting_residents
-    from printing.services import build_print_queue, mark_printed
+    from backlog.desks import mark_printed
+    from backlog.queue import build_print_queue
 
     build_print_queue(office=office, by=clerk)
     for job in PrintJob.objects.filter(state="queued")[:2]:

@@ -8,10 +8,11 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from inventory.services import receive_blanks
-from printing.services import build_print_queue, mark_printed
+from backlog.ledger import receive_blanks
+from backlog.desks import mark_printed
+from backlog.queue import build_print_queue
 from registry.models import Office, Role
-from registry.services import issue_suket
+from backlog.suket import issue_suket
 from tests import factories as f
 from tests.browser.conftest import SCREENSHOTS
 from tests.test_public import BIRTH, enroll, job_of

@@ -5,9 +5,10 @@ import pytest
 from playwright.sync_api import expect
 
 from inventory.models import BlankRequest
-from inventory.services import receive_blanks
+from backlog.ledger import receive_blanks
 from printing.models import PrintJob
-from printing.services import build_print_queue, mark_printed
+from backlog.desks import mark_printed
+from backlog.queue import build_print_queue
 from registry.models import Role
 from tests import factories as f
 from tests.browser.steps import log_in

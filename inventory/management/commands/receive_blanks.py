@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory.models import BlankStock
-from inventory.services import receive_blanks
+from backlog.ledger import receive_blanks
 from registry.cli import ScriptCommand, acting_user, error_text, office_by_code
 
 

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext as _
 
-from printing.services import build_print_queue
+from backlog.queue import build_print_queue
 from registry.cli import ScriptCommand, acting_user, office_by_code
 from registry.models import Office
 

@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from registry.cli import error_text
-from registry.services import create_office
+from backlog.offices import create_office
 
 
 class Command(BaseCommand):

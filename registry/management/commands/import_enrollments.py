@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 
 from registry.cli import ScriptCommand, acting_user, office_by_code
 from registry.importer import UnusableFile
-from registry.services import import_enrollments
+from backlog.imports import import_enrollments
 
 
 class Command(ScriptCommand):

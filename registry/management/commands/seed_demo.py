@@ -9,17 +9,15 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from inventory.services import draft_blank_request, mark_request_sent, receive_blanks
+from backlog.ledger import receive_blanks
+from backlog.requests import draft_blank_request, mark_request_sent
 from printing.selectors import queue_in_print_order
-from printing.services import (
-    build_print_queue,
-    mark_printed,
-    mark_spoiled,
-    record_pickup,
-)
+from backlog.desks import mark_printed, mark_spoiled, record_pickup
+from backlog.queue import build_print_queue
 from registry.demo import write_demo_csv
 from registry.models import Role
-from registry.services import create_office, import_enrollments
+from backlog.imports import import_enrollments
+from backlog.offices import create_office
 from registry.views import DEMO_PASSWORD
 
 # Blanks asked for and received, as in the reports: offices ask for more than they get.

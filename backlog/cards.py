@@ -1,0 +1,177 @@
+"""The card's life: its allowed transitions, written once, and the one function that moves cards.
+
+A card's state is mirrored in three places, kept in step here in the same
+transaction: its print job (a queued card has exactly one queued job, a
+ready or collected card one printed job), the office's reserved blanks (one
+per queued job) and the office's counts per state (EnrollmentCounts).
+`move` does all of it for one card or many, a few set-based statements
+whatever their number. The caller holds the ledger lock (backlog.locks).
+"""
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import F
+from django.utils import timezone
+
+from inventory.models import BlankStock
+from printing.models import PRINT_ORDER, PrintJob
+from registry.models import Enrollment, EnrollmentCounts
+from registry.models import EnrollmentState as S
+
+# (from, to): what it means. Anything else is a programming error.
+TRANSITIONS = {
+    (S.RECORDED, S.QUEUED): "queued on a reserved blank",
+    (S.QUEUED, S.READY): "printed",
+    (S.QUEUED, S.RECORDED): "gives its blank back and waits again at its place",
+    (S.READY, S.COLLECTED): "collected",
+    (S.RECORDED, S.ON_HOLD): "re-enrolled: held as a duplicate",
+    (S.QUEUED, S.ON_HOLD): "re-enrolled: held as a duplicate, its blank given back",
+    (S.ON_HOLD, S.RECORDED): "duplicate resolved in person: waits from its earliest date",
+    (S.ON_HOLD, S.VOID): "duplicate resolved: the other record",
+    # Corrections: new events, never an edit of what happened.
+    (S.READY, S.QUEUED): "printed by mistake, or found defective: queued again",
+    (S.READY, S.RECORDED): "found defective with no blank left: waits again at its place",
+    (S.COLLECTED, S.READY): "pickup recorded against the wrong card: ready again",
+    (S.RECORDED, S.VOID): "imported with a wrong NIK or date: voided",
+    (S.QUEUED, S.VOID): "imported with a wrong NIK or date: voided, its blank given back",
+    (S.VOID, S.ON_HOLD): "duplicate case reopened",
+}
+
+_CHUNK = 10_000  # ids per statement on SQLite (its limit on parameters)
+
+
+@dataclass
+class Moved:
+    """What a move did: the cards moved, and the print jobs that ended (for the movements the caller books)."""
+
+    cards: list[tuple[int, date]] = field(default_factory=list)  # (enrollment id, enrollment date), in id order
+    ended_jobs: list[PrintJob] = field(default_factory=list)  # queued jobs printed or cancelled, printed jobs undone or spoiled
+    new_jobs: list[PrintJob] = field(default_factory=list)
+
+    def __len__(self):
+        return len(self.cards)
+
+
+def move(*, office_id, cards, to: str, at=None, by=None, build=None, first_in_line=False,
+         job_ends_as: str | None = None, reason: str = "") -> Moved:
+    """Move these cards (a queryset of the office's enrollments) to `to`, keeping every mirror in step.
+
+    Cards already in `to` are left alone, so a move repeated changes nothing.
+    The cards are locked in id order first. Entering the queue creates a job
+    on a reserved blank (`build`, `first_in_line`: a defective card is
+    reprinted first); leaving it, the queued job is printed (to ready, at
+    `at` by `by`) or cancelled, and its blank released. A ready card sent
+    back to the queue ends its printed job as `job_ends_as`. The caller
+    checked that the blanks are there; the database refuses otherwise.
+
+    How the job of a card that leaves the queue or the shelf ends: printed
+    (queued to ready), cancelled (queued to anything else), undone (ready
+    back to the queue), unless `job_ends_as` says otherwise: spoiled, with
+    `reason`, when the blank was ruined in the printer or the card defective.
+    """
+    at = at or timezone.now()
+    rows = list(
+        cards.filter(office_id=office_id).exclude(state=to).select_for_update(of=("self",))
+        .order_by("pk").values_list("pk", "state", "enrolled_on")
+    )
+    moved = Moved()
+    if not rows:
+        return moved
+    by_state: dict[str, list[tuple[int, date]]] = {}
+    for pk, state, enrolled_on in rows:
+        if (state, to) not in TRANSITIONS:
+            raise ValueError(f"a card cannot go from {state} to {to} (enrollment {pk})")
+        by_state.setdefault(state, []).append((pk, enrolled_on))
+    reserved = 0
+    for state, group in by_state.items():
+        ids = [pk for pk, _ in group]
+        if state == S.QUEUED:
+            ended = _end_jobs(office_id, ids, PrintJob.State.QUEUED,
+                              job_ends_as or (PrintJob.State.PRINTED if to == S.READY else PrintJob.State.CANCELLED), at, by, reason)
+            moved.ended_jobs += ended
+            reserved -= len(ended)
+        if state == S.READY and to in (S.QUEUED, S.RECORDED):
+            moved.ended_jobs += _end_jobs(office_id, ids, PrintJob.State.PRINTED, job_ends_as or PrintJob.State.UNDONE, at, by, reason)
+        if to == S.QUEUED:
+            moved.new_jobs += PrintJob.objects.bulk_create(
+                PrintJob(office_id=office_id, enrollment_id=pk, enrolled_on=enrolled_on, build=build,
+                         first_in_line=first_in_line, queued_at=at)
+                for pk, enrolled_on in group
+            )
+            reserved += len(group)
+        for start in range(0, len(ids), _CHUNK):
+            Enrollment.objects.filter(pk__in=ids[start:start + _CHUNK]).update(state=to)
+        moved.cards += group
+    if reserved:
+        BlankStock.objects.filter(office_id=office_id).update(reserved=F("reserved") + reserved)
+    _count(office_id, {to: len(rows), **{state: -len(group) for state, group in by_state.items()}})
+    moved.cards.sort()
+    return moved
+
+
+def queue_oldest(*, office_id, limit: int, build, at=None) -> Moved:
+    """The queue rule: the `limit` oldest waiting cards (enrollment date, then id) onto reserved blanks.
+
+    Read plainly and locked, never skipped: a record that another transaction
+    holds is waited for, so the oldest card is always the next one.
+    """
+    oldest = Enrollment.objects.filter(office_id=office_id, state=S.RECORDED).order_by("enrolled_on", "pk")[:limit]
+    return move(office_id=office_id, cards=Enrollment.objects.filter(pk__in=list(oldest.values_list("pk", flat=True))),
+                to=S.QUEUED, build=build, at=at)
+
+
+def give_back_newest(*, office_id, count: int, newer_than: tuple | None = None, at=None) -> Moved:
+    """The newest `count` queued cards (last in print order) give their blanks back and wait again at their places.
+
+    For real losses (fewer blanks than the queue holds) and for a spoiled
+    card, which keeps its place: with `newer_than` (print-order key of that
+    card) only cards after it give way.
+    """
+    if count <= 0:
+        return Moved()
+    newest = PrintJob.objects.filter(office_id=office_id, state=PrintJob.State.QUEUED).order_by(
+        *(f"-{key}" if not key.startswith("-") else key[1:] for key in PRINT_ORDER))
+    picked = [(first, enrolled_on, enrollment_id) for first, enrolled_on, enrollment_id
+              in newest.values_list("first_in_line", "enrolled_on", "enrollment_id")[:count]]
+    if newer_than is not None:
+        picked = [key for key in picked if _print_key(key) > _print_key(newer_than)]
+    return move(office_id=office_id, cards=Enrollment.objects.filter(pk__in=[key[2] for key in picked]), to=S.RECORDED, at=at)
+
+
+def _print_key(key):
+    first_in_line, enrolled_on, enrollment_id = key
+    return (not first_in_line, enrolled_on, enrollment_id)
+
+
+def _jobs(office_id, enrollment_ids, state) -> list[PrintJob]:
+    jobs = []
+    for start in range(0, len(enrollment_ids), _CHUNK):
+        jobs += PrintJob.objects.filter(office_id=office_id, state=state, enrollment_id__in=enrollment_ids[start:start + _CHUNK]).order_by("pk")
+    return jobs
+
+
+def _end_jobs(office_id, enrollment_ids, state, ends_as, at, by, reason) -> list[PrintJob]:
+    jobs = _jobs(office_id, enrollment_ids, state)
+    values = {"state": ends_as}
+    if ends_as == PrintJob.State.PRINTED or (ends_as == PrintJob.State.SPOILED and state == PrintJob.State.QUEUED):
+        values.update(printed_at=at, printed_by=by)
+    if ends_as == PrintJob.State.SPOILED:
+        values["spoiled_reason"] = reason
+    ids = [job.pk for job in jobs]
+    for start in range(0, len(ids), _CHUNK):
+        PrintJob.objects.filter(pk__in=ids[start:start + _CHUNK]).update(**values)
+    for job in jobs:
+        for name, value in values.items():
+            setattr(job, name, value)
+    return jobs
+
+
+def _count(office_id, deltas: dict) -> None:
+    changes = {state: F(state) + delta for state, delta in deltas.items() if delta}
+    if changes:
+        EnrollmentCounts.objects.filter(office_id=office_id).update(**changes)
+
+
+def add_recorded(*, office_id, count: int) -> None:
+    """New records from an import start as recorded; the import adds them set-based and counts them here."""
+    _count(office_id, {S.RECORDED: count})

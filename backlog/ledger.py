@@ -1,0 +1,333 @@
+"""The blank ledger: movements are only ever added, here, with the figures of their month.
+
+The database adds every movement to the office's BlankStock (a trigger) and
+refuses on hand below zero or reserved above on hand; this module keeps the
+monthly figures in the same transaction and decides, under the ledger lock,
+before anything is written, so a user reads a sentence, not an IntegrityError.
+Real losses are booked as they happened: when fewer blanks are left than the
+queue holds, the newest queued cards give theirs back (backlog.cards).
+"""
+from collections import defaultdict
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inventory.models import BlankMovement, BlankRequest, MovementKind, ReceiptCorrection, StockCount
+from inventory.selectors import FIGURE_OF_KIND
+from registry.models import Office, Role
+
+from . import cards
+from .locks import lock_ledger
+from .work import ask_for_queue_build
+
+
+
+def book(movements: list[BlankMovement]) -> list[BlankMovement]:
+    """Add movements to the ledger and their month's figures; the caller holds the office's ledger lock."""
+    if not movements:
+        return []
+    created = BlankMovement.objects.bulk_create(movements)
+    per_month: dict[tuple, dict[str, int]] = defaultdict(lambda: {"received": 0, "printed": 0, "spoiled": 0, "adjusted": 0})
+    for movement in created:
+        month = timezone.localtime(movement.created_at).date().replace(day=1)
+        figure, sign = FIGURE_OF_KIND[movement.kind]
+        per_month[(movement.office_id, month)][figure] += sign * movement.quantity
+    with connection.cursor() as cursor:
+        for (office_id, month), values in per_month.items():
+            cursor.execute(
+                "INSERT INTO inventory_monthlyfigures (office_id, month, received, printed, spoiled, adjusted)"
+                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (office_id, month) DO UPDATE SET"
+                " received = inventory_monthlyfigures.received + excluded.received,"
+                " printed = inventory_monthlyfigures.printed + excluded.printed,"
+                " spoiled = inventory_monthlyfigures.spoiled + excluded.spoiled,"
+                " adjusted = inventory_monthlyfigures.adjusted + excluded.adjusted",
+                [office_id, month, values["received"], values["printed"], values["spoiled"], values["adjusted"]],
+            )
+    return created
+
+
+def use_blanks(*, office_id, kind, by, print_jobs, reason: str = "", at=None) -> list[BlankMovement]:
+    """One -1 movement per card printed or blank spoiled in the printer, linked to its print job."""
+    at = at or timezone.now()
+    return book([
+        BlankMovement(office_id=office_id, kind=kind, quantity=-1, created_by=by, created_at=at,
+                      reference=_("print job %(id)s") % {"id": job.pk}, reason=reason, print_job=job)
+        for job in print_jobs
+    ])
+
+
+def reverse(movement: BlankMovement, *, by, reason: str, at=None) -> BlankMovement:
+    """A movement booked by mistake: the same kind, the opposite sign, linked to it, booked now."""
+    (correction,) = book([BlankMovement(
+        office_id=movement.office_id, kind=movement.kind, quantity=-movement.quantity, created_by=by,
+        created_at=at or timezone.now(), reference=_("correction of movement %(id)s") % {"id": movement.pk},
+        reason=reason, print_job_id=movement.print_job_id, reverses=movement,
+    )])
+    return correction
+
+
+def make_room(*, office_id, stock, losing: int, at=None) -> int:
+    """Before `losing` blanks leave the shelf: if fewer would be left than the queue holds, the newest queued cards give theirs back.
+
+    Returns how many cards went back to waiting. The caller holds the ledger lock.
+    """
+    short = stock.reserved - (stock.on_hand - losing)
+    if short <= 0:
+        return 0
+    return len(cards.give_back_newest(office_id=office_id, count=short, at=at))
+
+
+def receive_blanks(*, office: Office, quantity: int, reference: str, by, request: BlankRequest | None = None,
+                   delivery_note: str = "", carried_by: str = "") -> BlankMovement:
+    """Blanks arrive from the ministry: add them, then let the queue use them.
+
+    A delivery note (surat jalan) is one delivery: booking its number again
+    with the same figures returns the receipt already booked (a form sent
+    twice), with other figures it is refused. A request whose blanks have all
+    arrived is closed.
+    """
+    if quantity is None or quantity <= 0:
+        raise ValidationError(_("The number of blanks received must be more than zero."), code="quantity")
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValidationError(_("A receipt needs a reference (letter or delivery note number)."), code="reference")
+    if request is not None and request.office_id != office.pk:
+        raise ValidationError(_("That request belongs to another office."), code="request")
+    delivery_note = (delivery_note or "").strip()
+    with transaction.atomic():
+        lock_ledger(office.pk)
+        if delivery_note:
+            booked = (BlankMovement.objects.filter(office=office, kind=MovementKind.RECEIPT, delivery_note=delivery_note)
+                      .select_related("created_by").first())
+            if booked is not None:
+                if booked.quantity == quantity and booked.reference == reference:
+                    return booked
+                raise ValidationError(
+                    _("Delivery note %(note)s was already booked on %(when)s by %(who)s (%(quantity)d blanks).")
+                    % {"note": delivery_note, "when": timezone.localtime(booked.created_at).strftime("%Y-%m-%d %H:%M"),
+                       "who": booked.created_by.get_username(), "quantity": booked.quantity},
+                    code="delivery_note",
+                )
+        if request is None:
+            request = BlankRequest.objects.filter(office=office, reference=reference).first()
+        (movement,) = book([BlankMovement(
+            office=office, kind=MovementKind.RECEIPT, quantity=quantity, created_by=by, reference=reference,
+            request=request, delivery_note=delivery_note, carried_by=carried_by.strip(),
+        )])
+        if request is not None and request.status == BlankRequest.Status.SENT:
+            received = request.receipts.aggregate(total=Sum("quantity"))["total"]
+            if received >= request.quantity:
+                request.status, request.closed_at, request.closed_by = BlankRequest.Status.CLOSED, timezone.now(), by
+                request.save(update_fields=["status", "closed_at", "closed_by"])
+        ask_for_queue_build(office.pk)
+    return movement
+
+
+def spoil_blanks(*, office: Office, quantity: int, reference: str, reason: str, by) -> list[BlankMovement]:
+    """Blanks found ruined or lost on the shelf (not in the printer): each is lost, with the damage report that says why.
+
+    The report number (berita acara) identifies the event: booking it again
+    with the same figures returns what was booked (a form sent twice), with
+    other figures it is refused. A real loss is booked as it happened, up to
+    every blank on hand: if it leaves fewer blanks than the queue holds, the
+    newest queued cards give theirs back and wait again at their places.
+    """
+    if quantity is None or quantity <= 0:
+        raise ValidationError(_("The number of spoiled blanks must be more than zero."), code="quantity")
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValidationError(_("Give the number of the damage report (berita acara)."), code="reference")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say why the blanks were spoiled."), code="reason")
+    with transaction.atomic():
+        stock = lock_ledger(office.pk)
+        booked = list(BlankMovement.objects.filter(office=office, kind=MovementKind.SPOILED, print_job__isnull=True,
+                                                   reverses__isnull=True, reference=reference).order_by("pk"))
+        if booked:
+            if len(booked) == quantity and booked[0].reason == reason:
+                return booked
+            raise ValidationError(
+                _("Damage report %(reference)s was already booked (%(quantity)d blanks).")
+                % {"reference": reference, "quantity": len(booked)},
+                code="reference",
+            )
+        if quantity > stock.on_hand:
+            raise ValidationError(
+                _("Only %(on_hand)d blanks are on hand; %(quantity)d cannot be written off.")
+                % {"on_hand": stock.on_hand, "quantity": quantity},
+                code="quantity",
+            )
+        make_room(office_id=office.pk, stock=stock, losing=quantity)
+        return book([
+            BlankMovement(office=office, kind=MovementKind.SPOILED, quantity=-1, created_by=by, reference=reference, reason=reason)
+            for _each in range(quantity)
+        ])
+
+
+def record_stock_count(*, office: Office, counted: int, by, note: str) -> StockCount:
+    """A physical count of the blanks in the cupboard; waits for the head's approval.
+
+    One count waits at a time: the same count sent again returns it; a
+    different one is refused until the head has decided.
+    """
+    if counted is None or counted < 0:
+        raise ValidationError(_("The number counted cannot be negative."), code="counted")
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError(_("Say when and where the count was made."), code="note")
+    with transaction.atomic():
+        stock = lock_ledger(office.pk)
+        waiting = StockCount.objects.filter(office=office, status=StockCount.Status.PENDING).first()
+        if waiting is not None:
+            if (waiting.counted, waiting.note, waiting.counted_by_id) == (counted, note, by.pk):
+                return waiting
+            raise ValidationError(
+                _("A count of %(counted)d blanks made on %(when)s waits for the head's decision; "
+                  "a new count can be recorded once it is approved or rejected.")
+                % {"counted": waiting.counted, "when": timezone.localtime(waiting.counted_at).strftime("%Y-%m-%d %H:%M")},
+                code="pending",
+            )
+        return StockCount.objects.create(office=office, counted=counted, expected=stock.on_hand, counted_by=by, note=note)
+
+
+def _head_of(by, office_id, message):
+    if by.role != Role.HEAD or by.office_id != office_id:
+        raise PermissionDenied(message)
+
+
+def approve_stock_count(*, count: StockCount, by) -> StockCount:
+    """The head approves a count: its difference becomes an adjustment movement.
+
+    A count below what the queue holds is a real loss: it is booked, and the
+    newest queued cards give their blanks back and wait again at their places.
+    """
+    _head_of(by, count.office_id, _("Only the head of this office approves stock counts."))
+    with transaction.atomic():
+        stock = lock_ledger(count.office_id)
+        count = StockCount.objects.select_for_update().get(pk=count.pk)
+        if count.status == StockCount.Status.APPROVED:
+            return count
+        if count.status != StockCount.Status.PENDING:
+            raise ValidationError(_("This count was already decided."), code="decided")
+        difference = count.difference
+        if stock.on_hand + difference < 0:
+            raise ValidationError(
+                _("Only %(on_hand)d blanks are on hand now; an adjustment of %(difference)d cannot be booked. Record a new count.")
+                % {"on_hand": stock.on_hand, "difference": difference},
+                code="counted",
+            )
+        if difference:
+            make_room(office_id=count.office_id, stock=stock, losing=-difference)
+            (count.movement,) = book([BlankMovement(
+                office_id=count.office_id, kind=MovementKind.ADJUSTMENT, quantity=difference, created_by=count.counted_by,
+                approved_by=by, reference=_("stock count %(id)s") % {"id": count.pk}, reason=count.note,
+            )])
+        count.status = StockCount.Status.APPROVED
+        count.decided_by = by
+        count.decided_at = timezone.now()
+        count.save()
+        if difference > 0:
+            ask_for_queue_build(count.office_id)
+    return count
+
+
+def reject_stock_count(*, count: StockCount, by) -> StockCount:
+    """The head does not accept a count (e.g. to have it made again); the ledger is unchanged. Twice changes nothing."""
+    _head_of(by, count.office_id, _("Only the head of this office decides on stock counts."))
+    with transaction.atomic():
+        lock_ledger(count.office_id)
+        count = StockCount.objects.select_for_update().get(pk=count.pk)
+        if count.status == StockCount.Status.REJECTED:
+            return count
+        if count.status != StockCount.Status.PENDING:
+            raise ValidationError(_("This count was already decided."), code="decided")
+        count.status = StockCount.Status.REJECTED
+        count.decided_by = by
+        count.decided_at = timezone.now()
+        count.save(update_fields=["status", "decided_by", "decided_at"])
+    return count
+
+
+def receipt_quantity(receipt: BlankMovement) -> int:
+    """What a receipt comes to with its corrections."""
+    return receipt.quantity + (receipt.corrections.aggregate(total=Sum("quantity"))["total"] or 0)
+
+
+def correct_receipt(*, receipt: BlankMovement, quantity: int, reason: str, by) -> ReceiptCorrection:
+    """A receipt booked with a wrong quantity: the difference is booked as a receipt linked to it.
+
+    The stock keeper books a correction that raises stock at once; one that
+    lowers it waits for the head (the head's own is booked at once). The
+    same correction sent again returns the one already made.
+    """
+    if by.office_id != receipt.office_id or by.role not in (Role.STOCK_KEEPER, Role.HEAD):
+        raise PermissionDenied(_("Only the stock keeper or the head of this office corrects receipts."))
+    if receipt.kind != MovementKind.RECEIPT or receipt.reverses_id is not None:
+        raise ValidationError(_("Only a receipt can be corrected here."), code="receipt")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say why the receipt is corrected."), code="reason")
+    if quantity is None or quantity < 0:
+        raise ValidationError(_("The right quantity cannot be negative."), code="quantity")
+    with transaction.atomic():
+        lock_ledger(receipt.office_id)
+        pending = ReceiptCorrection.objects.filter(receipt=receipt, status=ReceiptCorrection.Status.PENDING).first()
+        if pending is not None:
+            if (pending.quantity, pending.reason) == (quantity, reason):
+                return pending
+            raise ValidationError(_("A correction of this receipt waits for the head's decision."), code="pending")
+        last = ReceiptCorrection.objects.filter(receipt=receipt, status=ReceiptCorrection.Status.BOOKED).order_by("-pk").first()
+        if last is not None and (last.quantity, last.reason) == (quantity, reason):
+            return last
+        if quantity == receipt_quantity(receipt):
+            raise ValidationError(_("The receipt already counts %(quantity)d blanks.") % {"quantity": quantity}, code="quantity")
+        correction = ReceiptCorrection.objects.create(office_id=receipt.office_id, receipt=receipt, quantity=quantity,
+                                                      reason=reason, requested_by=by)
+        if quantity > receipt_quantity(receipt) or by.role == Role.HEAD:
+            _book_receipt_correction(correction, by=by)
+    return correction
+
+
+def decide_receipt_correction(*, correction: ReceiptCorrection, approve: bool, by) -> ReceiptCorrection:
+    """The head approves (it is booked) or rejects a correction that lowers stock. Twice changes nothing."""
+    _head_of(by, correction.office_id, _("Only the head of this office approves a correction that lowers stock."))
+    with transaction.atomic():
+        lock_ledger(correction.office_id)
+        correction = ReceiptCorrection.objects.select_for_update().get(pk=correction.pk)
+        wanted = ReceiptCorrection.Status.BOOKED if approve else ReceiptCorrection.Status.REJECTED
+        if correction.status == wanted:
+            return correction
+        if correction.status != ReceiptCorrection.Status.PENDING:
+            raise ValidationError(_("This correction was already decided."), code="decided")
+        if approve:
+            _book_receipt_correction(correction, by=by)
+        else:
+            correction.status, correction.decided_by, correction.decided_at = wanted, by, timezone.now()
+            correction.save(update_fields=["status", "decided_by", "decided_at"])
+    return correction
+
+
+def _book_receipt_correction(correction: ReceiptCorrection, *, by) -> None:
+    receipt = correction.receipt
+    difference = correction.quantity - receipt_quantity(receipt)
+    stock = lock_ledger(correction.office_id)
+    if difference < 0 and -difference > stock.on_hand:
+        raise ValidationError(
+            _("Only %(on_hand)d blanks are on hand; the receipt cannot be lowered by %(quantity)d.")
+            % {"on_hand": stock.on_hand, "quantity": -difference},
+            code="quantity",
+        )
+    make_room(office_id=correction.office_id, stock=stock, losing=-difference)
+    (correction.movement,) = book([BlankMovement(
+        office_id=correction.office_id, kind=MovementKind.RECEIPT, quantity=difference, created_by=by,
+        reference=_("correction of receipt %(reference)s") % {"reference": receipt.reference},
+        reason=correction.reason, request_id=receipt.request_id, reverses=receipt,
+    )])
+    correction.status, correction.decided_by, correction.decided_at = ReceiptCorrection.Status.BOOKED, by, timezone.now()
+    correction.save(update_fields=["status", "decided_by", "decided_at", "movement"])
+    if difference > 0:
+        ask_for_queue_build(correction.office_id)

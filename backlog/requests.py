@@ -1,0 +1,54 @@
+"""Requests to the ministry (permintaan blanko): drafted, sent, closed by the head."""
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inventory.models import BlankRequest
+from registry.models import Office, Role
+
+from .locks import lock_ledger, lock_rows
+
+
+def draft_blank_request(*, office: Office, quantity: int, reference: str, by, note: str = "") -> BlankRequest:
+    """The head drafts a letter to the ministry asking for blanks."""
+    if by.role != Role.HEAD or by.office_id != office.pk:
+        raise PermissionDenied(_("Only the head of this office writes requests to the ministry."))
+    if quantity is None or quantity <= 0:
+        raise ValidationError(_("Ask for at least one blank."), code="quantity")
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValidationError(_("A request needs its letter number."), code="reference")
+    with transaction.atomic():
+        lock_ledger(office.pk)
+        if BlankRequest.objects.filter(office=office, reference=reference).exists():
+            raise ValidationError(_("There is already a request with letter number %(ref)s.") % {"ref": reference}, code="reference")
+        return BlankRequest.objects.create(office=office, quantity=quantity, reference=reference, created_by=by, note=note)
+
+
+def mark_request_sent(*, request: BlankRequest, by, sent_on=None) -> BlankRequest:
+    """The letter went to the ministry: from now on its blanks are expected. Twice changes nothing."""
+    if by.role != Role.HEAD or by.office_id != request.office_id:
+        raise PermissionDenied(_("Only the head of this office sends requests to the ministry."))
+    if sent_on is not None and sent_on > timezone.localdate():
+        raise ValidationError(_("The date sent cannot be in the future."), code="sent_on")
+    with transaction.atomic():
+        lock_ledger(request.office_id)
+        (request,) = lock_rows(BlankRequest.objects.filter(pk=request.pk))
+        if request.status == BlankRequest.Status.DRAFT:
+            request.status, request.sent_on, request.sent_by = BlankRequest.Status.SENT, sent_on or timezone.localdate(), by
+            request.save(update_fields=["status", "sent_on", "sent_by"])
+    return request
+
+
+def close_blank_request(*, request: BlankRequest, by) -> BlankRequest:
+    """No more blanks will come on this request (or a draft is withdrawn). Twice changes nothing."""
+    if by.role != Role.HEAD or by.office_id != request.office_id:
+        raise PermissionDenied(_("Only the head of this office closes requests to the ministry."))
+    with transaction.atomic():
+        lock_ledger(request.office_id)
+        (request,) = lock_rows(BlankRequest.objects.filter(pk=request.pk))
+        if request.status != BlankRequest.Status.CLOSED:
+            request.status, request.closed_at, request.closed_by = BlankRequest.Status.CLOSED, timezone.now(), by
+            request.save(update_fields=["status", "closed_at", "closed_by"])
+    return request
