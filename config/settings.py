@@ -4,6 +4,7 @@ With nothing set, a fresh clone runs on SQLite with Celery tasks executed
 in-process; production sets DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY,
 DEBUG=0 and ALLOWED_HOSTS (see docker-compose.yml and .env.example).
 """
+import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -45,6 +46,10 @@ INSTALLED_APPS = [
     "backlog",
     "public",
 ]
+# tools/ (the benchmark, the translation merge) is for development: .dockerignore keeps it out of the
+# production image, which must still start without it.
+if importlib.util.find_spec("tools") is not None:
+    INSTALLED_APPS.append("tools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -50,8 +50,8 @@ class MovementKind(models.TextChoices):
 class BlankMovement(models.Model):
     """One change of the blank stock. Never edited or deleted: a correction is a new movement.
 
-    PostgreSQL refuses UPDATE and DELETE on this table (a trigger), and a
-    trigger adds every new movement to the office's BlankStock, so the
+    The database refuses UPDATE and DELETE on this table (triggers, on
+    PostgreSQL and SQLite alike), and a trigger adds every new movement to the office's BlankStock, so the
     balance is the sum of the movements by construction.
     """
 

@@ -134,12 +134,17 @@ def _monthly_figure_breaches(office: Office, movements) -> list[str]:
 
 
 def movement_history_is_protected() -> bool:
-    """On PostgreSQL, the trigger that refuses UPDATE/DELETE on movements is in place."""
-    if connection.vendor != "postgresql":
-        return True
+    """The triggers that refuse UPDATE and DELETE on movements are in place (migrations 0003 and 0007)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_trigger WHERE tgname = 'blank_movement_never_edited' AND tgenabled <> 'D'")
-        return cursor.fetchone() is not None
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT 1 FROM pg_trigger WHERE tgname = 'blank_movement_never_edited' AND tgenabled <> 'D'")
+            return cursor.fetchone() is not None
+        # SQLite fires a trigger for one event: one refuses UPDATE, the other DELETE.
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'inventory_blankmovement'"
+            " AND name IN ('blank_movement_never_edited', 'blank_movement_never_deleted')"
+        )
+        return cursor.fetchone()[0] == 2
 
 
 # The head's dashboard. Every figure is a maintained counter or one grouped query over an index

@@ -16,10 +16,12 @@ class ScriptCommand(BaseCommand):
 
 
 def office_by_code(code) -> Office:
+    """The office named by --office; an unknown code exits 2 (a usage error, as argparse's) with one sentence."""
     try:
         return Office.objects.get(code=code)
     except Office.DoesNotExist:
-        raise CommandError(_("No office with region code %(code)s; create it with create_office.") % {"code": code}) from None
+        raise CommandError(_("No office with region code %(code)s; create it with create_office.") % {"code": code},
+                           returncode=2) from None
 
 
 def system_user():

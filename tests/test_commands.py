@@ -8,6 +8,7 @@ import sys
 from datetime import date
 
 import pytest
+from django.core.management import get_commands, load_command_class
 
 from tests import factories as f
 from tests.conftest import ROOT, database_url
@@ -52,7 +53,6 @@ def test_a_morning_at_the_office_from_the_shell(run_command, tmp_path):
     "args, words",
     [
         (("import_enrollments", "/no/such/file.csv", "--office", "5371"), "file.csv"),
-        (("import_enrollments", "x.csv", "--office", "9999"), "9999"),
         (("receive_blanks", "--office", "5371", "--quantity", "0", "--reference", "R"), "nol"),
         (("receive_blanks", "--office", "5371", "--quantity", "lima", "--reference", "R"), "lima"),
         (("stock_report", "--office", "3603"), "3603"),
@@ -63,6 +63,43 @@ def test_bad_input_gets_a_sentence_not_a_traceback(run_command, args, words):
     code, out, err = run_command(*args)
     assert code != 0
     assert words in err
+    assert "Traceback" not in err
+
+
+# Every command that takes --office, with what else it needs to get past its arguments.
+OFFICE_COMMANDS = {
+    "import_enrollments": ["{file}"],
+    "receive_blanks": ["--quantity", "5", "--reference", "470/512/2018"],
+    "build_print_queue": [],
+    "export_queue": [],
+    "stock_report": ["--json"],
+    "check_ledger": [],
+}
+
+
+def test_every_command_that_takes_an_office_is_tried_with_an_unknown_one():
+    found = set()
+    for name, app in get_commands().items():
+        if app.startswith("django."):
+            continue
+        parser = load_command_class(app, name).create_parser("manage.py", name)
+        if "--office" in parser._option_string_actions:
+            found.add(name)
+    assert found == set(OFFICE_COMMANDS)
+
+
+@pytest.mark.parametrize("command", sorted(OFFICE_COMMANDS))
+def test_an_unknown_office_code_exits_2_with_one_sentence(run_command, tmp_path, command):
+    """A typo in a script's --office is a usage error, never a silent success nor a traceback."""
+    run_command("create_office", "5371")
+    # A good file, so that the exit code can only come from the office.
+    path = f.siak_file(tmp_path / "siak.csv", [f.row(date(2018, 2, 1))])
+    args = [arg.format(file=path) for arg in OFFICE_COMMANDS[command]]
+    code, out, err = run_command(command, *args, "--office", "9999")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.endswith("\n")
+    assert "Tidak ada dinas dengan kode wilayah 9999" in err
     assert "Traceback" not in err
 
 

@@ -1,7 +1,9 @@
-"""docker-compose.yml cannot be run here (no Docker engine), so it is read against the settings it feeds."""
+"""docker-compose.yml cannot be run here (no Docker engine), so it is read against the settings it feeds,
+and the image's build context is made from .dockerignore as Docker would make it."""
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +78,53 @@ def test_an_empty_database_url_means_the_embedded_default():
     probe = "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'])"
     out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.strip() == f"django.db.backends.sqlite3 {ROOT / 'db.sqlite3'}"
+
+
+def docker_context(destination: Path) -> Path:
+    """Copy what `docker build .` would send (the project minus .dockerignore's patterns) into destination."""
+    patterns = [line.strip().strip("/") for line in (ROOT / ".dockerignore").read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+    assert not [p for p in patterns if p.startswith("!")], "negated patterns are not modelled here"
+
+    def regex(pattern):
+        parts = re.split(r"(\*\*/|\*\*|\*|\?)", pattern)
+        wild = {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
+        return re.compile("".join(wild.get(part, re.escape(part)) for part in parts))
+
+    rules = [regex(p) for p in patterns]
+
+    def ignored(folder, names):
+        relative = Path(folder).relative_to(ROOT)
+        return {name for name in names if any(rule.fullmatch((relative / name).as_posix()) for rule in rules)}
+
+    return Path(shutil.copytree(ROOT, destination / "context", ignore=ignored, symlinks=True))
+
+
+PROBE_COMMANDS = (
+    "import json, django; django.setup(); from django.conf import settings; from django.core.management import get_commands;"
+    "print(json.dumps(['tools' in settings.INSTALLED_APPS, sorted(get_commands())]))"
+)
+
+
+def test_the_image_leaves_the_development_tools_out_and_still_starts(tmp_path):
+    context = docker_context(tmp_path)
+    assert not (context / "tools").exists()
+    for name in (".venv", ".git", "db.sqlite3", "media", "test-output", "tests"):
+        assert not (context / name).exists(), name
+    # What the Dockerfile copies and compiles must be there, or the build fails.
+    dockerfile = (context / "Dockerfile").read_text()
+    compiled = re.search(r"compileall -q (.+)", dockerfile).group(1).split()
+    for name in ["pyproject.toml", "README.md", "locale", "static", "templates", *compiled]:
+        assert (context / name).exists(), name
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": ""}
+    image = subprocess.run([sys.executable, "-c", PROBE_COMMANDS], env=env, cwd=context, capture_output=True, text=True)
+    assert image.returncode == 0, image.stderr
+    tools_installed, commands = json.loads(image.stdout)
+    assert not tools_installed
+    assert {"check_ledger", "export_queue", "seed_demo"} <= set(commands)
+    assert not {"bench", "merge_translations"} & set(commands)
+
+    clone = subprocess.run([sys.executable, "-c", PROBE_COMMANDS], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    tools_installed, commands = json.loads(clone.stdout)
+    assert tools_installed and {"bench", "merge_translations"} <= set(commands)

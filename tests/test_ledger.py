@@ -96,16 +96,43 @@ def test_the_database_refuses_reserving_more_than_on_hand(office):
         BlankStock.objects.filter(office=office).update(reserved=1)
 
 
-@pytest.mark.postgres
-def test_postgresql_refuses_to_edit_or_delete_a_movement(office, keeper):
+def test_the_database_refuses_to_edit_or_delete_a_movement(office, keeper):
+    """A trigger on PostgreSQL and on SQLite alike: even code that skips the services cannot rewrite history."""
     movement = receive_blanks(office=office, quantity=10, reference="R1", by=keeper)
     with pytest.raises(IntegrityError, match="never changed"), transaction.atomic():
         BlankMovement.objects.filter(pk=movement.pk).update(quantity=1000)
     with pytest.raises(IntegrityError, match="never changed"), transaction.atomic():
         BlankMovement.objects.filter(pk=movement.pk).delete()
+    with pytest.raises(IntegrityError, match="never changed"), transaction.atomic():
+        movement.delete()
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE inventory_blankmovement SET reference = 'edited' WHERE id = %s", [movement.pk])
-    assert BlankMovement.objects.get().quantity == 10
+    assert BlankMovement.objects.values_list("quantity", "reference").get() == (10, "R1")
+    assert BlankStock.objects.get(office=office).on_hand == 10
+
+
+HISTORY_TRIGGERS = {
+    "postgresql": ["DROP TRIGGER blank_movement_never_edited ON inventory_blankmovement"],
+    "sqlite": ["DROP TRIGGER blank_movement_never_edited", "DROP TRIGGER blank_movement_never_deleted"],
+}
+
+
+@pytest.mark.breaks_ledger
+def test_check_ledger_exits_1_when_a_trigger_that_keeps_movements_unedited_is_dropped(office, keeper):
+    receive_blanks(office=office, quantity=10, reference="R1", by=keeper)
+    call_command("check_ledger", stdout=StringIO())
+    for statement in HISTORY_TRIGGERS[connection.vendor]:
+        dropped = transaction.savepoint()
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+        out = StringIO()
+        with pytest.raises(SystemExit) as exited:
+            call_command("check_ledger", stdout=out)
+        assert exited.value.code == 1, statement
+        assert "BREACH: the trigger that keeps blank movements unedited is missing" in out.getvalue()
+        transaction.savepoint_rollback(dropped)
+    # Back in place: each turn of the loop found its own trigger missing.
+    call_command("check_ledger", stdout=StringIO())
 
 
 def test_check_ledger_is_clean_after_a_day_at_the_office(office, keeper, head, tmp_path):

@@ -1,7 +1,7 @@
 import sys
 
 from inventory.selectors import ledger_breaches, movement_history_is_protected
-from registry.cli import ScriptCommand
+from registry.cli import ScriptCommand, office_by_code
 from registry.models import Office
 
 
@@ -12,7 +12,7 @@ class Command(ScriptCommand):
         parser.add_argument("--office", default="", help="only this office")
 
     def handle(self, *args, office, **options):
-        offices = Office.objects.filter(code=office) if office else Office.objects.all()
+        offices = [office_by_code(office)] if office else Office.objects.all()
         failed = False
         if not movement_history_is_protected():
             self.stdout.write("BREACH: the trigger that keeps blank movements unedited is missing")
