@@ -3,8 +3,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Office, User
 from backlog.offices import create_office
+
+from .models import Office, User
 
 
 @admin.register(Office)
