@@ -115,9 +115,10 @@ def queue_oldest(*, office_id, limit: int, build, at=None) -> Moved:
     Read plainly and locked, never skipped: a record that another transaction
     holds is waited for, so the oldest card is always the next one.
     """
-    oldest = Enrollment.objects.filter(office_id=office_id, state=S.RECORDED).order_by("enrolled_on", "pk")[:limit]
-    return move(office_id=office_id, cards=Enrollment.objects.filter(pk__in=list(oldest.values_list("pk", flat=True))),
-                to=S.QUEUED, build=build, at=at)
+    waiting = Enrollment.objects.filter(office_id=office_id, state=S.RECORDED)
+    oldest = list(waiting.order_by("enrolled_on", "pk").values_list("pk", flat=True)[:limit])
+    # Locked by move(); a row that was held elsewhere is read again once it is free, and still must be waiting.
+    return move(office_id=office_id, cards=waiting.filter(pk__in=oldest), to=S.QUEUED, build=build, at=at)
 
 
 def give_back_newest(*, office_id, count: int, newer_than: tuple | None = None, at=None) -> Moved:
