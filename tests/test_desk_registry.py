@@ -11,7 +11,7 @@ from backlog.queue import build_print_queue
 from registry.models import DuplicateCase, Enrollment, EnrollmentState, Role, TemporaryCertificate
 from backlog.suket import issue_suket
 from tests import factories as f
-from tests.pages import page as html
+from tests.pages import page as html, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -120,12 +120,6 @@ def test_the_suket_desk_lists_those_ending_within_30_days(client, clerk, tmp_pat
     page = html(client.get(reverse("suket_list")))
     section = page.split("30 hari")[1].split("</section>")[0]
     assert ending.number in section and fresh.number not in section
-
-
-def upload(client, tmp_path, rows, name="siak.csv", capture=None):
-    path = f.siak_file(tmp_path / name, rows)
-    with open(path, "rb") as handle:
-        return client.post(reverse("enrollment_upload"), {"file": handle})
 
 
 def test_a_clerk_uploads_a_siak_export_and_downloads_the_rejected_rows(client, clerk, tmp_path, django_capture_on_commit_callbacks):
