@@ -111,7 +111,7 @@ def enrollment_upload_rejected(request, pk):
 
 @office_view()
 def enrollment_detail(request, pk):
-    enrollment = office_object(Enrollment.objects.select_related("duplicate_case"), request, pk=pk)
+    enrollment = office_object(Enrollment.objects.select_related("duplicate_case", "source__by"), request, pk=pk)
     return render(request, "registry/enrollment_detail.html", {
         "enrollment": enrollment, "history": selectors.card_history(enrollment),
         "can_issue_suket": enrollment.state in {"recorded", "queued", "on_hold"} and request.user.role in DESK_ROLES,

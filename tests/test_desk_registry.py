@@ -1,8 +1,10 @@
 """The clerk's registry desks: enrollments, a card's history, duplicates resolved in person, Suket."""
+import re
 from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from backlog.ledger import receive_blanks
 from printing.models import PrintJob
@@ -61,6 +63,16 @@ def test_a_card_history_tells_its_whole_life(client, clerk, tmp_path, kupang):
     page = html(client.get(reverse("enrollment_detail", args=[enrollment.pk])))
     for words in ("tinta luntur", "Tercetak", "Suket", "Siap diambil", clerk.username):
         assert words in page
+
+
+def test_a_card_history_says_when_from_which_file_and_by_whom_it_was_imported(client, clerk, tmp_path, kupang, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, tmp_path, [f.row("2018-01-05")], name="siak-januari.csv")
+    enrollment = Enrollment.objects.get()
+    client.force_login(f.user(kupang, Role.HEAD))
+    page = html(client.get(reverse("enrollment_detail", args=[enrollment.pk])))
+    today = timezone.localdate().isoformat()
+    assert re.search(rf"<time>{today} \d\d:\d\d</time> Diimpor dari berkas SIAK siak-januari.csv <span class=\"muted\">\({clerk.username}\)</span>", page)
 
 
 def test_duplicates_are_listed_longest_waiting_first_and_resolved_in_person(client, clerk, tmp_path, kupang):
