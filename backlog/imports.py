@@ -5,12 +5,27 @@ import lock only (two imports of one office take turns, so two
 re-enrollments of one NIK always see each other); the ledger lock is taken
 for the short final step that counts the new records and opens the
 duplicate cases, so the desks never wait for the file.
+
+An upload from the page is imported by a Celery task (`run_upload`), with
+acks_late: a task whose worker died is delivered again. The runner holds the
+upload's runner lock (backlog.locks.upload_runner, a PostgreSQL session lock
+that dies with its connection) from claiming the upload to marking it done,
+so exactly one process imports it: a task delivered again while a live runner
+holds it does nothing; an upload left "running" with no live runner was
+interrupted, and the next runner (the redelivered task, or a retry from the
+page) takes it over. Since the import is one transaction, an interrupted or
+failed import left nothing behind, and running it again imports it all. A
+failure is recorded as FAILED with one sentence for the clerk (the error
+itself goes to the log); `retry_upload` asks for the task again.
 """
+import logging
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from registry import bulk
 from registry.importer import VALID_FIELDS, EnrollmentFile, Rejected, RejectedFile, UnusableFile
@@ -18,7 +33,7 @@ from registry.models import Enrollment, EnrollmentCounts, EnrollmentImport, Enro
 
 from . import cards
 from .duplicates import open_duplicate_cases
-from .locks import lock_for_import, lock_ledger
+from .locks import keep_upload_runners_out, lock_for_import, lock_ledger, upload_runner, upload_runner_alive
 from .work import IMPORT_UPLOAD, after_commit, ask_for_queue_build
 
 
@@ -31,6 +46,9 @@ class ImportResult:
     duplicates: int = 0  # residents put on hold as re-enrolled
     rejected_path: str = ""
     run: EnrollmentImport | None = None
+
+
+logger = logging.getLogger(__name__)
 
 
 _CONFLICT = ("office_id", "nik", "enrolled_on")  # one_enrollment_per_person_and_date
@@ -84,7 +102,7 @@ def import_enrollments(*, office: Office, path, by, progress=None, file_name: st
             result.run = run
             if result.imported:
                 ask_for_queue_build(office.pk)
-    except UnusableFile:
+    except Exception:
         rejected.close(keep=False)
         raise
     rejected.close(keep=True)
@@ -175,21 +193,63 @@ def accept_upload(*, office: Office, by, uploaded_file) -> EnrollmentUpload:
 
 
 def run_upload(*, upload: EnrollmentUpload, progress=None) -> EnrollmentUpload:
-    """Import an uploaded file with the same rules and report as `import_enrollments`; running it again changes nothing."""
-    claimed = EnrollmentUpload.objects.filter(pk=upload.pk, status=EnrollmentUpload.Status.WAITING).update(status=EnrollmentUpload.Status.RUNNING)
-    if not claimed:
-        return EnrollmentUpload.objects.get(pk=upload.pk)
+    """Import an uploaded file with the same rules and report as `import_enrollments`; running it again changes nothing.
+
+    Imports an upload that is waiting, or running with no live runner (its
+    worker died); returns it as it is while a live runner holds it or once it
+    has ended.
+    """
+    with upload_runner(upload.pk) as alone:
+        if not alone:
+            return EnrollmentUpload.objects.get(pk=upload.pk)
+        runnable = [EnrollmentUpload.Status.WAITING, EnrollmentUpload.Status.RUNNING]
+        claimed = EnrollmentUpload.objects.filter(pk=upload.pk, status__in=runnable).update(status=EnrollmentUpload.Status.RUNNING)
+        upload.refresh_from_db()
+        if not claimed:
+            return upload
+        try:
+            result = import_enrollments(office=upload.office, path=upload.file.path, by=upload.uploaded_by, progress=progress,
+                                        file_name=upload.original_name)
+        except UnusableFile as exc:
+            upload.status, upload.message = EnrollmentUpload.Status.UNUSABLE, str(exc)
+        except Exception as exc:
+            logger.exception("upload %s (%s) of office %s: the import failed", upload.pk, upload.original_name, upload.office_id)
+            upload.status, upload.message = EnrollmentUpload.Status.FAILED, _failure_reason(exc)
+        else:
+            upload.status = EnrollmentUpload.Status.DONE
+            upload.rows, upload.imported, upload.already_there = result.rows, result.imported, result.already_there
+            upload.rejected, upload.duplicates = result.rejected, result.duplicates
+            upload.run = result.run
+        upload.finished_at = timezone.now()
+        upload.save()
+    return upload
+
+
+def _failure_reason(exc) -> str:
+    """One sentence for the clerk; what went wrong technically is in the log."""
+    if isinstance(exc, OSError):
+        return _("The server that imports uploads could not read the file; nothing was imported.")
+    return _("The import stopped because of an error on the server; nothing was imported.")
+
+
+def can_retry(upload: EnrollmentUpload) -> bool:
+    """An import that failed, or was interrupted (running, but no live process runs it)."""
+    if upload.status == EnrollmentUpload.Status.FAILED:
+        return True
+    return upload.status == EnrollmentUpload.Status.RUNNING and not upload_runner_alive(upload.pk)
+
+
+def retry_upload(*, upload: EnrollmentUpload) -> EnrollmentUpload:
+    """A failed or interrupted import asked for again: the upload waits, and its task is asked for after commit."""
+    with transaction.atomic():
+        # Held to the commit, so no runner claims the upload between the check and the update.
+        if not keep_upload_runners_out(upload.pk):
+            raise ValidationError(_("This file is being imported right now."))
+        again = EnrollmentUpload.objects.filter(
+            pk=upload.pk, status__in=[EnrollmentUpload.Status.FAILED, EnrollmentUpload.Status.RUNNING],
+        ).update(status=EnrollmentUpload.Status.WAITING, message="", finished_at=None)
+        if not again:
+            raise ValidationError(_("Only an import that failed or was interrupted can be tried again."))
+        after_commit(IMPORT_UPLOAD, upload.pk)
     upload.refresh_from_db()
-    try:
-        result = import_enrollments(office=upload.office, path=upload.file.path, by=upload.uploaded_by, progress=progress,
-                                    file_name=upload.original_name)
-    except UnusableFile as exc:
-        upload.status, upload.message = EnrollmentUpload.Status.UNUSABLE, str(exc)
-    else:
-        upload.status = EnrollmentUpload.Status.DONE
-        upload.rows, upload.imported, upload.already_there = result.rows, result.imported, result.already_there
-        upload.rejected, upload.duplicates = result.rejected, result.duplicates
-        upload.run = result.run
-    upload.finished_at = timezone.now()
-    upload.save()
     return upload

@@ -17,7 +17,15 @@ wait for each other in a circle: no deadlock.
 
 A row that another transaction holds (a Suket being issued, a record being
 corrected) is waited for, never skipped: the queue is fair.
+
+Outside the order, and never waited for: an upload's runner lock
+(`upload_runner`), which the process importing an upload holds for as long
+as it runs, and loses when it dies. It only ever is tried, so it cannot take
+part in a deadlock.
 """
+import threading
+from contextlib import contextmanager
+
 from django.db import connection
 
 from inventory.models import BlankStock
@@ -26,6 +34,14 @@ from inventory.models import BlankStock
 # the office would also do, but every new enrollment, movement and job checks its office foreign key
 # against that row, and would wait for the whole import.
 _IMPORT_LOCK_SPACE = 5371_0001
+# The runner lock of an upload: a session-level advisory lock in this key space, one key per upload.
+# Session-level, not in a transaction: it is held while the upload is claimed, imported and marked,
+# and PostgreSQL drops it when the runner's connection goes (a killed worker holds nothing).
+_UPLOAD_LOCK_SPACE = 5371_0002
+# SQLite has no such lock: the embedded default runs tasks in the web process, so the uploads
+# running in this process are all the runners there are.
+_running_here = set()
+_running_here_lock = threading.Lock()
 
 
 def lock_for_import(office_id) -> None:
@@ -46,3 +62,52 @@ def lock_ledger(office_id) -> BlankStock:
 def lock_rows(queryset) -> list:
     """Lock 3: these rows of an office, in id order; the caller holds the ledger lock."""
     return list(queryset.select_for_update(of=("self",)).order_by("pk"))
+
+
+@contextmanager
+def upload_runner(upload_id):
+    """Try to become the upload's one runner: yields True if this process now runs it, False if a live one does."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_UPLOAD_LOCK_SPACE, upload_id])
+            (held,) = cursor.fetchone()
+        try:
+            yield held
+        finally:
+            if held:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_UPLOAD_LOCK_SPACE, upload_id])
+        return
+    with _running_here_lock:
+        held = upload_id not in _running_here
+        _running_here.add(upload_id)
+    try:
+        yield held
+    finally:
+        if held:
+            with _running_here_lock:
+                _running_here.discard(upload_id)
+
+
+def upload_runner_alive(upload_id) -> bool:
+    """Whether a live process holds the upload's runner lock (a read: takes nothing)."""
+    if connection.vendor != "postgresql":
+        return upload_id in _running_here
+    with connection.cursor() as cursor:
+        # The two-key form of an advisory lock shows as classid, objid and objsubid 2 in pg_locks.
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " AND classid = %s AND objid = %s AND objsubid = 2)",
+            [_UPLOAD_LOCK_SPACE, upload_id],
+        )
+        return cursor.fetchone()[0]
+
+
+def keep_upload_runners_out(upload_id) -> bool:
+    """For a retry: until the end of the transaction no runner can start; False if a live one holds the upload."""
+    if connection.vendor != "postgresql":
+        return upload_id not in _running_here
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_UPLOAD_LOCK_SPACE, upload_id])
+        return cursor.fetchone()[0]

@@ -26,8 +26,7 @@ class Event:
 
 def card_history(enrollment: Enrollment) -> list[Event]:
     """Everything that happened to this resident's card, oldest first."""
-    events = [Event(enrollment.enrolled_on, _("Enrolled (biometrics recorded)")),
-              Event(enrollment.created_at, _("Imported from SIAK"))]
+    events = [Event(enrollment.enrolled_on, _("Enrolled (biometrics recorded)")), _imported(enrollment)]
     jobs = enrollment.print_jobs.select_related("build__created_by", "printed_by", "handed_over_by").order_by("id")
     for job in jobs:
         events.append(Event(job.queued_at, _("Queued for printing"), _who(job.build.created_by)))
@@ -51,6 +50,14 @@ def card_history(enrollment: Enrollment) -> list[Event]:
             events.append(Event(case.resolved_at, outcome, _who(case.resolved_by)))
 
     return sorted(events, key=lambda event: event.when)
+
+
+def _imported(enrollment) -> Event:
+    """The import run that brought the record: when, from which file, by whom (the page's uploader or the command's --by)."""
+    run = enrollment.source
+    if run is None:
+        return Event(enrollment.created_at, _("Imported from SIAK"))
+    return Event(run.started_at, _("Imported from SIAK file %(file)s") % {"file": run.file_name}, _who(run.by))
 
 
 def _who(user):

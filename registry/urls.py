@@ -13,6 +13,7 @@ urlpatterns = [
     path("perekaman/<int:pk>/", views.enrollment_detail, name="enrollment_detail"),
     path("perekaman/unggah/", views.enrollment_upload, name="enrollment_upload"),
     path("perekaman/unggah/<int:pk>/", views.enrollment_upload_status, name="enrollment_upload_status"),
+    path("perekaman/unggah/<int:pk>/coba-lagi/", views.enrollment_upload_retry, name="enrollment_upload_retry"),
     path("perekaman/unggah/<int:pk>/ditolak.csv", views.enrollment_upload_rejected, name="enrollment_upload_rejected"),
     path("data-ganda/", views.duplicates, name="duplicates"),
     path("data-ganda/<int:pk>/", views.duplicate_detail, name="duplicate_detail"),

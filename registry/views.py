@@ -15,7 +15,7 @@ from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
 from backlog.duplicates import resolve_duplicate_case
-from backlog.imports import accept_upload
+from backlog.imports import accept_upload, can_retry, retry_upload
 from backlog.suket import issue_suket
 
 from . import documents, selectors
@@ -74,12 +74,30 @@ def enrollment_upload(request):
 
 @office_view(*DESK_ROLES)
 def enrollment_upload_status(request, pk):
-    upload = office_object(EnrollmentUpload, request, pk=pk)
+    upload = office_object(EnrollmentUpload.objects.select_related("uploaded_by"), request, pk=pk)
+    retry = can_retry(upload)
+    # Running with no live runner: its worker died; the page says so instead of waiting forever.
+    interrupted = retry and upload.status == EnrollmentUpload.Status.RUNNING
+    status_display = _("Interrupted") if interrupted else upload.get_status_display()
     rows_read = cache.get(EnrollmentUpload.progress_key_of(upload.pk), 0) if upload.status == EnrollmentUpload.Status.RUNNING else upload.rows
     if request.GET.get("format") == "json":
-        return JsonResponse({"status": upload.status, "status_display": upload.get_status_display(), "rows": rows_read,
-                             "finished": upload.finished_at is not None})
-    return render(request, "registry/upload_status.html", {"upload": upload, "rows_read": rows_read})
+        return JsonResponse({"status": upload.status, "status_display": status_display, "rows": rows_read,
+                             "finished": upload.finished_at is not None or interrupted})
+    return render(request, "registry/upload_status.html", {"upload": upload, "rows_read": rows_read, "can_retry": retry,
+                                                           "interrupted": interrupted, "status_display": status_display})
+
+
+@office_view(*DESK_ROLES)
+@require_POST
+def enrollment_upload_retry(request, pk):
+    upload = office_object(EnrollmentUpload, request, pk=pk)
+    try:
+        retry_upload(upload=upload)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The file will be imported again."))
+    return redirect("enrollment_upload_status", pk=upload.pk)
 
 
 @office_view(*DESK_ROLES)
@@ -93,7 +111,7 @@ def enrollment_upload_rejected(request, pk):
 
 @office_view()
 def enrollment_detail(request, pk):
-    enrollment = office_object(Enrollment.objects.select_related("duplicate_case"), request, pk=pk)
+    enrollment = office_object(Enrollment.objects.select_related("duplicate_case", "source__by"), request, pk=pk)
     return render(request, "registry/enrollment_detail.html", {
         "enrollment": enrollment, "history": selectors.card_history(enrollment),
         "can_issue_suket": enrollment.state in {"recorded", "queued", "on_hold"} and request.user.role in DESK_ROLES,

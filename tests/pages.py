@@ -2,6 +2,9 @@
 from functools import partial
 
 from django.test import Client
+from django.urls import reverse
+
+from tests import factories
 
 from tests.parallel import in_threads_at_once
 
@@ -27,3 +30,13 @@ def post_at_once(clients, url, forms):
     """Each client posts its form to `url`, all at the same moment: (status codes, errors)."""
     responses, errors = in_threads_at_once([partial(client.post, url, form) for client, form in zip(clients, forms, strict=True)])
     return [response.status_code for response in responses], errors
+
+
+def upload(client, tmp_path, rows, name="siak.csv"):
+    """The clerk uploads a SIAK export with these rows (dicts) on the upload page: the response (a redirect to its page)."""
+    return upload_file(client, factories.siak_file(tmp_path / name, rows))
+
+
+def upload_file(client, path):
+    with open(path, "rb") as handle:
+        return client.post(reverse("enrollment_upload"), {"file": handle})

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from django.core.management import get_commands, load_command_class
 
+from registry.models import Enrollment, EnrollmentImport, Role
 from tests import factories as f
 from tests.conftest import ROOT, database_url
 
@@ -110,6 +111,21 @@ def test_an_unusable_file_exits_2(run_command, tmp_path):
     code, out, err = run_command("import_enrollments", str(path), "--office", "5371")
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_an_import_records_who_ran_it_the_user_of_by_or_else_the_system_user(run_command, tmp_path, kupang):
+    clerk = f.user(kupang, Role.CLERK, username="maria.bessie")
+    named = f.siak_file(tmp_path / "siak-maret.csv", [f.row("2018-03-01"), f.row("2018-03-02")])
+    assert run_command("import_enrollments", named, "--office", "5371", "--by", "maria.bessie")[0] == 0
+    scripted = f.siak_file(tmp_path / "siak-april.csv", [f.row("2018-04-01")])
+    assert run_command("import_enrollments", scripted, "--office", "5371")[0] == 0
+    runs = {run.file_name: run for run in EnrollmentImport.objects.select_related("by")}
+    assert (runs["siak-maret.csv"].by, runs["siak-maret.csv"].imported) == (clerk, 2)
+    assert (runs["siak-april.csv"].by.username, runs["siak-april.csv"].imported) == ("sistem", 1)
+    sources = {e.enrolled_on.isoformat(): e.source.file_name for e in Enrollment.objects.select_related("source")}
+    assert sources == {"2018-03-01": "siak-maret.csv", "2018-03-02": "siak-maret.csv", "2018-04-01": "siak-april.csv"}
+    code, out, err = run_command("import_enrollments", scripted, "--office", "5371", "--by", "nobody")
+    assert code != 0 and "nobody" in err and "Traceback" not in err
 
 
 def test_seed_demo_makes_two_offices_demo_users_and_a_built_queue(run_command):

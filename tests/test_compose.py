@@ -66,6 +66,21 @@ def test_the_settings_under_compose_use_postgresql_and_a_real_broker():
     assert beat == ["build-print-queues"]
 
 
+def test_web_and_worker_share_the_uploaded_files():
+    """The page stores an upload and the worker imports it: one named volume, mounted at MEDIA_ROOT in both."""
+    env = {key: value for key, value in os.environ.items() if key != "MEDIA_ROOT"}
+    env.update({key: str(value) for key, value in SERVICES["worker"]["environment"].items()})
+    env.update({"SECRET_KEY": "x" * 50, "DJANGO_SETTINGS_MODULE": "config.settings"})
+    probe = "from django.conf import settings as s; print(s.MEDIA_ROOT)"
+    media_root = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    mounts = {}
+    for service in ("web", "worker"):
+        volumes = [entry.split(":") for entry in SERVICES[service].get("volumes", [])]
+        mounts[service] = {source for source, target, *_ in volumes if target.rstrip("/") == media_root}
+    assert mounts["web"] and mounts["web"] == mounts["worker"], mounts
+    assert mounts["web"] <= set(COMPOSE["volumes"]), "a named volume, not a directory of one host"
+
+
 def test_the_image_runs_the_python_the_project_needs():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "FROM python:3.11" in dockerfile

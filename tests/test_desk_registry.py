@@ -1,8 +1,10 @@
 """The clerk's registry desks: enrollments, a card's history, duplicates resolved in person, Suket."""
+import re
 from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from backlog.ledger import receive_blanks
 from printing.models import PrintJob
@@ -11,7 +13,7 @@ from backlog.queue import build_print_queue
 from registry.models import DuplicateCase, Enrollment, EnrollmentState, Role, TemporaryCertificate
 from backlog.suket import issue_suket
 from tests import factories as f
-from tests.pages import page as html
+from tests.pages import page as html, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +63,16 @@ def test_a_card_history_tells_its_whole_life(client, clerk, tmp_path, kupang):
     page = html(client.get(reverse("enrollment_detail", args=[enrollment.pk])))
     for words in ("tinta luntur", "Tercetak", "Suket", "Siap diambil", clerk.username):
         assert words in page
+
+
+def test_a_card_history_says_when_from_which_file_and_by_whom_it_was_imported(client, clerk, tmp_path, kupang, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, tmp_path, [f.row("2018-01-05")], name="siak-januari.csv")
+    enrollment = Enrollment.objects.get()
+    client.force_login(f.user(kupang, Role.HEAD))
+    page = html(client.get(reverse("enrollment_detail", args=[enrollment.pk])))
+    today = timezone.localdate().isoformat()
+    assert re.search(rf"<time>{today} \d\d:\d\d</time> Diimpor dari berkas SIAK siak-januari.csv <span class=\"muted\">\({clerk.username}\)</span>", page)
 
 
 def test_duplicates_are_listed_longest_waiting_first_and_resolved_in_person(client, clerk, tmp_path, kupang):
@@ -120,12 +132,6 @@ def test_the_suket_desk_lists_those_ending_within_30_days(client, clerk, tmp_pat
     page = html(client.get(reverse("suket_list")))
     section = page.split("30 hari")[1].split("</section>")[0]
     assert ending.number in section and fresh.number not in section
-
-
-def upload(client, tmp_path, rows, name="siak.csv", capture=None):
-    path = f.siak_file(tmp_path / name, rows)
-    with open(path, "rb") as handle:
-        return client.post(reverse("enrollment_upload"), {"file": handle})
 
 
 def test_a_clerk_uploads_a_siak_export_and_downloads_the_rejected_rows(client, clerk, tmp_path, django_capture_on_commit_callbacks):
