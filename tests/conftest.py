@@ -73,6 +73,16 @@ def ledger_is_clean(request, flushable_movements):
         call_command("check_ledger", stdout=open(os.devnull, "w"))
 
 
+@pytest.fixture(scope="session")
+def workers(django_db_setup):
+    """Six processes on the test database, started once for all the race tests (PostgreSQL): tests.parallel.Workers."""
+    from tests.parallel import Workers
+
+    pool = Workers(database_url(), size=6)
+    yield pool
+    pool.stop()
+
+
 @pytest.fixture
 def worker_away(monkeypatch):
     """No worker runs the work the services ask for (a build after a receipt or an import): the list of what was asked."""

@@ -294,10 +294,7 @@ def test_the_desk_is_closed_to_visitors_and_gets_are_not_bookings(client, kupang
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_one_delivery_note_booked_from_four_places_at_the_same_moment_counts_once(kupang):
-    from tests.conftest import database_url
-    from tests.parallel import run_at_once
-
+def test_one_delivery_note_booked_from_four_places_at_the_same_moment_counts_once(kupang, workers):
     receipt = ("receive_blanks", "--office", "5371", "--quantity", "500", "--reference", "470/1", "--delivery-note", "SJ-1")
-    assert run_at_once(database_url(), [receipt] * 4) == [0, 0, 0, 0]
+    assert workers.commands_at_once([receipt] * 4) == [0, 0, 0, 0]
     assert BlankMovement.objects.count() == 1 and on_hand(kupang) == 500

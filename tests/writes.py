@@ -1,0 +1,209 @@
+"""Every kind of write that can meet another in one office, as the race tests run them: one table.
+
+Each write takes the office and returns nothing; it acts on what the office
+holds now (the first queued card, an open case) as a clerk at a desk would,
+and raises NothingToDo when there is nothing of its kind. `WRITES` says
+which locks each takes (backlog.locks), so that the tests can group pairs
+by them. Adding a kind of write is one entry there. `stock_office` gives
+every kind something to act on between rounds.
+"""
+import os
+import random
+import tempfile
+from datetime import date, timedelta
+from itertools import count
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+
+from backlog.desks import mark_printed, mark_spoiled, record_pickup
+from backlog.duplicates import reopen_duplicate_case, resolve_duplicate_case
+from backlog.imports import import_enrollments
+from backlog.ledger import approve_stock_count, correct_receipt, receipt_quantity, receive_blanks, record_stock_count, spoil_blanks
+from backlog.queue import build_print_queue
+from backlog.suket import issue_suket
+from inventory.models import BlankMovement, BlankStock, MovementKind
+from printing.models import PRINT_ORDER, PrintJob
+from printing.selectors import queue_in_print_order
+from registry.models import DuplicateCase, Enrollment, EnrollmentCounts, EnrollmentImport, EnrollmentState, Office, Role
+from tests import factories as f
+from tests.parallel import NothingToDo
+
+# The locks a write takes (backlog.locks): every write takes the ledger lock first.
+LEDGER = "ledger"  # the office's ledger lock, and the cards it moves
+ROWS = "rows"  # the ledger lock, then the rows it acts on (a print job, a record, a case)
+IMPORT = "import"  # the import lock while the rows stream in, then the ledger lock
+
+_serial = count(1)
+_random = random.SystemRandom()
+
+
+def _unique(prefix):
+    """A reference no other worker uses: the process id and a counter."""
+    return f"{prefix}-{os.getpid()}-{next(_serial)}"
+
+
+def _person(office, role):
+    return get_user_model().objects.filter(office=office, role=role).order_by("pk").first()
+
+
+def _first(queryset):
+    found = queryset.first()
+    if found is None:
+        raise NothingToDo
+    return found
+
+
+def new_residents(office, count, enrolled_on=None):
+    """SIAK rows of residents the office has never seen, enrolled on one day of 2018 or `enrolled_on`."""
+    return [
+        f.row(enrolled_on or date(2018, 1, 1) + timedelta(days=_random.randrange(365)), code=office.code, birth=birth,
+              number=f.nik(office.code, birth, serial=_random.randrange(10000)))
+        for birth in (date(1950, 1, 1) + timedelta(days=_random.randrange(18000)) for _each in range(count))
+    ]
+
+
+def enrolled_again(records, enrolled_on):
+    """SIAK rows enrolling these residents again on another day: each becomes a duplicate case."""
+    return [f.row(enrolled_on, code=record.office.code, number=record.nik, birth=record.birth_date, sex=record.sex) for record in records]
+
+
+def import_rows(office, rows):
+    """Import these SIAK rows as the office's clerk would."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = f.siak_file(f"{folder}/siak.csv", rows)
+        return import_enrollments(office=office, path=path, by=_person(office, Role.CLERK))
+
+
+def import_a_file(office):
+    """Ten new residents, and two waiting ones enrolled again today."""
+    waiting = Enrollment.objects.filter(office=office, state__in=[EnrollmentState.RECORDED, EnrollmentState.QUEUED],
+                                        duplicate_case__isnull=True).select_related("office").order_by("?")[:2]
+    import_rows(office, new_residents(office, 10) + enrolled_again(waiting, date.today()))
+
+
+def build(office):
+    build_print_queue(office=office)
+
+
+def receive(office):
+    receive_blanks(office=office, quantity=5, reference=_unique("R"), by=_person(office, Role.STOCK_KEEPER))
+
+
+def count_and_approve(office):
+    """The keeper counts the cupboard (two blanks missing, or three more than booked) and the head approves at once."""
+    on_hand = BlankStock.objects.get(office=office).on_hand
+    counted = on_hand - 2 if on_hand >= 2 else on_hand + 3
+    stock_count = record_stock_count(office=office, counted=counted, by=_person(office, Role.STOCK_KEEPER), note=_unique("count"))
+    approve_stock_count(count=stock_count, by=_person(office, Role.HEAD))
+
+
+def spoil_on_the_shelf(office):
+    spoil_blanks(office=office, quantity=1, reference=_unique("BA"), reason="basah", by=_person(office, Role.STOCK_KEEPER))
+
+
+def correct_last_receipt(office):
+    """The head finds the last receipt was one blank short of what was booked."""
+    receipt = _first(BlankMovement.objects.filter(office=office, kind=MovementKind.RECEIPT, reverses__isnull=True).order_by("-pk"))
+    correct_receipt(receipt=receipt, quantity=receipt_quantity(receipt) - 1, reason=_unique("kurang satu"), by=_person(office, Role.HEAD))
+
+
+def print_next(office):
+    mark_printed(job=_first(queue_in_print_order(office)), by=_person(office, Role.CLERK))
+
+
+def spoil_next(office):
+    mark_spoiled(job=_first(queue_in_print_order(office)), by=_person(office, Role.CLERK), reason="pita habis")
+
+
+def pick_up(office):
+    job = _first(PrintJob.objects.filter(office=office, state=PrintJob.State.PRINTED, collected_at__isnull=True).order_by(*PRINT_ORDER))
+    record_pickup(job=job, by=_person(office, Role.CLERK), collected_by_name="Maria Ndoen")
+
+
+def issue_suket_to_the_oldest(office):
+    """The oldest waiting resident asks for a Suket: their record is the one the queue wants next."""
+    enrollment = _first(Enrollment.objects.filter(office=office, state=EnrollmentState.RECORDED).order_by("enrolled_on", "pk"))
+    issue_suket(enrollment=enrollment, by=_person(office, Role.CLERK))
+
+
+def resolve_a_case(office):
+    case = _first(DuplicateCase.objects.filter(office=office, status=DuplicateCase.Status.OPEN).order_by("pk"))
+    keep = case.enrollments.exclude(state=EnrollmentState.VOID).order_by("enrolled_on", "pk").first()
+    resolve_duplicate_case(case=case, by=_person(office, Role.CLERK), keep=keep, note="datang langsung")
+
+
+def reopen_a_case(office):
+    case = _first(DuplicateCase.objects.filter(office=office).exclude(status=DuplicateCase.Status.OPEN)
+                  .exclude(enrollments__state__in=[EnrollmentState.READY, EnrollmentState.COLLECTED]).order_by("-pk"))
+    reopen_duplicate_case(case=case, by=_person(office, Role.HEAD), reason="salah pilih")
+
+
+# name -> (the locks it takes, the write). The corrections of backlog.corrections join here.
+WRITES = {
+    "import": (IMPORT, import_a_file),
+    "build": (LEDGER, build),
+    "receipt": (LEDGER, receive),
+    "stock count": (LEDGER, count_and_approve),
+    "shelf spoilage": (LEDGER, spoil_on_the_shelf),
+    "receipt correction": (LEDGER, correct_last_receipt),
+    "print": (ROWS, print_next),
+    "spoil": (ROWS, spoil_next),
+    "pickup": (ROWS, pick_up),
+    "suket": (ROWS, issue_suket_to_the_oldest),
+    "duplicate resolution": (ROWS, resolve_a_case),
+    "duplicate reopened": (ROWS, reopen_a_case),
+}
+
+
+def write(name, office_id):
+    """Run one write of the table on this office (in a worker)."""
+    WRITES[name][1](Office.objects.get(pk=office_id))
+
+
+def stock_office(office):
+    """Give every write something to act on: waiting records, open and resolved cases, queued and printed cards, free blanks.
+
+    Run by the test between rounds, with no build asked for after commit.
+    """
+    counts = EnrollmentCounts.objects.get(office=office)
+    cases = DuplicateCase.objects.filter(office=office)
+    open_cases = cases.filter(status=DuplicateCase.Status.OPEN).count()
+    if counts.recorded < 10 or open_cases < 2:
+        waiting = Enrollment.objects.filter(office=office, state=EnrollmentState.RECORDED, duplicate_case__isnull=True).order_by("-pk")[:2]
+        import_rows(office, new_residents(office, 20) + enrolled_again(waiting.select_related("office"), date.today() - timedelta(days=1)))
+    if not cases.exclude(status=DuplicateCase.Status.OPEN).exists():
+        resolve_a_case(office)
+    if PrintJob.objects.filter(office=office, state=PrintJob.State.QUEUED).count() < 5:
+        receive(office)
+        build(office)
+    while PrintJob.objects.filter(office=office, state=PrintJob.State.PRINTED, collected_at__isnull=True).count() < 2:
+        print_next(office)
+    if BlankStock.objects.get(office=office).available < 2:
+        receive(office)
+
+
+def import_path(office_id, path):
+    """Import a file prepared by the test (in a worker): (rows read, imported, residents put in a case)."""
+    office = Office.objects.get(pk=office_id)
+    result = import_enrollments(office=office, path=path, by=_person(office, Role.CLERK))
+    return result.rows, result.imported, result.duplicates
+
+
+def keep_writing(names, office_id, until_imported):
+    """These writes in turn, round after round, until the import of the file named `until_imported` has committed.
+
+    Returns how many writes were done while that import was still running.
+    """
+    office, done_meanwhile = Office.objects.get(pk=office_id), 0
+    for _round in range(1000):
+        finished = EnrollmentImport.objects.filter(office=office, file_name=until_imported).exists()
+        for name in names:
+            try:
+                WRITES[name][1](office)
+            except (NothingToDo, ValidationError):  # a card printed or given back by another desk meanwhile
+                continue
+            done_meanwhile += not finished
+        if finished:
+            return done_meanwhile
+    raise AssertionError(f"the import of {until_imported} did not commit within 1000 rounds")
