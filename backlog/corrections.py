@@ -78,6 +78,14 @@ def _record(job: PrintJob, kind, *, by, reason, at, movements=(), **changes) -> 
     )
 
 
+def _locked_job(job: PrintJob, by, kind) -> PrintJob:
+    """The job as it is now, under the office's ledger lock, once the user may make this kind of correction at all."""
+    lock_ledger(job.office_id)
+    job = locked_job(job.pk)
+    _check_rule(by, kind, office_id=job.office_id)
+    return job
+
+
 def _used_blank(job: PrintJob, kind) -> BlankMovement:
     """The movement that used this job's blank (not a correction of it)."""
     return BlankMovement.objects.get(print_job=job, kind=kind, quantity=-1, reverses__isnull=True)
@@ -93,12 +101,9 @@ def undo_printed(*, job: PrintJob, by, reason: str, at=None) -> Correction:
     The printed job ends as undone; the card gets a new queued job on the
     blank that came back. Sent twice, the second changes nothing.
     """
-    reason = _reason(reason)
-    at = at or timezone.now()
+    reason, at = _reason(reason), at or timezone.now()
     with transaction.atomic():
-        lock_ledger(job.office_id)
-        job = locked_job(job.pk)
-        _check_rule(by, K.UNDO_PRINTED, office_id=job.office_id)
+        job = _locked_job(job, by, K.UNDO_PRINTED)
         if job.state == PrintJob.State.UNDONE and (done := _done(job, K.UNDO_PRINTED)):
             return done
         if job.state != PrintJob.State.PRINTED:
@@ -122,12 +127,9 @@ def undo_spoiled(*, job: PrintJob, by, reason: str, at=None) -> Correction:
     blank that came back; if it holds a new job (or is printed since),
     nothing more changes for it and the queue build takes the blank.
     """
-    reason = _reason(reason)
-    at = at or timezone.now()
+    reason, at = _reason(reason), at or timezone.now()
     with transaction.atomic():
-        lock_ledger(job.office_id)
-        job = locked_job(job.pk)
-        _check_rule(by, K.UNDO_SPOILED, office_id=job.office_id)
+        job = _locked_job(job, by, K.UNDO_SPOILED)
         if job.state == PrintJob.State.UNDONE and (done := _done(job, K.UNDO_SPOILED)):
             return done
         if job.state != PrintJob.State.SPOILED:
@@ -157,12 +159,9 @@ def found_defective(*, job: PrintJob, by, reason: str, at=None) -> Correction:
     its blank back, and if none is queued the card waits first for the next
     blanks. After pickup a defective card is a replacement, not a correction.
     """
-    reason = _reason(reason)
-    at = at or timezone.now()
+    reason, at = _reason(reason), at or timezone.now()
     with transaction.atomic():
-        lock_ledger(job.office_id)
-        job = locked_job(job.pk)
-        _check_rule(by, K.DEFECTIVE, office_id=job.office_id)
+        job = _locked_job(job, by, K.DEFECTIVE)
         if job.state == PrintJob.State.SPOILED and (done := _done(job, K.DEFECTIVE)):
             return done
         if job.collected_at is not None:
@@ -185,12 +184,9 @@ def undo_pickup(*, job: PrintJob, by, reason: str, at=None) -> Correction:
     Who collected it and when stay in the correction (the card's history
     keeps them); the job's pickup fields are cleared for the real pickup.
     """
-    reason = _reason(reason)
-    at = at or timezone.now()
+    reason, at = _reason(reason), at or timezone.now()
     with transaction.atomic():
-        lock_ledger(job.office_id)
-        job = locked_job(job.pk)
-        _check_rule(by, K.UNDO_PICKUP, office_id=job.office_id)
+        job = _locked_job(job, by, K.UNDO_PICKUP)
         if job.collected_at is None:
             if done := _done(job, K.UNDO_PICKUP):
                 return done
