@@ -16,7 +16,7 @@ from .locks import lock_ledger, lock_rows
 from .suket import end_suket
 
 
-def _locked_job(job_id) -> PrintJob:
+def locked_job(job_id) -> PrintJob:
     (job,) = lock_rows(PrintJob.objects.filter(pk=job_id).select_related("enrollment"))
     return job
 
@@ -32,7 +32,7 @@ def mark_printed(*, job: PrintJob, by) -> PrintJob:
     """
     with transaction.atomic():
         lock_ledger(job.office_id)
-        job = _locked_job(job.pk)
+        job = locked_job(job.pk)
         if job.state == PrintJob.State.PRINTED:
             return job
         if job.state != PrintJob.State.QUEUED:
@@ -57,7 +57,7 @@ def mark_spoiled(*, job: PrintJob, by, reason: str) -> PrintJob:
         raise ValidationError(_("Say why the blank was spoiled."), code="reason")
     with transaction.atomic():
         lock_ledger(job.office_id)
-        job = _locked_job(job.pk)
+        job = locked_job(job.pk)
         if job.state == PrintJob.State.SPOILED:
             return job
         if job.state != PrintJob.State.QUEUED:
@@ -95,7 +95,7 @@ def record_pickup(*, job: PrintJob, by, collected_by_name: str) -> PrintJob:
         raise ValidationError(_("Write the name of the person collecting the card."), code="collected_by_name")
     with transaction.atomic():
         lock_ledger(job.office_id)
-        job = _locked_job(job.pk)
+        job = locked_job(job.pk)
         if job.collected_at is not None:
             return job
         if job.state != PrintJob.State.PRINTED:

@@ -42,6 +42,13 @@ class SpoilageForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
 
+class ReceiptCorrectionForm(forms.Form):
+    """A receipt booked with a wrong quantity: the right quantity and why."""
+
+    quantity = forms.IntegerField(label=_("Right quantity"), min_value=0, max_value=MAX_BLANKS)
+    reason = forms.CharField(label=_("Why (what was wrong)"), max_length=300)
+
+
 class StockCountForm(forms.Form):
     counted = forms.IntegerField(label=_("Blanks counted"), min_value=0, max_value=MAX_BLANKS)
     note = forms.CharField(label=_("When and where it was counted"), max_length=300)

@@ -15,7 +15,7 @@ from printing.models import PrintJob
 from registry.dates import local_midnight, month_after
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentImport, EnrollmentState, Office
 
-from .models import BlankMovement, BlankRequest, BlankStock, MonthlyFigures, MovementKind, StockCount
+from .models import BlankMovement, BlankRequest, BlankStock, MonthlyFigures, MovementKind, ReceiptCorrection, StockCount
 
 FIGURES = ("received", "printed", "spoiled", "adjusted")
 # Movement kind -> (monthly figure, sign): printed and spoiled count blanks used.
@@ -403,6 +403,12 @@ def running_balances(office: Office, movements: list[BlankMovement], on_hand: in
 
 def pending_stock_counts(office: Office):
     return StockCount.objects.filter(office=office, status=StockCount.Status.PENDING).select_related("counted_by").order_by("counted_at")
+
+
+def pending_receipt_corrections(office: Office):
+    """Receipt corrections that lower stock, waiting for the head, with their receipts."""
+    return (ReceiptCorrection.objects.filter(office=office, status=ReceiptCorrection.Status.PENDING)
+            .select_related("receipt", "requested_by").order_by("requested_at"))
 
 
 # Documents: the monthly stock report, the berita acara of spoiled blanks, the figures behind a request letter.

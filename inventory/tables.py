@@ -1,10 +1,11 @@
 """Tables of the stock desk and the requests page (django-tables2)."""
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils import formats
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import BlankMovement
+from .models import BlankMovement, MovementKind
 
 
 class MovementTable(tables.Table):
@@ -16,10 +17,12 @@ class MovementTable(tables.Table):
     balance_after = tables.Column(verbose_name=_("Balance"), empty_values=(), attrs={"td": {"class": "num balance"}, "th": {"class": "num"}})
     why = tables.Column(verbose_name=_("Reference / reason"), empty_values=())
     created_by = tables.Column(verbose_name=_("Who"))
+    # For the stock keeper and the head (the view leaves it out for the others).
+    correct = tables.Column(verbose_name="", empty_values=(), orderable=False)
 
     class Meta:
         model = BlankMovement
-        fields = ("created_at", "kind", "quantity", "balance_after", "why", "created_by")
+        fields = ("created_at", "kind", "quantity", "balance_after", "why", "created_by", "correct")
         orderable = False  # a running balance only reads in ledger order
         attrs = {"class": "data ledger"}
         empty_text = _("No movements.")
@@ -35,6 +38,11 @@ class MovementTable(tables.Table):
         if record.approved_by_id:
             return format_html("{}<br><small class=\"muted\">{} {}</small>", who, _("approved by"), record.approved_by.get_username())
         return who
+
+    def render_correct(self, record):
+        if record.kind != MovementKind.RECEIPT or record.reverses_id:
+            return ""
+        return format_html('<a class="button secondary" href="{}">{}</a>', reverse("stock_receipt_correct", args=[record.pk]), _("Correct"))
 
     def render_why(self, record):
         parts = [record.reference, record.reason]

@@ -24,9 +24,9 @@ from registry.dates import add_months
 
 from . import documents, selectors
 from .filters import MovementFilter
-from .forms import (MAX_REPORT_MONTHS, DraftRequestForm, LeadTimeForm, MonthlyReportForm, ReceiptForm, SendRequestForm, SpoilageForm, SpoilageMinutesForm,
-                    StockCountForm)
-from .models import BlankMovement, BlankRequest, BlankStock, StockCount
+from .forms import (MAX_REPORT_MONTHS, DraftRequestForm, LeadTimeForm, MonthlyReportForm, ReceiptCorrectionForm, ReceiptForm, SendRequestForm,
+                    SpoilageForm, SpoilageMinutesForm, StockCountForm)
+from .models import BlankMovement, BlankRequest, BlankStock, MovementKind, ReceiptCorrection, StockCount
 from .tables import MovementTable
 
 KEEPERS = (Role.STOCK_KEEPER, Role.HEAD)  # book receipts and spoilage
@@ -50,14 +50,15 @@ def _stock_page(request, *, status=200, receipt_form=None, spoilage_form=None, c
     stock = BlankStock.objects.get(office=office)
     filters = MovementFilter(request.GET, queryset=BlankMovement.objects.filter(office=office)
                              .select_related("created_by", "approved_by").order_by("-pk"))
-    table = MovementTable(filters.qs)
+    role = request.user.role
+    table = MovementTable(filters.qs, exclude=() if role in KEEPERS else ("correct",))
     # LazyPaginator: no COUNT over an office's millions of printed-card movements.
     RequestConfig(request, paginate={"paginator_class": LazyPaginator, "per_page": LEDGER_PAGE}).configure(table)
     selectors.running_balances(office, [row.record for row in table.page.object_list], stock.on_hand)
-    role = request.user.role
     context = {
         "stock": stock, "filter": filters, "table": table,
         "pending_counts": list(selectors.pending_stock_counts(office)),
+        "pending_receipts": list(selectors.pending_receipt_corrections(office)),
         "can_book": role in KEEPERS, "can_count": role == Role.STOCK_KEEPER, "can_decide": role == Role.HEAD,
     }
     if context["can_book"]:
@@ -98,6 +99,7 @@ def stock_spoil(request):
     form = SpoilageForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
+        reserved = _reserved(request.office)
         try:
             spoiled = ledger.spoil_blanks(office=request.office, quantity=data["quantity"], reference=data["reference"],
                                             reason=data["reason"], by=request.user)
@@ -106,6 +108,7 @@ def stock_spoil(request):
         else:
             messages.success(request, _("%(quantity)s spoiled blanks written off (damage report %(reference)s).")
                              % {"quantity": _number(len(spoiled)), "reference": data["reference"]})
+            _report_given_back(request, reserved)
             return redirect("stock")
     return _stock_page(request, status=400, spoilage_form=form)
 
@@ -132,6 +135,7 @@ def stock_count(request):
 @require_POST
 def stock_count_approve(request, pk):
     count = office_object(StockCount, request, pk=pk)
+    reserved = _reserved(request.office)
     try:
         count = ledger.approve_stock_count(count=count, by=request.user)
     except ValidationError as exc:
@@ -142,6 +146,7 @@ def stock_count_approve(request, pk):
                              % {"difference": count.difference})
         else:
             messages.success(request, _("Count approved: it matches the ledger, nothing to adjust."))
+        _report_given_back(request, reserved)
     return redirect("stock")
 
 
@@ -155,6 +160,67 @@ def stock_count_reject(request, pk):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Count rejected; the ledger is unchanged. The stock keeper can count again."))
+    return redirect("stock")
+
+
+def _reserved(office) -> int:
+    return BlankStock.objects.values_list("reserved", flat=True).get(office=office)
+
+
+def _report_given_back(request, reserved_before):
+    """A real loss below what the queue holds: say how many queued cards gave their blanks back.
+
+    Read from the reserved figure before and after (a build in between can
+    only make it look smaller; the message is for the desk, not the ledger).
+    """
+    given_back = reserved_before - _reserved(request.office)
+    if given_back > 0:
+        messages.warning(request, _("Fewer blanks are left than the queue held: %(count)s queued cards gave their blanks back "
+                                    "and wait again at their places.") % {"count": _number(given_back)})
+
+
+@office_view(*KEEPERS)
+def stock_receipt_correct(request, pk):
+    """A receipt booked with a wrong quantity: the stock keeper's raise is booked at once, a lowering waits for the head."""
+    receipt = office_object(BlankMovement.objects.filter(kind=MovementKind.RECEIPT, reverses__isnull=True), request, pk=pk)
+    booked = ledger.receipt_quantity(receipt)
+    form = ReceiptCorrectionForm(request.POST or None, initial={"quantity": booked})
+    if request.method == "POST" and form.is_valid():
+        reserved = _reserved(request.office)
+        try:
+            correction = ledger.correct_receipt(receipt=receipt, quantity=form.cleaned_data["quantity"],
+                                                reason=form.cleaned_data["reason"], by=request.user)
+        except ValidationError as exc:
+            _refusal(form, exc, ("quantity", "reason"))
+        else:
+            if correction.status == ReceiptCorrection.Status.PENDING:
+                messages.info(request, _("The correction lowers stock to %(quantity)s blanks: it waits for the head's approval.")
+                              % {"quantity": _number(correction.quantity)})
+            else:
+                messages.success(request, _("Receipt %(reference)s corrected: %(quantity)s blanks.")
+                                 % {"reference": receipt.reference, "quantity": _number(correction.quantity)})
+                _report_given_back(request, reserved)
+            return redirect("stock")
+    return render(request, "inventory/receipt_correct.html", {"receipt": receipt, "booked": booked, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@office_view(Role.HEAD)
+@require_POST
+def stock_receipt_decide(request, pk, approve):
+    correction = office_object(ReceiptCorrection, request, pk=pk)
+    reserved = _reserved(request.office)
+    try:
+        correction = ledger.decide_receipt_correction(correction=correction, approve=approve, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if approve:
+            messages.success(request, _("Receipt correction approved and booked: the receipt counts %(quantity)s blanks.")
+                             % {"quantity": _number(correction.quantity)})
+            _report_given_back(request, reserved)
+        else:
+            messages.success(request, _("Receipt correction rejected; the ledger is unchanged."))
     return redirect("stock")
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("cetak/batch/", views.print_batch, name="print_batch"),
     path("cetak/<int:pk>/tercetak/", views.mark_job_printed, name="mark_job_printed"),
     path("cetak/<int:pk>/rusak/", views.spoil_job, name="spoil_job"),
+    path("cetak/<int:pk>/koreksi/<str:kind>/", views.correct_job, name="correct_job"),
     path("pengambilan/", views.pickup_desk, name="pickup_desk"),
     path("pengambilan/siap/", views.ready_list, name="ready_cards"),
     path("pengambilan/<int:pk>/", views.pickup_card, name="pickup_card"),

@@ -4,19 +4,21 @@ Clerks run both desks. The head and the stock keeper may look at every page
 (read-only); the head may also build the queue, as the Celery beat does.
 """
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 from django_tables2 import RequestConfig
 
-from backlog import desks
+from backlog import corrections, desks
 from backlog.queue import build_print_queue
 from registry.access import office_object, office_view
-from registry.models import Enrollment, EnrollmentCounts, EnrollmentState, Role
+from registry.forms import ReasonForm
+from registry.models import Correction, Enrollment, EnrollmentCounts, EnrollmentState, Role
 
 from . import selectors
 from .filters import ReadyCardFilter
@@ -64,7 +66,7 @@ def _print_desk_page(request, batch_form):
         "preview": selectors.build_preview(office),
         "reaches": selectors.queue_reaches(office),
         "table": _paginated(request, QueueTable(selectors.queue_in_print_order(office), base_url=reverse("print_desk"))),
-        "work_today": selectors.desk_work_today(office),
+        "work_today": _with_corrections(request.user, selectors.desk_work_today(office)),
         "batch_form": batch_form,
         "can_print": request.user.role == Role.CLERK,
         "can_build": request.user.role in BUILD_ROLES,
@@ -212,7 +214,8 @@ def _printed_card(request, pk):
 
 
 def _pickup_card_page(request, job, form):
-    context = {"job": job, "form": form, "can_hand_over": request.user.role == Role.CLERK}
+    context = {"job": job, "form": form, "can_hand_over": request.user.role == Role.CLERK,
+               "kinds": corrections.possible_corrections(request.user, job), "next": reverse("pickup_desk")}
     return render(request, "printing/pickup_card.html", context)
 
 
@@ -234,3 +237,60 @@ def hand_over(request, pk):
     messages.success(request, _("Card of %(name)s, NIK %(nik)s, handed to %(collector)s.")
                      % {"name": job.enrollment.name, "nik": job.enrollment.nik, "collector": job.collected_by_name})
     return redirect("pickup_desk")
+
+
+# Corrections of a print job, from the print desk, the pickup desk and the card's record
+
+K = Correction.Kind
+JOB_CORRECTIONS = {
+    K.UNDO_PRINTED: (corrections.undo_printed, gettext_lazy("Undo printed"), gettext_lazy(
+        "The card was marked printed by mistake. Its blank goes back on the shelf and the card is queued again at its place.")),
+    K.UNDO_SPOILED: (corrections.undo_spoiled, gettext_lazy("Undo spoiled"), gettext_lazy(
+        "The blank was marked spoiled by mistake. It goes back on the shelf; a card still waiting for a blank is queued again at its place.")),
+    K.DEFECTIVE: (corrections.found_defective, gettext_lazy("Card defective: print again"), gettext_lazy(
+        "The printed card is defective (before pickup). Its blank counts as spoiled, not printed, and the card is printed again before every other card in the queue.")),
+    K.UNDO_PICKUP: (corrections.undo_pickup, gettext_lazy("Undo pickup"), gettext_lazy(
+        "The pickup was recorded against the wrong card. The card is ready for pickup again, and its Suket is valid again if it has not expired.")),
+}
+DONE = {
+    K.UNDO_PRINTED: gettext_lazy("Printed mark undone for %(name)s: the blank is back and the card is queued again at its place."),
+    K.UNDO_SPOILED: gettext_lazy("Spoiled mark undone for %(name)s: the blank is back on the shelf."),
+    K.DEFECTIVE: gettext_lazy("Card of %(name)s recorded as defective: its blank counts as spoiled and the card is printed again first."),
+    K.UNDO_PICKUP: gettext_lazy("Pickup undone: the card of %(name)s is ready for pickup again."),
+}
+
+
+def _with_corrections(user, movements):
+    """The day's work, each printed or spoiled blank with the corrections this user may make of it (no query more)."""
+    rows = list(movements)
+    for movement in rows:
+        job = movement.print_job
+        # A card found defective books its spoiled blank later than it was printed; a blank spoiled in
+        # the printer is booked at the moment its job ends. That spoiled blank stays spoiled.
+        kinds = [] if movement.quantity > 0 else corrections.possible_corrections(user, job, found_defective=movement.created_at != job.printed_at)
+        movement.kinds = [kind for kind in kinds if kind != K.UNDO_PICKUP]
+    return rows
+
+
+@office_view(Role.CLERK, Role.HEAD)
+def correct_job(request, pk, kind):
+    if kind not in JOB_CORRECTIONS:
+        raise Http404
+    correct, title, explanation = JOB_CORRECTIONS[kind]
+    job = office_object(PrintJob.objects.select_related("enrollment", "printed_by"), request, pk=pk)
+    record = reverse("enrollment_detail", args=[job.enrollment_id])
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            correct(job=job, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        except PermissionDenied as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, DONE[kind] % {"name": job.enrollment.name})
+            if kind == K.DEFECTIVE and not Enrollment.objects.filter(pk=job.enrollment_id, state=EnrollmentState.QUEUED).exists():
+                messages.warning(request, _("No blank is available: the card waits for the next blanks."))
+        return redirect(_next(request, record))
+    return render(request, "printing/correct.html", {"job": job, "form": form, "title": title, "explanation": explanation,
+                                                     "next": _next(request, ""), "back": _next(request, record)})

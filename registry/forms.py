@@ -2,7 +2,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import EnrollmentState
+from .models import Enrollment, EnrollmentState
 from .nik import InvalidNik, check_nik
 
 VOID = "void"
@@ -43,3 +43,24 @@ class UploadForm(forms.Form):
         if upload.size == 0:
             raise forms.ValidationError(_("The file is empty."))
         return upload
+
+
+class ReasonForm(forms.Form):
+    """Every correction says why."""
+
+    reason = forms.CharField(label=_("Why (what was wrong)"), max_length=300,
+                             error_messages={"required": _("Say why this is corrected.")})
+
+
+class EditRecordForm(ReasonForm):
+    """An imported record's name, place of birth and address, corrected before its card is printed."""
+
+    field_order = ["name", "birth_place", "address", "rt", "rw", "village", "subdistrict", "reason"]
+
+    def __init__(self, *args, enrollment, fields, **kwargs):
+        super().__init__(*args, initial={name: getattr(enrollment, name) for name in fields}, **kwargs)
+        self.fields.update(forms.fields_for_model(Enrollment, fields=fields))
+        self.order_fields(self.field_order)
+
+    def values(self):
+        return {name: value for name, value in self.cleaned_data.items() if name != "reason"}

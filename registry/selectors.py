@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from printing.models import PrintJob
 
 from .dates import local_midnight
-from .models import DuplicateCase, Enrollment, EnrollmentState, Office, TemporaryCertificate
+from .models import Correction, DuplicateCase, Enrollment, EnrollmentState, Office, TemporaryCertificate
 
 SUKET_ENDING_SOON_DAYS = 30
 
@@ -27,15 +27,21 @@ class Event:
 def card_history(enrollment: Enrollment) -> list[Event]:
     """Everything that happened to this resident's card, oldest first."""
     events = [Event(enrollment.enrolled_on, _("Enrolled (biometrics recorded)")), _imported(enrollment)]
+    corrections = list(enrollment.corrections.select_related("created_by").order_by("id"))
+    # A card found defective was printed first: its job ends spoiled, but the history shows the print, then the correction.
+    defective = {c.changes.get("print_job") for c in corrections if c.kind == Correction.Kind.DEFECTIVE}
     jobs = enrollment.print_jobs.select_related("build__created_by", "printed_by", "handed_over_by").order_by("id")
     for job in jobs:
         events.append(Event(job.queued_at, _("Queued for printing"), _who(job.build.created_by)))
-        if job.state == PrintJob.State.PRINTED:
+        # An undone job happened as it was marked (printed, or spoiled with its reason); its correction follows.
+        spoiled = job.state == PrintJob.State.SPOILED or (job.state == PrintJob.State.UNDONE and job.spoiled_reason)
+        if job.pk in defective or (job.printed_at and not spoiled):
             events.append(Event(job.printed_at, _("Printed"), _who(job.printed_by)))
-        elif job.state == PrintJob.State.SPOILED:
+        elif spoiled:
             events.append(Event(job.printed_at, _("Blank spoiled: %(reason)s") % {"reason": job.spoiled_reason}, _who(job.printed_by)))
         elif job.state == PrintJob.State.CANCELLED:
-            events.append(Event(job.queued_at, _("Taken out of the queue (duplicate record)")))
+            events.append(Event(job.queued_at, _("Taken out of the queue (duplicate record)") if enrollment.duplicate_case_id
+                                else _("Taken out of the queue")))
         if job.collected_at:
             events.append(Event(job.collected_at, _("Collected by %(name)s") % {"name": job.collected_by_name}, _who(job.handed_over_by)))
     for suket in enrollment.certificates.select_related("issued_by").order_by("id"):
@@ -48,7 +54,8 @@ def card_history(enrollment: Enrollment) -> list[Event]:
         if case.resolved_at:
             outcome = _("Duplicate resolved in person") if case.status == DuplicateCase.Status.RESOLVED else _("Duplicate voided")
             events.append(Event(case.resolved_at, outcome, _who(case.resolved_by)))
-
+    for correction in corrections:
+        events += _correction_events(correction)
     return sorted(events, key=lambda event: event.when)
 
 
@@ -58,6 +65,22 @@ def _imported(enrollment) -> Event:
     if run is None:
         return Event(enrollment.created_at, _("Imported from SIAK"))
     return Event(run.started_at, _("Imported from SIAK file %(file)s") % {"file": run.file_name}, _who(run.by))
+
+
+def _correction_events(correction: Correction) -> list[Event]:
+    """A correction in the history: what was put right, why, by whom; an undone pickup keeps the pickup it undid."""
+    events = []
+    pickup = correction.changes.get("pickup")
+    if pickup:
+        events.append(Event(datetime.fromisoformat(pickup["collected_at"]),
+                            _("Collected by %(name)s") % {"name": pickup["collected_by_name"]}, pickup["handed_over_by"]))
+    what = f"{correction.get_kind_display()}: {correction.reason}"
+    if correction.kind == Correction.Kind.EDIT_RECORD:
+        changed = "; ".join(f"{Enrollment._meta.get_field(name).verbose_name} {before} → {after}"
+                            for name, (before, after) in correction.changes.items())
+        what = f"{what} ({changed})"
+    events.append(Event(correction.created_at, what, _who(correction.created_by)))
+    return events
 
 
 def _who(user):

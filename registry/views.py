@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,15 +14,17 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
-from backlog.duplicates import resolve_duplicate_case
+from backlog import corrections
+from backlog.duplicates import reopen_duplicate_case, resolve_duplicate_case
 from backlog.imports import accept_upload, can_retry, retry_upload
 from backlog.suket import issue_suket
+from printing.models import PrintJob
 
 from . import documents, selectors
 from .access import office_object, office_view
 from .filters import EnrollmentFilter, SuketFilter
-from .forms import NikForm, ResolveDuplicateForm, UploadForm
-from .models import DuplicateCase, Enrollment, EnrollmentUpload, Role, TemporaryCertificate
+from .forms import EditRecordForm, NikForm, ReasonForm, ResolveDuplicateForm, UploadForm
+from .models import Correction, DuplicateCase, Enrollment, EnrollmentUpload, Role, TemporaryCertificate
 from .pdf import pdf_response
 from .tables import EnrollmentTable, SuketTable
 
@@ -112,10 +114,63 @@ def enrollment_upload_rejected(request, pk):
 @office_view()
 def enrollment_detail(request, pk):
     enrollment = office_object(Enrollment.objects.select_related("duplicate_case", "source__by"), request, pk=pk)
+    user, unprinted = request.user, enrollment.state in corrections.UNPRINTED
+    case = enrollment.duplicate_case
     return render(request, "registry/enrollment_detail.html", {
         "enrollment": enrollment, "history": selectors.card_history(enrollment),
-        "can_issue_suket": enrollment.state in {"recorded", "queued", "on_hold"} and request.user.role in DESK_ROLES,
+        "can_issue_suket": unprinted and user.role in DESK_ROLES,
+        "job_corrections": _job_corrections(enrollment, user),
+        "can_edit": unprinted and corrections.may_correct(user, Correction.Kind.EDIT_RECORD, office_id=enrollment.office_id),
+        "can_void": unprinted and corrections.may_correct(user, Correction.Kind.VOID_RECORD, office_id=enrollment.office_id),
+        "can_reopen": case is not None and case.status != DuplicateCase.Status.OPEN
+                      and corrections.may_correct(user, Correction.Kind.REOPEN_DUPLICATE, office_id=enrollment.office_id),
+        "reason_form": ReasonForm(),
     })
+
+
+def _job_corrections(enrollment, user) -> list[tuple]:
+    """(print job, the corrections this user may make of it) for the card's printed or spoiled jobs."""
+    jobs = PrintJob.objects.filter(enrollment=enrollment, state__in=[PrintJob.State.PRINTED, PrintJob.State.SPOILED]).order_by("pk")
+    defective = set(enrollment.corrections.filter(kind=Correction.Kind.DEFECTIVE).values_list("changes__print_job", flat=True))
+    found = [(job, corrections.possible_corrections(user, job, found_defective=job.pk in defective)) for job in jobs]
+    return [(job, kinds) for job, kinds in found if kinds]
+
+
+def _refused(error) -> str:
+    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
+
+@office_view(*DESK_ROLES)
+def enrollment_edit(request, pk):
+    """Correct an imported record's name, place of birth or address before its card is printed."""
+    enrollment = office_object(Enrollment, request, pk=pk)
+    form = EditRecordForm(request.POST or None, enrollment=enrollment, fields=corrections.RECORD_FIELDS)
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = corrections.edit_record(enrollment=enrollment, by=request.user, reason=form.cleaned_data["reason"], values=form.values())
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, _refused(error))
+        else:
+            messages.success(request, _("Record corrected; its history keeps the values before.") if done
+                             else _("Nothing differs from the record; nothing changed."))
+        return redirect("enrollment_detail", pk=enrollment.pk)
+    return render(request, "registry/enrollment_edit.html", {"enrollment": enrollment, "form": form})
+
+
+@office_view(*DESK_ROLES)
+def enrollment_void(request, pk):
+    """Void a record imported with a wrong NIK or enrollment date, so the right one can be imported."""
+    enrollment = office_object(Enrollment, request, pk=pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            corrections.void_record(enrollment=enrollment, by=request.user, reason=form.cleaned_data["reason"])
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, _refused(error))
+        else:
+            messages.success(request, _("Record voided. Import the right record (NIK and enrollment date) from SIAK."))
+        return redirect("enrollment_detail", pk=enrollment.pk)
+    return render(request, "registry/enrollment_void.html", {"enrollment": enrollment, "form": form})
 
 
 @office_view()
@@ -142,7 +197,28 @@ def duplicate_detail(request, pk):
                 messages.success(request, _("Duplicate case closed; the card waits in the queue from its earliest date.")
                                  if form.keep() else _("Duplicate case closed; every record is void."))
                 return redirect("duplicates")
-    return render(request, "registry/duplicate_detail.html", {"case": case, "form": form, "records": list(case.enrollments.all())})
+    return render(request, "registry/duplicate_detail.html", {
+        "case": case, "form": form, "records": list(case.enrollments.all()), "reason_form": ReasonForm(),
+        "can_reopen": case.status != DuplicateCase.Status.OPEN
+                      and corrections.may_correct(request.user, Correction.Kind.REOPEN_DUPLICATE, office_id=case.office_id),
+    })
+
+
+@office_view(Role.HEAD)
+@require_POST
+def duplicate_reopen(request, pk):
+    case = office_object(DuplicateCase, request, pk=pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reason"]))
+    else:
+        try:
+            reopen_duplicate_case(case=case, by=request.user, reason=form.cleaned_data["reason"])
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, _refused(error))
+        else:
+            messages.success(request, _("Duplicate case reopened: its records are on hold until the resident comes in person."))
+    return redirect("duplicate_detail", pk=case.pk)
 
 
 @office_view()

@@ -222,14 +222,18 @@ def test_the_ledger_page_costs_the_same_queries_with_few_or_many_movements(clien
     _ledger(kupang, keeper, receipts=1, spoiled=2)
     record_stock_count(office=kupang, counted=99, by=keeper, note="opname")
     as_user(client, head)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(QUERIES_STOCK_PAGE):
         page(client.get(reverse("stock")))
     _ledger(f.office("3603"), f.user(f.office("3603"), Role.STOCK_KEEPER), receipts=1)
     spoil_blanks(office=kupang, quantity=60, reference="BA-many", reason="rusak", by=keeper)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(QUERIES_STOCK_PAGE):
         page(client.get(reverse("stock")))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(QUERIES_STOCK_PAGE):
         page(client.get(reverse("stock"), {"page": 2, "kind": "spoiled"}))
+
+
+# One more than before corrections: the receipt corrections waiting for the head (one query, however many).
+QUERIES_STOCK_PAGE = 10
 
 
 def test_a_bad_ledger_filter_says_so_next_to_the_field(client, kupang, keeper):

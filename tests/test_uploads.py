@@ -2,6 +2,7 @@
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -193,6 +194,12 @@ def start_worker(broker, queue, media_root):
     )
 
 
+def worker_ready(sender, queue):
+    """The worker answers a ping: its queue is bound, so a task sent now is not dropped by the broker."""
+    wait_for(lambda: sender.control.ping(destination=[f"{queue}@{socket.gethostname()}"], timeout=0.5), 60,
+             "the worker did not start")
+
+
 def wait_for(condition, seconds, what):
     deadline = time.monotonic() + seconds
     while not condition():
@@ -204,8 +211,10 @@ def wait_for(condition, seconds, what):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_import_leaves_the_upload_retryable_and_another_worker_imports_it_all(
-        client, clerk, tmp_path, settings, worker_away):
+        client, clerk, tmp_path, settings, worker_away, monkeypatch):
     broker = own_broker_or_skip()
+    # Celery takes CELERY_BROKER_URL from the environment before any app's own setting: the test's sender too.
+    monkeypatch.setenv("CELERY_BROKER_URL", broker)
     settings.MEDIA_ROOT = tmp_path / "media"
     path = write_demo_csv(tmp_path / "siak-besar.csv", "5371", 60_000, reenroll_share=0)
     pk = upload_id(upload_file(as_user(client, clerk), path))
@@ -214,6 +223,7 @@ def test_a_worker_killed_mid_import_leaves_the_upload_retryable_and_another_work
 
     worker = start_worker(broker, queue, settings.MEDIA_ROOT)
     try:
+        worker_ready(sender, queue)
         sender.send_task(IMPORT_UPLOAD, args=[pk], queue=queue)
         wait_for(lambda: upload_runner_alive(pk), 60, "the worker never started the import")
         time.sleep(0.5)  # rows streaming in
@@ -234,6 +244,7 @@ def test_a_worker_killed_mid_import_leaves_the_upload_retryable_and_another_work
     assert (name, args) == (IMPORT_UPLOAD, [pk])
     worker = start_worker(broker, queue, settings.MEDIA_ROOT)
     try:
+        worker_ready(sender, queue)
         sender.send_task(name, args=args, queue=queue)
         wait_for(lambda: EnrollmentUpload.objects.get(pk=pk).finished_at is not None, 120, "the second worker did not finish")
     finally:

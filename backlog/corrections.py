@@ -1,0 +1,289 @@
+"""Mistakes at a desk put right: each correction is a new event (registry.Correction) and, where blanks move, new movements.
+
+Nothing is edited: a printed or spoiled blank marked by mistake is reversed
+(the same kind, the opposite sign, linked to it, booked now), a card goes
+back through `cards.move`, and the Correction says who, when and why. Its
+`changes` link the print job and the movements it booked (or, for an edit,
+each field's value before and after). Who may correct what is `RULES`,
+read alike by the services and by the pages that show the buttons.
+"""
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inventory.models import BlankMovement, MovementKind
+from printing.models import PrintJob
+from registry.models import Correction, Enrollment, EnrollmentState, Role
+
+from . import cards
+from .desks import locked_job, queue_again
+from .ledger import reverse, use_blanks
+from .locks import lock_ledger, lock_rows
+from .suket import end_suket, restore_suket
+from .work import ask_for_queue_build
+
+K = Correction.Kind
+# Who may: the clerk on the working day of the mistake and the head after it ("same_day"),
+# a clerk or the head at any time ("desk"), the head only ("head").
+RULES = {
+    K.UNDO_PRINTED: "same_day", K.UNDO_SPOILED: "same_day", K.UNDO_PICKUP: "same_day",
+    K.DEFECTIVE: "desk", K.EDIT_RECORD: "desk", K.VOID_RECORD: "desk", K.REOPEN_DUPLICATE: "head",
+}
+# The record's data a clerk may correct before the card is printed (an import's nama, tempat_lahir, alamat, rt, rw, kelurahan, kecamatan).
+RECORD_FIELDS = ("name", "birth_place", "address", "rt", "rw", "village", "subdistrict")
+UNPRINTED = (EnrollmentState.RECORDED, EnrollmentState.QUEUED, EnrollmentState.ON_HOLD)
+
+
+def may_correct(user, kind: str, *, office_id, done_at: datetime | None = None, today=None) -> bool:
+    """Whether this user may make this correction of a mistake made at `done_at` (for the pages' buttons)."""
+    try:
+        _check_rule(user, kind, office_id=office_id, done_at=done_at, today=today)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _check_rule(by, kind, *, office_id, done_at=None, today=None) -> None:
+    rule = RULES[kind]
+    if by.office_id != office_id or by.role not in ((Role.HEAD,) if rule == "head" else (Role.CLERK, Role.HEAD)):
+        raise PermissionDenied(_("Only the head of this office makes this correction.") if rule == "head"
+                               else _("Only a clerk or the head of this office makes this correction."))
+    if rule == "same_day" and by.role == Role.CLERK and done_at is not None:
+        day = timezone.localdate(done_at)
+        if day != (today or timezone.localdate()):
+            raise PermissionDenied(_("This was recorded on %(day)s; after that working day only the head of office corrects it.")
+                                   % {"day": day.isoformat()})
+
+
+def _reason(reason) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say why this is corrected."), code="reason")
+    return reason
+
+
+def _done(job: PrintJob, kind) -> Correction | None:
+    """The correction of this kind already made to this print job (a double click finds it)."""
+    return (Correction.objects.filter(enrollment_id=job.enrollment_id, kind=kind, changes__print_job=job.pk)
+            .order_by("-pk").first())
+
+
+def _record(job: PrintJob, kind, *, by, reason, at, movements=(), **changes) -> Correction:
+    return Correction.objects.create(
+        office_id=job.office_id, enrollment_id=job.enrollment_id, kind=kind, created_at=at, created_by=by, reason=reason,
+        changes={"print_job": job.pk, "movements": [movement.pk for movement in movements], **changes},
+    )
+
+
+def _locked_job(job: PrintJob, by, kind) -> PrintJob:
+    """The job as it is now, under the office's ledger lock, once the user may make this kind of correction at all."""
+    lock_ledger(job.office_id)
+    job = locked_job(job.pk)
+    _check_rule(by, kind, office_id=job.office_id)
+    return job
+
+
+def _used_blank(job: PrintJob, kind) -> BlankMovement:
+    """The movement that used this job's blank (not a correction of it)."""
+    return BlankMovement.objects.get(print_job=job, kind=kind, quantity=-1, reverses__isnull=True)
+
+
+def _card(job):
+    return Enrollment.objects.filter(pk=job.enrollment_id)
+
+
+def undo_printed(*, job: PrintJob, by, reason: str, at=None) -> Correction:
+    """A card marked printed by mistake (still on the shelf, not collected): its blank comes back, the card is queued again at its place.
+
+    The printed job ends as undone; the card gets a new queued job on the
+    blank that came back. Sent twice, the second changes nothing.
+    """
+    reason, at = _reason(reason), at or timezone.now()
+    with transaction.atomic():
+        job = _locked_job(job, by, K.UNDO_PRINTED)
+        if job.state == PrintJob.State.UNDONE and (done := _done(job, K.UNDO_PRINTED)):
+            return done
+        if job.state != PrintJob.State.PRINTED:
+            raise ValidationError(_("This card is not marked printed (%(state)s); there is nothing to undo.")
+                                  % {"state": job.get_state_display().lower()}, code="state")
+        if job.collected_at is not None:
+            raise ValidationError(_("This card was collected on %(day)s; undo the pickup first.")
+                                  % {"day": timezone.localdate(job.collected_at).isoformat()}, code="collected")
+        _check_rule(by, K.UNDO_PRINTED, office_id=job.office_id, done_at=job.printed_at, today=timezone.localdate(at))
+        back = reverse(_used_blank(job, MovementKind.PRINTED), by=by, reason=reason, at=at)
+        cards.move(office_id=job.office_id, cards=_card(job), to=EnrollmentState.QUEUED, at=at, by=by, build=job.build,
+                   first_in_line=job.first_in_line)
+        return _record(job, K.UNDO_PRINTED, by=by, reason=reason, at=at, movements=[back])
+
+
+def undo_spoiled(*, job: PrintJob, by, reason: str, at=None) -> Correction:
+    """A blank marked spoiled in the printer by mistake: the blank comes back and the job ends as undone.
+
+    The card was already sent back to the queue when it was spoiled: if it
+    is still waiting without a blank, it is queued again at its place on the
+    blank that came back; if it holds a new job (or is printed since),
+    nothing more changes for it and the queue build takes the blank.
+    """
+    reason, at = _reason(reason), at or timezone.now()
+    with transaction.atomic():
+        job = _locked_job(job, by, K.UNDO_SPOILED)
+        if job.state == PrintJob.State.UNDONE and (done := _done(job, K.UNDO_SPOILED)):
+            return done
+        if job.state != PrintJob.State.SPOILED:
+            raise ValidationError(_("This blank is not marked spoiled (%(state)s); there is nothing to undo.")
+                                  % {"state": job.get_state_display().lower()}, code="state")
+        if _done(job, K.DEFECTIVE):
+            raise ValidationError(_("This card was printed and found defective; that blank stays spoiled."), code="defective")
+        _check_rule(by, K.UNDO_SPOILED, office_id=job.office_id, done_at=job.printed_at, today=timezone.localdate(at))
+        back = reverse(_used_blank(job, MovementKind.SPOILED), by=by, reason=reason, at=at)
+        # An ended job changes only its label here: the card's own state moves through cards.move below.
+        PrintJob.objects.filter(pk=job.pk).update(state=PrintJob.State.UNDONE)
+        waiting = _card(job).filter(state=EnrollmentState.RECORDED)
+        if waiting.exists():
+            cards.move(office_id=job.office_id, cards=waiting, to=EnrollmentState.QUEUED, at=at, build=job.build,
+                       first_in_line=job.first_in_line)
+        else:
+            ask_for_queue_build(job.office_id)
+        return _record(job, K.UNDO_SPOILED, by=by, reason=reason, at=at, movements=[back])
+
+
+def found_defective(*, job: PrintJob, by, reason: str, at=None) -> Correction:
+    """A printed card found defective before pickup: its blank counts as spoiled, not printed, and the card is printed again first.
+
+    Booked as a reversing "printed" and a "spoiled" with the reason, both
+    linked to the job (on hand is unchanged). The card is queued ahead of
+    every queued card; with no blank available the newest queued card gives
+    its blank back, and if none is queued the card waits first for the next
+    blanks. After pickup a defective card is a replacement, not a correction.
+    """
+    reason, at = _reason(reason), at or timezone.now()
+    with transaction.atomic():
+        job = _locked_job(job, by, K.DEFECTIVE)
+        if job.state == PrintJob.State.SPOILED and (done := _done(job, K.DEFECTIVE)):
+            return done
+        if job.collected_at is not None:
+            raise ValidationError(_("This card was collected on %(day)s: a defective card after pickup is a replacement, not a correction.")
+                                  % {"day": timezone.localdate(job.collected_at).isoformat()}, code="collected")
+        if job.state != PrintJob.State.PRINTED:
+            raise ValidationError(_("This card is not printed (%(state)s); only a printed card can be found defective.")
+                                  % {"state": job.get_state_display().lower()}, code="state")
+        back = reverse(_used_blank(job, MovementKind.PRINTED), by=by, reason=reason, at=at)
+        moved = cards.move(office_id=job.office_id, cards=_card(job), to=EnrollmentState.RECORDED, at=at, by=by,
+                           job_ends_as=PrintJob.State.SPOILED, reason=reason)
+        spoiled = use_blanks(office_id=job.office_id, kind=MovementKind.SPOILED, by=by, print_jobs=moved.ended_jobs, reason=reason, at=at)
+        queue_again(job=job, at=at, first_in_line=True)
+        return _record(job, K.DEFECTIVE, by=by, reason=reason, at=at, movements=[back, *spoiled])
+
+
+def undo_pickup(*, job: PrintJob, by, reason: str, at=None) -> Correction:
+    """A pickup recorded against the wrong card: the card is ready again, and its Suket current again if still within its validity.
+
+    Who collected it and when stay in the correction (the card's history
+    keeps them); the job's pickup fields are cleared for the real pickup.
+    """
+    reason, at = _reason(reason), at or timezone.now()
+    with transaction.atomic():
+        job = _locked_job(job, by, K.UNDO_PICKUP)
+        if job.collected_at is None:
+            if done := _done(job, K.UNDO_PICKUP):
+                return done
+            raise ValidationError(_("No pickup is recorded for this card; there is nothing to undo."), code="state")
+        collected_at = job.collected_at
+        _check_rule(by, K.UNDO_PICKUP, office_id=job.office_id, done_at=collected_at, today=timezone.localdate(at))
+        cards.move(office_id=job.office_id, cards=_card(job), to=EnrollmentState.READY, at=at, by=by)
+        pickup = {"collected_at": collected_at.isoformat(), "collected_by_name": job.collected_by_name,
+                  "handed_over_by": job.handed_over_by.get_username() if job.handed_over_by_id else ""}
+        job.collected_at, job.collected_by_name, job.handed_over_by = None, "", None
+        job.save(update_fields=["collected_at", "collected_by_name", "handed_over_by"])
+        restore_suket(enrollment_id=job.enrollment_id, ended_on=timezone.localdate(collected_at), today=timezone.localdate(at))
+        return _record(job, K.UNDO_PICKUP, by=by, reason=reason, at=at, pickup=pickup)
+
+
+def _unprinted(enrollment_id) -> Enrollment:
+    (enrollment,) = lock_rows(Enrollment.objects.filter(pk=enrollment_id))
+    return enrollment
+
+
+def edit_record(*, enrollment: Enrollment, by, reason: str, values: dict, at=None) -> Correction | None:
+    """Correct an imported record's name, address or place of birth before its card is printed.
+
+    `values` holds the fields of RECORD_FIELDS to set. The correction keeps
+    each changed field's value before and after. None when nothing differs
+    (the same form sent twice).
+    """
+    reason = _reason(reason)
+    unknown = set(values) - set(RECORD_FIELDS)
+    if unknown:
+        raise ValueError(f"not a correctable field: {sorted(unknown)}")
+    values = {name: " ".join(str(value or "").split()) for name, value in values.items()}
+    if "name" in values and not values["name"]:
+        raise ValidationError(_("The name cannot be empty."), code="name")
+    for name, value in values.items():
+        limit = Enrollment._meta.get_field(name).max_length
+        if len(value) > limit:
+            raise ValidationError(_("%(field)s is longer than %(limit)d characters.")
+                                  % {"field": Enrollment._meta.get_field(name).verbose_name, "limit": limit}, code=name)
+    at = at or timezone.now()
+    with transaction.atomic():
+        lock_ledger(enrollment.office_id)
+        enrollment = _unprinted(enrollment.pk)
+        _check_rule(by, K.EDIT_RECORD, office_id=enrollment.office_id)
+        changes = {name: [getattr(enrollment, name), value] for name, value in values.items() if getattr(enrollment, name) != value}
+        if not changes:
+            return None
+        if enrollment.state not in UNPRINTED:
+            raise ValidationError(_("This card is %(state)s; its data can only be corrected before it is printed.")
+                                  % {"state": enrollment.get_state_display().lower()}, code="state")
+        for name, (_before, after) in changes.items():
+            setattr(enrollment, name, after)
+        enrollment.save(update_fields=list(changes))
+        return Correction.objects.create(office_id=enrollment.office_id, enrollment=enrollment, kind=K.EDIT_RECORD,
+                                         created_at=at, created_by=by, reason=reason, changes=changes)
+
+
+def void_record(*, enrollment: Enrollment, by, reason: str, at=None) -> Correction:
+    """Void a record imported with a wrong NIK or enrollment date, so that the right one can be imported.
+
+    Only before its card is printed. A queued card gives its blank back (the
+    queue build takes it), its Suket ends. The voided row keeps its NIK and
+    date: importing the same NIK and date again is skipped as already there,
+    so a void is for a wrong key only; other data is corrected with `edit_record`.
+    """
+    reason = _reason(reason)
+    at = at or timezone.now()
+    with transaction.atomic():
+        lock_ledger(enrollment.office_id)
+        enrollment = _unprinted(enrollment.pk)
+        _check_rule(by, K.VOID_RECORD, office_id=enrollment.office_id)
+        if enrollment.state == EnrollmentState.VOID:
+            done = enrollment.corrections.filter(kind=K.VOID_RECORD).order_by("-pk").first()
+            if done is not None:
+                return done
+            raise ValidationError(_("This record is already void."), code="state")
+        if enrollment.state not in UNPRINTED:
+            raise ValidationError(_("This card is %(state)s; a printed card's record cannot be voided.")
+                                  % {"state": enrollment.get_state_display().lower()}, code="state")
+        was_queued = enrollment.state == EnrollmentState.QUEUED
+        cards.move(office_id=enrollment.office_id, cards=Enrollment.objects.filter(pk=enrollment.pk), to=EnrollmentState.VOID, at=at, by=by)
+        end_suket(enrollment_ids=[enrollment.pk], today=timezone.localdate(at))
+        if was_queued:
+            ask_for_queue_build(enrollment.office_id)
+        return Correction.objects.create(office_id=enrollment.office_id, enrollment=enrollment, kind=K.VOID_RECORD,
+                                         created_at=at, created_by=by, reason=reason,
+                                         changes={"nik": enrollment.nik, "enrolled_on": enrollment.enrolled_on.isoformat()})
+
+
+def possible_corrections(user, job: PrintJob, *, found_defective=False, today=None) -> list[str]:
+    """The corrections of this print job that this user may make now, for the buttons where the job is shown."""
+    if job.state == PrintJob.State.PRINTED and job.collected_at is None:
+        done_at = {K.UNDO_PRINTED: job.printed_at, K.DEFECTIVE: None}
+    elif job.state == PrintJob.State.PRINTED:
+        done_at = {K.UNDO_PICKUP: job.collected_at}
+    elif job.state == PrintJob.State.SPOILED and not found_defective:
+        done_at = {K.UNDO_SPOILED: job.printed_at}
+    else:
+        return []
+    return [kind for kind, at in done_at.items() if may_correct(user, kind, office_id=job.office_id, done_at=at, today=today)]
