@@ -102,7 +102,8 @@ def import_enrollments(*, office: Office, path, by, progress=None, file_name: st
             result.run = run
             if result.imported:
                 ask_for_queue_build(office.pk)
-    except Exception:
+    except BaseException:
+        # Unusable, or the database lost mid-file: nothing was imported, so no half-written report is left.
         rejected.close(keep=False)
         raise
     rejected.close(keep=True)

@@ -125,6 +125,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# The largest SIAK export the upload page takes. demo.write_demo_csv writes ~106 bytes a row: a
+# 5,000,000-row export is ~530 MB, and the default leaves room for longer addresses and extra columns.
+UPLOAD_MAX_MEGABYTES = int(os.environ.get("UPLOAD_MAX_MEGABYTES", "1024"))
+# Django's defaults, said outright: an upload above 2.5 MB streams to a temporary file on disk, never
+# into memory, and a form's other fields stay small.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # The cache carries upload progress from the worker to the pages: Redis in production.
 REDIS_URL = os.environ.get("REDIS_URL", os.environ.get("CELERY_BROKER_URL", "") if os.environ.get("CELERY_BROKER_URL", "").startswith("redis") else "")

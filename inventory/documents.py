@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from registry.cells import append_row, escape_cell
 from registry.models import Office
 from registry.pdf import letterhead, regional_head_title, render_pdf, terbilang
 
@@ -70,7 +71,7 @@ def monthly_report_csv(lines: list[selectors.LedgerMonth]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for line in lines:
-        writer.writerow([f"{line.month:%Y-%m}", *_row(line)])
+        writer.writerow(map(escape_cell, [f"{line.month:%Y-%m}", *_row(line)]))
     return out.getvalue()
 
 
@@ -86,10 +87,10 @@ def monthly_report_xlsx(office: Office, lines: list[selectors.LedgerMonth]) -> b
     sheet = book.active
     sheet.title = f"{office.code} {lines[0].month:%Y-%m} {lines[-1].month:%Y-%m}"
     book.properties.title = title
-    sheet.append(header)
+    append_row(sheet, header)
     for line in lines:
-        sheet.append([f"{line.month:%Y-%m}", *_row(line)])
-    sheet.append([total_label, *_row(totals)])
+        append_row(sheet, [f"{line.month:%Y-%m}", *_row(line)])
+    append_row(sheet, [total_label, *_row(totals)])
     bold = Font(bold=True)
     for cell in (*sheet[1], *sheet[sheet.max_row]):
         cell.font = bold

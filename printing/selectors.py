@@ -7,14 +7,16 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from inventory.models import BlankMovement, BlankStock, MovementKind
+from registry.cells import escaped_sql
 from registry.dates import local_midnight
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentState, Office
 
 from .models import PRINT_ORDER, PrintJob
 
+# The name escaped in SQL (registry.cells), so that COPY still streams straight from the server.
 QUEUE_EXPORT_SQL = (
     "SELECT row_number() OVER (ORDER BY j.first_in_line DESC, j.enrolled_on, j.enrollment_id) AS position, e.nik AS nik,"
-    " e.name AS nama, e.enrolled_on AS tanggal_rekam"
+    f" {escaped_sql('e.name')} AS nama, e.enrolled_on AS tanggal_rekam"
     " FROM printing_printjob j JOIN registry_enrollment e ON e.id = j.enrollment_id"
     " WHERE j.office_id = %s AND j.state = 'queued' ORDER BY j.first_in_line DESC, j.enrolled_on, j.enrollment_id"
 )

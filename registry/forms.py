@@ -1,5 +1,7 @@
 """Forms of the registry desks: each checks its input and says what is wrong next to the field."""
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from .models import Enrollment, EnrollmentState
@@ -42,6 +44,11 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size == 0:
             raise forms.ValidationError(_("The file is empty."))
+        if upload.size > settings.UPLOAD_MAX_MEGABYTES * 1024 * 1024:
+            raise forms.ValidationError(
+                _("The file is %(size)s; the largest file accepted is %(limit)s MB. Split the export into smaller "
+                  "files (per kecamatan or per month) and upload them one by one.")
+                % {"size": filesizeformat(upload.size), "limit": settings.UPLOAD_MAX_MEGABYTES})
         return upload
 
 

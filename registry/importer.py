@@ -1,18 +1,21 @@
 """Reading a SIAK enrollment export: streaming, one row at a time, every rule checked.
 
 This module only reads and validates; `backlog.imports.import_enrollments`
-loads what it yields. Memory stays flat whatever the file's length.
+loads what it yields. Memory stays flat whatever the file's length, and
+whatever a line holds.
 """
 import csv
 import io
 import operator
 import os
+import re
 from datetime import date
 from typing import NamedTuple
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .cells import escape_cell, unescape_cell
 from .nik import InvalidNik, check_nik, check_nik_matches
 
 COLUMNS = (
@@ -23,6 +26,13 @@ COLUMNS = (
 MAX_LENGTH = {"nama": 200, "tempat_lahir": 100, "alamat": 300, "rt": 3, "rw": 3, "kelurahan": 100, "kecamatan": 100}
 SEXES = {"L": "L", "LAKI-LAKI": "L", "LAKI LAKI": "L", "P": "P", "PEREMPUAN": "P"}
 REJECTED_HEADER = ("baris", "alasan")
+# The longest line read. A SIAK row is well under 1 KB; this leaves room for many extra columns. A longer
+# line is skipped unread and rejected: read whole, a 200 MB line of commas became gigabytes of fields.
+MAX_LINE = 65_536
+# A quoted field may span lines: it is bounded too (longer, the file is unusable). The limit is the process's.
+csv.field_size_limit(MAX_LINE)
+# Control characters other than the tab: NUL, line breaks inside a quoted field, escape codes, C1 codes.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
 
 class UnusableFile(Exception):
@@ -108,7 +118,13 @@ class EnrollmentFile:
     def _rows(self):
         today = timezone.localdate()
         with self._open() as text:
-            first_line = text.readline()
+            first_line = text.readline(MAX_LINE)
+            if "\x00" in first_line:
+                raise UnusableFile(_("the file is not text but binary; save it from the spreadsheet as 'CSV UTF-8'"))
+            if len(first_line) == MAX_LINE and first_line[-1] not in "\r\n":
+                raise UnusableFile(_("the header line is longer than %(limit)d characters") % {"limit": MAX_LINE})
+            if _CONTROL.search(first_line.rstrip("\r\n")):
+                raise UnusableFile(_("the header line holds a control character: it is not a CSV file"))
             delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
             header = next(csv.reader([first_line], delimiter=delimiter), [])
             self.header = header
@@ -123,17 +139,73 @@ class EnrollmentFile:
             width = max(index) + 1
             pick = operator.itemgetter(*index)
             strip = str.strip
-            reader = csv.reader(text, delimiter=delimiter, strict=True)
+            lines = _Lines(text)
+            reader = csv.reader(lines, delimiter=delimiter, strict=True)
+            previous = reader.line_num
             for fields in reader:
+                # Rows whose lines hold anything unusual, or that span lines, take the careful way; the rest, fast.
+                careful = lines.unusual or reader.line_num - previous > 1
+                previous = reader.line_num
+                line = reader.line_num + 1  # +1: the header was line 1
+                if careful:
+                    too_long, lines.unusual, lines.too_long = lines.too_long, False, False
+                    if too_long:
+                        yield Rejected(line, _("the line is longer than %(limit)d characters; it was not read") % {"limit": MAX_LINE}, [])
+                        continue
+                    if _CONTROL.search("".join(fields)):
+                        yield Rejected(line, _control_reason(fields, header), fields)
+                        continue
                 if len(fields) < width:
                     if not fields or (len(fields) == 1 and not fields[0].strip()):
                         continue
-                    yield Rejected(reader.line_num + 1, _("the row has %(found)d columns, the header %(expected)d") % {"found": len(fields), "expected": len(header)}, fields)
+                    yield Rejected(line, _("the row has %(found)d columns, the header %(expected)d") % {"found": len(fields), "expected": len(header)}, fields)
                     continue
+                values = tuple(map(strip, pick(fields)))
+                if careful:
+                    values = tuple(strip(unescape_cell(value)) for value in values)  # a rejected-rows file back, fixed
                 try:
-                    yield _check(tuple(map(strip, pick(fields))), today)
+                    yield _check(values, today)
                 except (RejectedRow, InvalidNik) as exc:
-                    yield Rejected(reader.line_num + 1, str(exc), fields)  # +1: the header was line 1
+                    yield Rejected(line, str(exc), fields)
+
+
+class _Lines:
+    """The lines of a text file for csv.reader, none longer than MAX_LINE, and which of them look unusual.
+
+    A longer line is skipped unread and the reader gets an empty line in its
+    place (its line count still follows the file): `too_long`. A line with an
+    apostrophe or anything not printable but its line break sets `unusual`,
+    for the reader of the rows to look closer (C-speed checks here; the
+    closer look costs a regular expression, only for those rows).
+    """
+
+    def __init__(self, text):
+        self._readline = text.readline
+        self.too_long = False
+        self.unusual = False
+
+    def __iter__(self):
+        readline = self._readline
+        while line := readline(MAX_LINE):
+            if len(line) == MAX_LINE and line[-1] not in "\r\n":
+                while (rest := readline(MAX_LINE)) and len(rest) == MAX_LINE and rest[-1] not in "\r\n":
+                    pass
+                self.too_long = self.unusual = True
+                yield "\n"
+                continue
+            if "'" in line or not line.rstrip("\r\n").isprintable():
+                self.unusual = True
+            yield line
+
+
+def _control_reason(fields, header) -> str:
+    for i, value in enumerate(fields):
+        found = _CONTROL.search(value)
+        if found:
+            column = header[i].strip() if i < len(header) else str(i + 1)
+            return _("%(column)s holds a control character (code %(code)d); only text and tabs are allowed") % {
+                "column": column, "code": ord(found.group())}
+    return ""
 
 
 def _check(values, today):
@@ -184,8 +256,8 @@ class RejectedFile:
         if self._writer is None:
             self._out = open(self._tmp, "w", newline="", encoding="utf-8")
             self._writer = csv.writer(self._out)
-            self._writer.writerow([*REJECTED_HEADER, *header])
-        self._writer.writerow([line, reason, *fields])
+            self._writer.writerow([*REJECTED_HEADER, *map(escape_cell, header)])
+        self._writer.writerow([line, escape_cell(reason), *map(escape_cell, fields)])
         self.count += 1
 
     def close(self, keep):

@@ -153,6 +153,7 @@ def test_the_spreadsheet_has_a_header_numbers_as_numbers_and_a_totals_row(client
     assert rows[-1] == ["Jumlah", 0, 150, 4, 3, -3, 140]
     assert len(rows) == 1 + 5 + 1
     assert all(isinstance(value, int) for row in rows[1:] for value in row[1:])
+    assert not [cell.coordinate for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]  # text, never formulas
 
 
 @pytest.mark.parametrize("since, until, field, message", [

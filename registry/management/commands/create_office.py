@@ -1,11 +1,11 @@
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from registry.cli import error_text
+from registry.cli import ScriptCommand, error_text
 from backlog.offices import create_office
 
 
-class Command(BaseCommand):
+class Command(ScriptCommand):
     help = "Create an office from its 4-digit region code (name defaults from python-stdnum's region table)."
 
     def add_arguments(self, parser):

@@ -5,7 +5,6 @@ from datetime import datetime, time, timedelta
 from unittest import mock
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from config.celery import app as celery_app
@@ -14,6 +13,7 @@ from backlog.requests import draft_blank_request, mark_request_sent
 from printing.selectors import queue_in_print_order
 from backlog.desks import mark_printed, mark_spoiled, record_pickup
 from backlog.queue import build_print_queue
+from registry.cli import ScriptCommand
 from registry.demo import write_demo_csv
 from registry.models import Role
 from backlog.imports import import_enrollments
@@ -27,7 +27,7 @@ WORKING_DAYS = 30
 ROLES = {"petugas": Role.CLERK, "bendahara": Role.STOCK_KEEPER, "kepala": Role.HEAD}
 
 
-class Command(BaseCommand):
+class Command(ScriptCommand):
     help = "Demo offices 5371 and 3603 with enrollments 2016-2018, a blank receipt, a built queue and demo users (password ektp-demo)."
 
     def add_arguments(self, parser):

@@ -1,0 +1,51 @@
+"""Text a spreadsheet must show as text, never run: every CSV and XLSX the app writes goes through here.
+
+A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is a
+formula to Excel and LibreOffice (`=HYPERLINK(...)` in a resident's name would
+be a link in the clerk's sheet). As OWASP advises, such text gets an
+apostrophe in front; numbers and dates (-5 blanks adjusted) stay numbers. The
+importer takes the apostrophe off again when a rejected-rows file comes back
+fixed.
+"""
+
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value):
+    """`value` as a CSV cell a spreadsheet shows as text: an apostrophe before text that would be a formula.
+
+    Text that already looks escaped (`'=x`, `''=x`) gets one more, so that unescape_cell gives it back as it was.
+    """
+    if isinstance(value, str) and _needs_escape(value):
+        return "'" + value
+    return value
+
+
+def unescape_cell(text: str) -> str:
+    """The text escape_cell was given: the apostrophe it added taken off (any other apostrophe is kept)."""
+    if text.startswith("'") and _needs_escape(text[1:]):
+        return text[1:]
+    return text
+
+
+def _needs_escape(text: str) -> bool:
+    return text.lstrip("'").startswith(TRIGGERS)
+
+
+def escaped_sql(column: str) -> str:
+    """escape_cell as an SQL expression over a text column, the same on PostgreSQL and SQLite (for COPY ... TO STDOUT)."""
+    triggers = ", ".join(f"'{t}'" for t in TRIGGERS)  # a tab and a CR are written as themselves: both databases accept them
+    return f"CASE WHEN substr(ltrim({column}, ''''), 1, 1) IN ({triggers}) THEN '''' || {column} ELSE {column} END"
+
+
+def append_row(sheet, values) -> None:
+    """Add a row to an openpyxl sheet with every text value a string cell: openpyxl would make `=...` a formula.
+
+    quotePrefix also keeps Excel from turning it into one when a user edits the cell.
+    """
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            if cell.value.startswith(TRIGGERS):
+                cell.quotePrefix = True
