@@ -4,6 +4,8 @@ from datetime import timedelta
 import pytest
 from axes.models import AccessAttempt
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from registry.models import Role
 from tests import factories as f
@@ -205,3 +207,16 @@ def test_an_ipv6_client_is_blocked_by_its_64_and_the_head_lifts_that(client, cle
     client.post("/akun-kantor/blokir/buka/", {"address": "2001:db8:1:2::/64"})
     client.logout()
     assert logged_in(log_in(client, clerk.username, address="2001:db8:1:2::9"))
+
+
+def test_the_blocks_page_asks_the_same_few_queries_however_many_blocks(client, head, kupang):
+    def queries_with(blocks):
+        for n in range(blocks):
+            block(client, f.user(kupang, Role.CLERK).username, f"10.7.0.{n + 1}")
+        client.force_login(head)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/akun-kantor/blokir/").status_code == 200
+        client.logout()
+        return len(captured)
+
+    assert queries_with(1) == queries_with(6) <= 8
