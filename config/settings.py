@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tables2",
     "django_filters",
+    "axes",
     "registry",
     "inventory",
     "printing",
@@ -61,6 +62,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "registry.login_throttle.SlowDownMiddleware",
+    # Last, as django-axes asks: it turns a blocked login into the blocked page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -100,6 +104,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "registry.User"
+# django-axes first: it refuses a blocked address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -179,6 +185,30 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+# Login throttle (registry/login_throttle.py). LOGIN_FAILURES_PER_ADDRESS failed logins from one address,
+# for one account or across accounts, block that address for LOGIN_BLOCK_MINUTES after its last try.
+# LOGIN_FAILURES_PER_ACCOUNT failures for one account from any addresses only slow that account down:
+# one try per 2, 4, 8 ... seconds (at most LOGIN_SLOW_DOWN_MAX_SECONDS) from addresses it never logged in from.
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "5"))
+LOGIN_BLOCK_MINUTES = int(os.environ.get("LOGIN_BLOCK_MINUTES", "15"))
+LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "10"))
+LOGIN_SLOW_DOWN_MAX_SECONDS = int(os.environ.get("LOGIN_SLOW_DOWN_MAX_SECONDS", "60"))
+# django-axes keeps the failures in PostgreSQL (its database handler), so every process sees the same
+# count and the throttle works with Redis down. Its limits are read from the settings above at each request.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_FAILURE_LIMIT = "registry.login_throttle.failures_per_address"
+AXES_COOLOFF_TIME = "registry.login_throttle.block_length"
+AXES_CLIENT_IP_CALLABLE = "registry.login_throttle.login_address"
+AXES_LOCKOUT_CALLABLE = "registry.login_throttle.blocked_response"
+# A success does not wipe the address's failures: a clerk's own account would otherwise reset the count
+# between guesses at the head's password.
+AXES_RESET_ON_SUCCESS = False
+# Tries from a blocked address are refused without being counted: the block ends LOGIN_BLOCK_MINUTES after
+# the last real failure, and a hammering address cannot keep an account's slow-down going.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False
+
 # Printed on documents (the Suket's QR code points at the public check page under it).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Residents' lookups (my card, Suket check): at most PUBLIC_LOOKUP_LIMIT per client address per window.

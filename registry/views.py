@@ -1,6 +1,7 @@
-"""Registry desks: login and home, enrollments, duplicates, Suket."""
+"""Registry desks: login and home, the head's login blocks, enrollments, duplicates, Suket."""
 import os
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -20,7 +21,7 @@ from backlog.imports import accept_upload, can_retry, retry_upload
 from backlog.suket import issue_suket
 from printing.models import PrintJob
 
-from . import documents, selectors
+from . import documents, login_throttle, selectors
 from .access import office_object, office_view
 from .filters import EnrollmentFilter, SuketFilter
 from .forms import EditRecordForm, NikForm, ReasonForm, ResolveDuplicateForm, UploadForm
@@ -49,6 +50,31 @@ def home(request):
     if request.user.office_id is not None:
         return redirect("dashboard")
     return render(request, "home.html", {"office": None})
+
+
+@office_view(Role.HEAD)
+def login_blocks(request):
+    """The addresses blocked after failed logins on the office's accounts, and the accounts being slowed down."""
+    now = timezone.now()
+    return render(request, "registry/login_blocks.html", {
+        "blocks": login_throttle.office_blocks(request.office, now),
+        "slowed": login_throttle.office_slowed_accounts(request.office, now),
+        "per_address": settings.LOGIN_FAILURES_PER_ADDRESS, "block_minutes": settings.LOGIN_BLOCK_MINUTES,
+        "per_account": settings.LOGIN_FAILURES_PER_ACCOUNT,
+    })
+
+
+@office_view(Role.HEAD)
+@require_POST
+def lift_login_block(request):
+    address = request.POST.get("address", "")
+    try:
+        login_throttle.lift_block(office=request.office, address=address, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The block on %(address)s is lifted: it can log in again.") % {"address": address})
+    return redirect("login_blocks")
 
 
 def paginate(request, table, per_page=25):
