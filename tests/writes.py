@@ -16,6 +16,7 @@ from itertools import count
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from backlog import corrections
 from backlog.desks import mark_printed, mark_spoiled, record_pickup
 from backlog.duplicates import reopen_duplicate_case, resolve_duplicate_case
 from backlog.imports import import_enrollments
@@ -139,7 +140,42 @@ def reopen_a_case(office):
     reopen_duplicate_case(case=case, by=_person(office, Role.HEAD), reason="salah pilih")
 
 
-# name -> (the locks it takes, the write). The corrections of backlog.corrections join here.
+def _shelf(office):
+    return PrintJob.objects.filter(office=office, state=PrintJob.State.PRINTED, collected_at__isnull=True).order_by("-printed_at", "-pk")
+
+
+def undo_last_printed(office):
+    corrections.undo_printed(job=_first(_shelf(office)), by=_person(office, Role.HEAD), reason=_unique("salah tandai"))
+
+
+def undo_last_spoiled(office):
+    job = _first(PrintJob.objects.filter(office=office, state=PrintJob.State.SPOILED).order_by("-pk"))
+    corrections.undo_spoiled(job=job, by=_person(office, Role.HEAD), reason=_unique("salah tandai rusak"))
+
+
+def defective_card(office):
+    corrections.found_defective(job=_first(_shelf(office)), by=_person(office, Role.CLERK), reason="foto buram")
+
+
+def undo_last_pickup(office):
+    job = _first(PrintJob.objects.filter(office=office, collected_at__isnull=False).order_by("-collected_at", "-pk"))
+    corrections.undo_pickup(job=job, by=_person(office, Role.HEAD), reason=_unique("kartu tertukar"))
+
+
+def edit_the_oldest_record(office):
+    """A typo in the name of the record the queue wants next: the same row a build locks."""
+    enrollment = _first(Enrollment.objects.filter(office=office, state=EnrollmentState.RECORDED).order_by("enrolled_on", "pk"))
+    corrections.edit_record(enrollment=enrollment, by=_person(office, Role.CLERK), reason=_unique("salah ketik"),
+                            values={"name": f"{enrollment.name[:180]} {next(_serial)}"})
+
+
+def void_the_newest_record(office):
+    enrollment = _first(Enrollment.objects.filter(office=office, state__in=[EnrollmentState.RECORDED, EnrollmentState.QUEUED])
+                        .order_by("-enrolled_on", "-pk"))
+    corrections.void_record(enrollment=enrollment, by=_person(office, Role.CLERK), reason=_unique("NIK salah"))
+
+
+# name -> (the locks it takes, the write).
 WRITES = {
     "import": (IMPORT, import_a_file),
     "build": (LEDGER, build),
@@ -153,6 +189,12 @@ WRITES = {
     "suket": (ROWS, issue_suket_to_the_oldest),
     "duplicate resolution": (ROWS, resolve_a_case),
     "duplicate reopened": (ROWS, reopen_a_case),
+    "undo printed": (ROWS, undo_last_printed),
+    "undo spoiled": (ROWS, undo_last_spoiled),
+    "defective": (ROWS, defective_card),
+    "undo pickup": (ROWS, undo_last_pickup),
+    "record edited": (ROWS, edit_the_oldest_record),
+    "record voided": (ROWS, void_the_newest_record),
 }
 
 
@@ -177,8 +219,12 @@ def stock_office(office):
     if PrintJob.objects.filter(office=office, state=PrintJob.State.QUEUED).count() < 5:
         receive(office)
         build(office)
-    while PrintJob.objects.filter(office=office, state=PrintJob.State.PRINTED, collected_at__isnull=True).count() < 2:
+    while PrintJob.objects.filter(office=office, state=PrintJob.State.PRINTED, collected_at__isnull=True).count() < 3:
         print_next(office)
+    if not PrintJob.objects.filter(office=office, collected_at__isnull=False).exists():
+        pick_up(office)
+    if not PrintJob.objects.filter(office=office, state=PrintJob.State.SPOILED).exists():
+        spoil_next(office)
     if BlankStock.objects.get(office=office).available < 2:
         receive(office)
 
