@@ -1,9 +1,13 @@
 """Celery tasks: thin callers of the write side. Services ask for them by name (backlog.work), after commit."""
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.cache import cache
 
 from config.celery import app
 from registry.models import EnrollmentUpload, Office
 
+from . import work
 from .imports import run_upload
 from .queue import build_print_queue
 
@@ -15,10 +19,18 @@ def build_print_queue_task(office_id):
 
 
 @app.task
-def build_all_print_queues():
-    """The periodic build (Celery beat): one task per office, so workers share them."""
-    for office_id in Office.objects.values_list("pk", flat=True):
-        build_print_queue_task.delay(office_id)
+def sweep_due_work():
+    """The periodic sweep (Celery beat): every piece of work the committed state says is due, one task each.
+
+    A queue build for every office where blanks are free and cards wait; the
+    import of every upload still waiting. A task asked for when the broker
+    was away is done here once it is back, without anyone repeating the action.
+    """
+    due = work.due_work(waiting_for=timedelta(seconds=settings.WORK_SWEEP_SECONDS))
+    for office_id in due.builds:
+        work.send(work.BUILD_QUEUE, office_id)
+    for upload_id in due.uploads:
+        work.send(work.IMPORT_UPLOAD, upload_id)
 
 
 @app.task

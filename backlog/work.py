@@ -5,8 +5,25 @@ that builds it calls the queue's service. Asking by name, as the broker
 itself does, keeps the write side's modules free of import cycles. With no
 broker (the embedded default) the task runs in-process after commit,
 found through Celery's own registry of the installed apps' task modules.
+
+Nothing is lost when the broker is away: what was asked for follows from
+what was committed (blanks free while cards wait, an upload waiting), so
+asking only says "now" and a failure to ask is logged, not raised — the
+action the user took has committed and says so. Celery beat's sweep
+(`due_work`, every WORK_SWEEP_SECONDS) asks again for whatever is due.
 """
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from inventory.models import BlankStock
+from registry.models import EnrollmentUpload
+
+log = logging.getLogger(__name__)
 
 BUILD_QUEUE = "backlog.tasks.build_print_queue_task"
 IMPORT_UPLOAD = "backlog.tasks.import_upload_task"
@@ -22,9 +39,33 @@ def send(task_name: str, *args) -> None:
     if app.conf.task_always_eager:
         app.loader.import_default_modules()
         app.tasks[task_name].apply(args=args, throw=True)
-    else:
+        return
+    try:
         app.send_task(task_name, args=args)
+    except Exception as exc:  # noqa: BLE001 - the broker is away: the sweep asks again once it is back
+        log.warning("could not ask for %s%r (%s); the sweep will once the broker is back", task_name, args, exc)
 
 
 def ask_for_queue_build(office_id) -> None:
     after_commit(BUILD_QUEUE, office_id)
+
+
+@dataclass
+class DueWork:
+    builds: list[int]  # offices whose free blanks could go to waiting cards
+    uploads: list[int]  # uploads waiting for their import
+
+
+def due_work(*, waiting_for: timedelta = timedelta(0)) -> DueWork:
+    """What the committed state says is due: two indexed reads, whatever the number of offices and records.
+
+    An upload counts once it has waited `waiting_for`, so that the sweep does
+    not race the task asked for when it was accepted (a second run would
+    change nothing anyway).
+    """
+    builds = list(BlankStock.objects.filter(on_hand__gt=F("reserved"), office__enrollment_counts__recorded__gt=0)
+                  .order_by("office_id").values_list("office_id", flat=True))
+    uploads = list(EnrollmentUpload.objects.filter(status=EnrollmentUpload.Status.WAITING,
+                                                   uploaded_at__lte=timezone.now() - waiting_for)
+                   .order_by("pk").values_list("pk", flat=True))
+    return DueWork(builds=builds, uploads=uploads)

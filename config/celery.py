@@ -1,8 +1,8 @@
-"""The Celery app: tasks from every app, and the periodic queue build (beat)."""
+"""The Celery app: tasks from every app, and the periodic sweep for due work (beat)."""
 import os
+from datetime import timedelta
 
 from celery import Celery
-from celery.schedules import crontab
 from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -12,10 +12,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
-    # Every office's queue is rebuilt regularly, so blanks freed by spoilage or
-    # resolved duplicates are used without anyone pressing a button.
-    "build-print-queues": {
-        "task": "backlog.tasks.build_all_print_queues",
-        "schedule": crontab(minute=f"*/{settings.QUEUE_BUILD_EVERY_MINUTES}"),
+    # The work that committed state says is due (a queue build where blanks wait for cards, an
+    # upload waiting for its import) is asked for again, so none is lost while the broker is away.
+    "sweep-due-work": {
+        "task": "backlog.tasks.sweep_due_work",
+        "schedule": timedelta(seconds=settings.WORK_SWEEP_SECONDS),
     },
 }

@@ -150,14 +150,20 @@ CACHES = {
 CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CELERY_BROKER_URL")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://localhost/")
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "" if CELERY_TASK_ALWAYS_EAGER else CELERY_BROKER_URL) or None
+# No task's result is read: with no result backend, asking for a task while Redis is down fails in
+# well under a second (with one, Celery retried for about 19 s and then carried on silently).
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-QUEUE_BUILD_EVERY_MINUTES = int(os.environ.get("QUEUE_BUILD_EVERY_MINUTES", "15"))
+# How often Celery beat sweeps for work that is due (a queue build where blanks wait for cards, an
+# upload waiting for its import), whether or not the task asked for at the time reached the broker.
+WORK_SWEEP_SECONDS = float(os.environ.get("WORK_SWEEP_SECONDS", "30"))
 # A queue build commits after every this many cards, so a print click waits for one batch, not the whole build.
 QUEUE_BUILD_BATCH = int(os.environ.get("QUEUE_BUILD_BATCH", "2000"))
-# The beat schedule that uses it is in config/celery.py.
 
 # Security headers, sent in every mode so that development sees what production sends.
 # config/security.py adds Content-Security-Policy and Permissions-Policy.
