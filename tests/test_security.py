@@ -121,3 +121,26 @@ def test_the_language_switch_on_the_public_pages_carries_its_csrf_token(client):
     html = client.get("/publik/5371/").content.decode()
     form = re.search(r'<form method="post" action="/i18n/setlang/".*?</form>', html, flags=re.S).group(0)
     assert 'name="csrfmiddlewaretoken"' in form
+
+
+@pytest.mark.django_db
+def test_pages_downloads_and_documents_with_personal_data_are_never_stored(client, tmp_path):
+    from datetime import date
+
+    from django.urls import reverse
+
+    from backlog.suket import issue_suket
+    from registry.models import Enrollment
+    from tests.pages import as_user
+
+    office = f.office("5371")
+    clerk = f.user(office, Role.CLERK)
+    f.enrollments(office, clerk, tmp_path, [date(2018, 1, 2)])
+    enrollment = Enrollment.objects.get()
+    suket = issue_suket(enrollment=enrollment, by=clerk)
+    as_user(client, clerk)
+    for url in (reverse("dashboard"), reverse("enrollment_detail", args=[enrollment.pk]), reverse("suket_pdf", args=[suket.pk]),
+                reverse("stock"), reverse("print_desk")):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"], url
