@@ -24,6 +24,9 @@ def env_list(name, default):
 
 
 DEBUG = env_bool("DEBUG", True)
+# The demo setup (a first run): seed_demo may make its users with their published password, and the
+# login page lists them. Never in production (DEBUG=0). Kept apart from DEBUG, which tests turn off.
+DEMO = DEBUG
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me" if DEBUG else "")
 if not SECRET_KEY:
     raise RuntimeError("SECRET_KEY must be set when DEBUG is off")

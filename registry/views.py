@@ -38,8 +38,9 @@ class DemoLoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        # seed_demo marks its users; a real office has none and sees no list.
-        context["demo_users"] = get_user_model().objects.filter(is_demo=True).select_related("office").order_by("office__code", "username")
+        # seed_demo marks its users (and runs only with DEBUG=1); a production server lists none, whatever its data.
+        demo_users = get_user_model().objects.filter(is_demo=True).select_related("office").order_by("office__code", "username")
+        context["demo_users"] = demo_users if settings.DEMO else demo_users.none()
         context["demo_password"] = DEMO_PASSWORD
         return context
 

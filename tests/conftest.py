@@ -35,8 +35,8 @@ def pytest_collection_modifyitems(config, items):
 def run_command():
     """Run a management command in a child process, as a clerk's shell would: (exit code, stdout, stderr)."""
 
-    def run(*args, stdin=None):
-        env = {**os.environ, "DATABASE_URL": database_url()}
+    def run(*args, stdin=None, env=None):
+        env = {**os.environ, "DATABASE_URL": database_url(), **(env or {})}
         done = subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], capture_output=True, text=True,
                               env=env, cwd=ROOT, input=stdin, timeout=300)
         return done.returncode, done.stdout, done.stderr

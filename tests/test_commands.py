@@ -154,3 +154,18 @@ def test_export_queue_into_a_reader_that_stops_early_ends_quietly(run_command, t
     err = child.stderr.read().decode()
     assert child.wait(timeout=60) == 1
     assert err == ""
+
+
+def test_seed_demo_refuses_to_run_in_production(run_command, tmp_path):
+    code, out, err = run_command("seed_demo", "--enrollments", "10", env={"DEBUG": "0", "SECRET_KEY": "x" * 50})
+    assert code == 2 and "DEBUG=1" in err and err.count("\n") == 1
+    assert run_command("check_ledger")[1] == ""  # nothing was made: no office to check
+
+
+def test_the_login_page_lists_demo_users_only_on_the_demo_setup(client, settings):
+    from registry.models import Role, User
+
+    User.objects.create_user("petugas.5371", password="x", role=Role.CLERK, is_demo=True)
+    assert "petugas.5371" in client.get("/masuk/").content.decode()
+    settings.DEMO = False
+    assert "petugas.5371" not in client.get("/masuk/").content.decode()

@@ -4,8 +4,11 @@ import tempfile
 from datetime import datetime, time, timedelta
 from unittest import mock
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management.base import CommandError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from config.celery import app as celery_app
 from backlog.ledger import receive_blanks
@@ -34,6 +37,9 @@ class Command(ScriptCommand):
         parser.add_argument("--enrollments", type=int, default=3000, help="per office")
 
     def handle(self, *args, enrollments, **options):
+        if not settings.DEMO:
+            # Demo users with a published password have no place on a real office's server.
+            raise CommandError(gettext("seed_demo makes demo users with a published password: it runs only with DEBUG=1."), returncode=2)
         # The demo's history is played in this process, on its own clock: queue builds that
         # receipts trigger run here and now, not on a worker that may be running.
         celery_app.conf.task_always_eager = True
