@@ -1,7 +1,7 @@
-"""Many hands at once on PostgreSQL: parallel queue builds, receipts and double clicks."""
+"""Many hands at once on PostgreSQL: parallel queue builds, receipts and double clicks, desks beside an import."""
+import threading
 from datetime import date, timedelta
 from functools import partial
-import threading
 
 import pytest
 from django.db import connection, transaction
