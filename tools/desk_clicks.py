@@ -13,8 +13,9 @@ Each action runs in a thread of its own connection, issued on time whatever
 the actions before it are doing (three clerks at three desks, not one
 clerk who waits for the last click before the next): an action that waits
 behind a big job is measured waiting, and does not hold the next one back.
-Its latency runs from the moment it was due to its commit; if all the
-threads are busy, it starts late, and that counts too.
+Its latency runs from the moment it was due to its commit; if its thread
+wakes up late, or all the threads are busy, it starts late, and that
+counts too.
 
 The lock wait is the wall time inside `lock_ledger` and `lock_rows` (a
 `SELECT … FOR UPDATE` each), measured by wrapping them in this process

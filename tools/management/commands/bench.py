@@ -515,7 +515,7 @@ class Command(BaseCommand):
                           "backlog.suket.issue_suket on a waiting record, in turn, one every 100 ms, each in its own thread and "
                           "connection (issued on time even while earlier ones wait), from a child process; latency from the moment "
                           "the action was due to its commit. Lock wait: wall time inside lock_ledger and lock_rows (SELECT ... FOR UPDATE), "
-                          "a round trip when nobody holds them; late start: due but all 16 threads busy; the rest: the action's own work, "
+                          "a round trip when nobody holds them; late start: from due to started in its thread (all 16 busy, or not yet scheduled); the rest: the action's own work, "
                           "slowed by whatever else the machine runs. Each figure is the median of the runs' figures.")
         for note in self.notes:
             self.stdout.write(note)
