@@ -243,10 +243,16 @@ class Command(BaseCommand):
 
         The import is a fresh file of `enrollments` rows (~2% of them re-enrollments, put on hold with their cases),
         rolled back after each run and vacuumed away; the build queues `queue` more cards on as many blanks received
-        before it.
+        before it, or fewer if the office has not that many waiting records left for every run (a short run).
         """
         self.say(f"desks: writing a fresh file of {enrollments:,} enrollments for the imports beside them")
         fresh = write_demo_csv(folder / "beside-the-desks.csv", OFFICE, enrollments, seed=3)
+        office_id = self.sql_value("SELECT id FROM registry_office WHERE code = %s", [OFFICE])
+        waiting = self.sql_value("SELECT count(*) FROM registry_enrollment WHERE office_id = %s AND state = 'recorded'", [office_id])
+        # The desks take some waiting records for their Suket and print some cards; the builds leave them a tenth.
+        queue = min(queue, waiting * 9 // 10 // self.desk_runs)
+        if queue < 1:
+            raise CommandError("no waiting records left for the builds beside the desks: give more --enrollments")
         runs = {"idle": [], "import": [], "build": []}
         for n in range(1, self.desk_runs + 1):
             self.say(f"desks, run {n} of {self.desk_runs}: idle, beside the import, beside the build")
@@ -255,6 +261,9 @@ class Command(BaseCommand):
             self.vacuum()
             self.manage("receive_blanks", "--office", OFFICE, "--quantity", str(queue), "--reference", f"BENCH-DESKS-{n}", check=True)
             runs["build"].append(self.with_desks(lambda: self.manage("build_print_queue", "--office", OFFICE, check=True).seconds))
+            unqueued = self.sql_value("SELECT on_hand - reserved FROM inventory_blankstock WHERE office_id = %s", [office_id])
+            if unqueued:
+                raise CommandError(f"the build beside the desks left {unqueued} blanks unqueued")
         labels = {"idle": "nothing else (idle)", "import": f"import_enrollments, {enrollments:,} rows (rolled back)",
                   "build": f"build_print_queue, {queue:,} jobs"}
         for phase, label in labels.items():
