@@ -173,6 +173,18 @@ def _count(office_id, deltas: dict) -> None:
         EnrollmentCounts.objects.filter(office_id=office_id).update(**changes)
 
 
-def add_recorded(*, office_id, count: int) -> None:
-    """New records from an import start as recorded; the import adds them set-based and counts them here."""
-    _count(office_id, {S.RECORDED: count})
+def hold_new(*, run, cards, **also) -> int:
+    """An import's own new records among `cards` go on hold (re-enrolled residents), before they are counted.
+
+    They are rows of the import's open transaction: nobody else can see or
+    lock them, they have no print job, and they are not in the counts yet,
+    so this needs no lock and no mirror; `add_imported` counts them, under
+    the ledger lock. `also`: other columns set in the same statement (their
+    duplicate case). Returns how many went on hold.
+    """
+    return cards.filter(source=run, state=S.RECORDED).update(state=S.ON_HOLD, **also)
+
+
+def add_imported(*, office_id, recorded: int, on_hold: int = 0) -> None:
+    """An import's new records, counted at the end: recorded, or on hold (`hold_new`). The caller holds the ledger lock."""
+    _count(office_id, {S.RECORDED: recorded, S.ON_HOLD: on_hold})

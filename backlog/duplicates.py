@@ -1,6 +1,9 @@
 """Duplicate records (pendobelan): opened by an import that re-enrolls a resident, resolved in person."""
+from dataclasses import dataclass, field
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,43 +16,98 @@ from .suket import end_suket
 from .work import ask_for_queue_build
 
 
-def open_duplicate_cases(*, office: Office, niks: list[str]) -> int:
-    """Put every waiting record of these residents on hold in one open case each.
+@dataclass
+class Reenrolled:
+    """The re-enrolled residents an import found, their cases half opened before the ledger lock."""
 
-    Queued cards give their blanks back; a card already printed stays as it
-    is, linked to the case for the clerk to see. Returns how many residents
-    are in a case because of this call. Set-based: the NIKs go into a
-    temporary table and each step is one statement over it. The caller
-    holds the office's ledger lock.
+    niks: list[str] = field(default_factory=list)
+    held: int = 0  # the import's own records put on hold (not counted yet: add_imported counts them)
+
+
+def prepare_duplicate_cases(*, office: Office, run, niks: list[str]) -> Reenrolled:
+    """The part of opening the cases that only this import can see, done under the import lock while the desks go on.
+
+    A resident with no case at all gets one, and the import's own records of
+    them go on hold in it. Nobody else can see, lock, open or reopen either
+    before the import commits: the records are rows of its own transaction,
+    only an import opens a case (and imports of an office take turns), and
+    only an existing case can be reopened. What others may hold meanwhile,
+    the older records of these residents and every record of a resident who
+    has a case already (a resolved one can be reopened), is noted for
+    `open_duplicate_cases`, the step under the ledger lock. Set-based: the
+    NIKs and the noted records go into temporary tables.
     """
     if not niks:
-        return 0
+        return Reenrolled()
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS reenrolled_nik")
-        cursor.execute("CREATE TEMP TABLE reenrolled_nik (nik varchar(16) PRIMARY KEY)")
+        cursor.execute("DROP TABLE IF EXISTS reenrolled_record")
+        cursor.execute("CREATE TEMP TABLE reenrolled_nik (nik varchar(16) PRIMARY KEY, new_case boolean NOT NULL)")
+        cursor.execute("CREATE TEMP TABLE reenrolled_record (id bigint PRIMARY KEY)")
         for start in range(0, len(niks), 1000):
             chunk = niks[start:start + 1000]
-            cursor.execute(f"INSERT INTO reenrolled_nik (nik) VALUES {', '.join(['(%s)'] * len(chunk))}", chunk)
-        if connection.vendor == "postgresql":
-            # A temporary table has no statistics until analysed: without them the joins below scan the office.
-            cursor.execute("ANALYZE reenrolled_nik")
+            cursor.execute(f"INSERT INTO reenrolled_nik (nik, new_case) VALUES {', '.join(['(%s, %s)'] * len(chunk))}",
+                           [value for nik in chunk for value in (nik, False)])
+        _analyze(cursor, "reenrolled_nik")
+        cursor.execute(
+            "UPDATE reenrolled_nik SET new_case = %s WHERE NOT EXISTS ("
+            " SELECT 1 FROM registry_duplicatecase c WHERE c.office_id = %s AND c.nik = reenrolled_nik.nik)",
+            [True, office.pk],
+        )
         cursor.execute(
             "INSERT INTO registry_duplicatecase (office_id, nik, status, opened_at, note)"
-            " SELECT %s, r.nik, %s, %s, '' FROM reenrolled_nik r WHERE NOT EXISTS ("
+            " SELECT %s, nik, %s, %s, '' FROM reenrolled_nik WHERE new_case",
+            [office.pk, DuplicateCase.Status.OPEN, timezone.now()],
+        )
+        held = cards.hold_new(
+            run=run, cards=Enrollment.objects.filter(office=office, nik__in=RawSQL("SELECT nik FROM reenrolled_nik WHERE new_case", [])),
+            duplicate_case=Subquery(DuplicateCase.objects.filter(office=office, nik=OuterRef("nik"), status=DuplicateCase.Status.OPEN).values("pk")[:1]),
+        )
+        cursor.execute(
+            "INSERT INTO reenrolled_record (id) SELECT e.id FROM reenrolled_nik r JOIN registry_enrollment e"
+            " ON e.office_id = %s AND e.nik = r.nik WHERE NOT r.new_case OR e.source_id IS NULL OR e.source_id <> %s",
+            [office.pk, run.pk],
+        )
+        _analyze(cursor, "reenrolled_record")
+    return Reenrolled(niks=niks, held=held)
+
+
+def open_duplicate_cases(*, office: Office, reenrolled: Reenrolled) -> int:
+    """The rest, under the office's ledger lock: every waiting record of these residents on hold in their one open case.
+
+    Queued cards give their blanks back; a card already printed stays as it
+    is, linked to the case for the clerk to see. Only the records noted by
+    `prepare_duplicate_cases` are left, so this takes as long as there are
+    older records of these residents, not as long as the import is big.
+    Returns how many residents are in a case because of this import.
+    """
+    if not reenrolled.niks:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO registry_duplicatecase (office_id, nik, status, opened_at, note)"
+            " SELECT %s, r.nik, %s, %s, '' FROM reenrolled_nik r WHERE NOT r.new_case AND NOT EXISTS ("
             "  SELECT 1 FROM registry_duplicatecase c WHERE c.office_id = %s AND c.nik = r.nik AND c.status = %s)",
             [office.pk, DuplicateCase.Status.OPEN, timezone.now(), office.pk, DuplicateCase.Status.OPEN],
         )
-        in_case = RawSQL("SELECT nik FROM reenrolled_nik", [])
+        noted = RawSQL("SELECT id FROM reenrolled_record", [])
         cards.move(office_id=office.pk, to=EnrollmentState.ON_HOLD,
-                   cards=Enrollment.objects.filter(office=office, state__in=[EnrollmentState.RECORDED, EnrollmentState.QUEUED], nik__in=in_case))
+                   cards=Enrollment.objects.filter(pk__in=noted, state__in=[EnrollmentState.RECORDED, EnrollmentState.QUEUED]))
         cursor.execute(
             "UPDATE registry_enrollment SET duplicate_case_id = (SELECT c.id FROM registry_duplicatecase c"
             "  WHERE c.office_id = registry_enrollment.office_id AND c.nik = registry_enrollment.nik AND c.status = %s)"
-            " WHERE office_id = %s AND state <> %s AND nik IN (SELECT nik FROM reenrolled_nik)",
-            [DuplicateCase.Status.OPEN, office.pk, EnrollmentState.VOID],
+            " WHERE id IN (SELECT id FROM reenrolled_record) AND state <> %s",
+            [DuplicateCase.Status.OPEN, EnrollmentState.VOID],
         )
+        cursor.execute("DROP TABLE reenrolled_record")
         cursor.execute("DROP TABLE reenrolled_nik")
-    return len(niks)
+    return len(reenrolled.niks)
+
+
+def _analyze(cursor, table) -> None:
+    if connection.vendor == "postgresql":
+        # A temporary table has no statistics until analysed: without them the joins over it scan the office.
+        cursor.execute(f"ANALYZE {table}")
 
 
 def resolve_duplicate_case(*, case: DuplicateCase, by, keep: Enrollment | None, note: str = "") -> DuplicateCase:

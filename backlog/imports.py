@@ -2,9 +2,11 @@
 
 All or nothing for a file: one transaction. Its rows stream in under the
 import lock only (two imports of one office take turns, so two
-re-enrollments of one NIK always see each other); the ledger lock is taken
-for the short final step that counts the new records and opens the
-duplicate cases, so the desks never wait for the file.
+re-enrollments of one NIK always see each other), and so does the part of
+the duplicate cases that touches only the import's own rows (see
+backlog.duplicates.prepare_duplicate_cases); the ledger lock is taken for
+the short final step that counts the new records and puts the residents'
+older records on hold, so the desks never wait for the file.
 
 An upload from the page is imported by a Celery task (`run_upload`), with
 acks_late: a task whose worker died is delivered again. The runner holds the
@@ -32,7 +34,7 @@ from registry.importer import VALID_FIELDS, EnrollmentFile, Rejected, RejectedFi
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentImport, EnrollmentState, EnrollmentUpload, Office
 
 from . import cards
-from .duplicates import open_duplicate_cases
+from .duplicates import Reenrolled, open_duplicate_cases, prepare_duplicate_cases
 from .locks import keep_upload_runners_out, lock_for_import, lock_ledger, upload_runner, upload_runner_alive
 from .work import IMPORT_UPLOAD, after_commit, ask_for_queue_build
 
@@ -88,14 +90,15 @@ def import_enrollments(*, office: Office, path, by, progress=None, file_name: st
             result.imported = loader.added
             result.rejected = rejected.count
             result.already_there = result.rows - result.rejected - result.imported
-            niks = []
+            reenrolled = Reenrolled()
             if result.imported:
                 _analyze_if_grown(result.imported)
                 niks = _reenrolled_niks(office.pk, last_id, imported=result.imported, held_before=held_before)
-            # The final step, under the ledger lock: the new records counted, re-enrolled residents on hold.
+                reenrolled = prepare_duplicate_cases(office=office, run=run, niks=niks)
+            # The final step, under the ledger lock: the new records counted, the other records of re-enrolled residents on hold.
             lock_ledger(office.pk)
-            cards.add_recorded(office_id=office.pk, count=result.imported)
-            result.duplicates = open_duplicate_cases(office=office, niks=niks)
+            cards.add_imported(office_id=office.pk, recorded=result.imported - reenrolled.held, on_hold=reenrolled.held)
+            result.duplicates = open_duplicate_cases(office=office, reenrolled=reenrolled)
             run.rows, run.imported, run.already_there = result.rows, result.imported, result.already_there
             run.rejected, run.duplicates, run.finished_at = result.rejected, result.duplicates, timezone.now()
             run.save()

@@ -2,7 +2,10 @@
 
 1. The import lock (`lock_for_import`): one import of an office at a time.
    Held while an import streams its rows in, which can take minutes; it
-   blocks nothing but another import of the same office.
+   blocks nothing but another import of the same office. Under it alone
+   an import writes only what nobody else can see before it commits: its
+   own new records (their state too: re-enrolled ones go on hold), and a
+   duplicate case for a resident who has none (only imports open cases).
 2. The ledger lock (`lock_ledger`): the office's BlankStock row, FOR UPDATE.
    Taken first thing by every write that changes a card's state, the ledger
    or a maintained figure, and by an import only for its short final step.

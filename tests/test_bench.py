@@ -8,12 +8,13 @@ from django.conf import settings
 pytestmark = pytest.mark.postgres
 
 
-def test_the_bench_prints_every_step_beside_its_raw_limit_and_drops_its_database(run_command):
+def test_the_bench_prints_every_step_beside_its_raw_limit_and_the_desks_beside_the_big_jobs_and_drops_its_database(run_command):
     db = settings.DATABASES["default"]
     name = f"ektp_bench_test_{os.getpid()}"
     url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{name}"
 
-    code, out, err = run_command("bench", "--enrollments", "2000", "--queue", "500", "--export", "500", "--database-url", url)
+    code, out, err = run_command("bench", "--enrollments", "2000", "--queue", "500", "--export", "500", "--desk-runs", "1",
+                                 "--database-url", url)
 
     assert code == 0, err
     assert out.startswith("machine: ")
@@ -23,6 +24,14 @@ def test_the_bench_prints_every_step_beside_its_raw_limit_and_drops_its_database
         assert step in out
     assert "reading and checking the 2,000 rows alone" in out
     assert "bare COPY" in out and "bare SQL" in out and "COPY TO STDOUT" in out and "grouped COUNT" in out
+    assert "build_print_queue, 500 more jobs in one batch" in out
+    assert "| desk actions every 100 ms, median of 1 runs, beside" in out and "| lock wait p50 / p99" in out
+    desk_rows = {line.split("|")[1].strip(): line for line in out.splitlines() if line.startswith("| ") and "p99 < 500 ms" in line}
+    assert set(desk_rows) == {"import_enrollments, 2,000 rows (rolled back)", "build_print_queue, 500 jobs"}
+    assert "| nothing else (idle)" in out
+    for phase in ("idle", "import", "build"):
+        assert f"desks beside {phase}, run 1 (" in out
+    assert "desk error" not in out
     assert "check_ledger (exit 0): ok 5371" in out
     with psycopg2.connect(dbname="postgres", user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or 5432) as conn:
         with conn.cursor() as cursor:

@@ -9,6 +9,7 @@ from backlog.ledger import receive_blanks
 from printing.selectors import queue_in_print_order
 from backlog.queue import build_print_queue
 from registry.models import DuplicateCase, Enrollment, EnrollmentState
+from backlog.desks import mark_printed
 from backlog.duplicates import resolve_duplicate_case
 from backlog.suket import issue_suket
 from tests import factories as f
@@ -69,6 +70,41 @@ def test_a_re_enrollment_of_a_queued_card_releases_its_blank(office, clerk, tmp_
     f.enrollments(office, clerk, tmp_path, [date(2018, 1, 1)], number=resident)
     report = stock_report(office)
     assert (report["reserved"], report["available"], report["on_hold"], report["queued"]) == (0, 1, 2, 0)
+
+
+def test_a_resident_in_an_open_case_who_enrolls_again_joins_that_case(office, clerk, tmp_path):
+    case = enrolled_twice(office, clerk, tmp_path)
+    f.enrollments(office, clerk, tmp_path, [date(2018, 5, 2)], number=case.nik, sex="L")
+    assert DuplicateCase.objects.get() == case
+    assert sorted(case.enrollments.values_list("state", flat=True)) == ["on_hold"] * 3
+    assert stock_report(office)["on_hold"] == 3
+
+
+def test_a_resident_whose_case_was_resolved_enrolls_again_in_a_new_case_with_the_kept_record(office, clerk, tmp_path):
+    case = enrolled_twice(office, clerk, tmp_path)
+    resolve_duplicate_case(case=case, by=clerk, keep=case.enrollments.first())
+    f.enrollments(office, clerk, tmp_path, [date(2018, 5, 2)], number=case.nik, sex="L")
+    again = DuplicateCase.objects.get(status=DuplicateCase.Status.OPEN)
+    assert again != case
+    assert sorted(again.enrollments.values_list("enrolled_on", "state")) == [
+        (date(2017, 2, 1), "on_hold"), (date(2018, 5, 2), "on_hold")]
+    report = stock_report(office)
+    assert (report["on_hold"], report["recorded"]) == (2, 0)
+    assert Enrollment.objects.get(nik=case.nik, enrolled_on=date(2018, 3, 1)).state == EnrollmentState.VOID
+
+
+def test_a_resident_enrolled_twice_in_one_file_after_a_printed_card_is_held_with_the_card_linked(office, clerk, tmp_path):
+    resident = f.nik()
+    f.enrollments(office, clerk, tmp_path, [date(2017, 1, 1)], number=resident)
+    receive_blanks(office=office, quantity=1, reference="R1", by=clerk)
+    build_print_queue(office=office)
+    mark_printed(job=queue_in_print_order(office).get(), by=clerk)
+    f.enrollments(office, clerk, tmp_path, [date(2018, 1, 1), date(2018, 4, 1)], number=resident)
+    case = DuplicateCase.objects.get()
+    assert sorted(case.enrollments.values_list("enrolled_on", "state")) == [
+        (date(2017, 1, 1), "ready"), (date(2018, 1, 1), "on_hold"), (date(2018, 4, 1), "on_hold")]
+    report = stock_report(office)
+    assert (report["on_hold"], report["ready_for_pickup"]) == (2, 1)
 
 
 def test_a_suket_is_valid_six_months_and_asking_again_gives_the_same_number(office, clerk, tmp_path):

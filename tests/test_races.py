@@ -5,6 +5,7 @@ tests.parallel), released together; what each write does is in tests.writes.
 """
 import os
 import random
+import threading
 import time
 from collections import Counter
 from datetime import date, timedelta
@@ -14,11 +15,15 @@ from itertools import combinations_with_replacement
 import psycopg2
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.db.models import Count
 
+from backlog import imports
 from backlog.desks import mark_printed
+from backlog.imports import import_enrollments
 from backlog.ledger import receive_blanks
 from backlog.queue import build_print_queue
+from backlog.suket import issue_suket
 from inventory.selectors import ledger_breaches, stock_report
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
@@ -188,3 +193,51 @@ def test_every_kind_of_write_at_once_in_random_rounds_leaves_the_ledger_clean(wo
     assert ledger_breaches(kupang) == [], f"seed {seed}"
     call_command("check_ledger", "--office", kupang.code, stdout=open(os.devnull, "w"))
     assert_figures_add_up(kupang)
+
+
+def test_the_desks_do_not_wait_while_an_import_puts_its_own_re_enrollments_on_hold(tmp_path, monkeypatch):
+    """All an import does before its short final step leaves the desks free: the file's rows, and the cases and
+    holds of the residents it re-enrolls. Held just before the final step, it lets a print click and a Suket for a
+    re-enrolled resident's older record through at once (lock_timeout 2 s)."""
+    office, clerk = setup_office(tmp_path, enrollments=3, blanks=3)
+    build_print_queue(office=office)
+    resident, twice_in_the_file = f.nik(), f.nik()
+    f.enrollments(office, clerk, tmp_path, [date(2017, 1, 1)], number=resident)
+    older = Enrollment.objects.get(nik=resident)
+    path = f.siak_file(tmp_path / "again.csv", [f.row(date(2018, 1, 1), number=resident), f.row(date(2018, 2, 1), number=twice_in_the_file),
+                                                f.row(date(2018, 3, 1), number=twice_in_the_file)])
+    prepared, go_on, imported = threading.Event(), threading.Event(), []
+
+    def prepare_then_wait(**kwargs):
+        reenrolled = prepare(**kwargs)
+        prepared.set()
+        go_on.wait(timeout=30)
+        return reenrolled
+
+    def run_import():
+        try:
+            imported.append(import_enrollments(office=office, path=path, by=clerk))
+        finally:
+            connection.close()
+
+    prepare = imports.prepare_duplicate_cases
+    monkeypatch.setattr(imports, "prepare_duplicate_cases", prepare_then_wait)
+    importing = threading.Thread(target=run_import)
+    importing.start()
+    try:
+        assert prepared.wait(timeout=30)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            printed = mark_printed(job=queue_in_print_order(office).first(), by=clerk)
+            suket = issue_suket(enrollment=older, by=clerk)
+    finally:
+        go_on.set()
+        importing.join(timeout=60)
+    assert printed.state == PrintJob.State.PRINTED and suket.pk
+    assert imported[0].duplicates == 2
+    for nik in (resident, twice_in_the_file):
+        case = DuplicateCase.objects.get(nik=nik, status=DuplicateCase.Status.OPEN)
+        assert set(case.enrollments.values_list("state", flat=True)) == {EnrollmentState.ON_HOLD}
+        assert case.enrollments.count() == 2
+    assert stock_report(office)["on_hold"] == 4

@@ -7,6 +7,7 @@ bare SQL from this process. The bench works in its own database, created
 fresh (any name starting with `ektp_bench`) and dropped at the end.
 """
 import json
+import math
 import os
 import platform
 import statistics
@@ -35,6 +36,8 @@ TARGET_QUEUE = 0.50
 TARGET_EXPORT = 0.50
 TARGET_REPORT_SECONDS = 0.100
 TARGET_IMPORT_MEMORY = 300 * 2**20
+TARGET_DESK_P99 = 0.500
+IDLE_SECONDS = 3
 
 # The stock_report selector as the dashboard calls it, timed inside a real `manage.py shell`.
 REPORT_TIMER = """
@@ -48,6 +51,30 @@ for _ in range(7):
     report = stock_report(office)
     times.append(time.perf_counter() - start)
 print(json.dumps({"times": times, "recorded": report["recorded"]}))
+"""
+
+# The desk clicks of tools/desk_clicks.py, in a child process beside a big job.
+DESK_CLICKS = "from tools.desk_clicks import click; click(%r)"
+
+# The import as import_enrollments runs it, inside a transaction rolled back at the end: the file's rows go in under
+# the import lock and the final step takes the ledger lock, as in a real run, and each of the three runs meets the
+# same office. A commit would add nothing the desks could wait for: the locks are released either way.
+IMPORT_ROLLED_BACK = """
+import json, time
+from django.db import transaction
+from backlog.imports import import_enrollments
+from registry.cli import acting_user
+from registry.models import Office
+class RolledBack(Exception):
+    pass
+start = time.perf_counter()
+try:
+    with transaction.atomic():
+        result = import_enrollments(office=Office.objects.get(code=%r), path=%r, by=acting_user(""))
+        raise RolledBack
+except RolledBack:
+    pass
+print(json.dumps({"seconds": time.perf_counter() - start, "imported": result.imported, "duplicates": result.duplicates}))
 """
 
 # The import's reading and checking alone, with no database: the ceiling of its ratio on one core.
@@ -78,13 +105,15 @@ class Command(BaseCommand):
         parser.add_argument("--queue", type=int, default=100_000, help="jobs in the queue build (default 100,000)")
         parser.add_argument("--export", type=int, default=None, help="rows exported (default: --queue; at least --queue)")
         parser.add_argument("--database-url", default="", help=f"PostgreSQL server to use; the database is always a fresh {BENCH_PREFIX}*")
+        parser.add_argument("--desk-runs", type=int, default=3, help="runs of the desk clicks beside each big job (default 3; the median counts)")
         parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
         parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
 
-    def handle(self, *args, enrollments, queue, export, database_url, keep, strict, **options):
+    def handle(self, *args, enrollments, queue, export, desk_runs, database_url, keep, strict, **options):
         export = queue if export is None else export
-        if enrollments < 10 or queue < 1 or export < queue:
-            raise CommandError("need --enrollments >= 10, --queue >= 1 and --export >= --queue")
+        if enrollments < 10 or queue < 1 or export < queue or desk_runs < 1:
+            raise CommandError("need --enrollments >= 10, --queue >= 1, --export >= --queue and --desk-runs >= 1")
+        self.desk_runs = desk_runs
         self.url = bench_url(database_url or os.environ.get("DATABASE_URL", ""))
         self.params = connect_params(self.url)
         self.env = {
@@ -94,7 +123,9 @@ class Command(BaseCommand):
             # is then timed on its own. No result backend: nothing waits for that task.
             "CELERY_BROKER_URL": "memory://", "CELERY_RESULT_BACKEND": "",
         }
+        self.started = time.perf_counter()
         self.rows = []
+        self.desk_rows = []
         self.notes = []
         self.missed = False
         self.create_database()
@@ -159,8 +190,9 @@ class Command(BaseCommand):
         if queued != queue:
             raise CommandError(f"build_print_queue queued {queued}, expected {queue}: {step.out}")
         rate, raw_rate = queue / step.seconds, queue / raw_seconds
+        batched_rate = rate
         self.row(
-            f"build_print_queue, {queue:,} jobs", f"{rate:,.0f} jobs/s ({step.seconds:.2f} s)",
+            f"build_print_queue, {queue:,} jobs in batches of {settings.QUEUE_BUILD_BATCH:,}", f"{rate:,.0f} jobs/s ({step.seconds:.2f} s)",
             f"bare SQL {raw_rate:,.0f} jobs/s ({raw_seconds:.2f} s)", f"{rate / raw_rate:.1%}", f">= {TARGET_QUEUE:.0%}",
             step.peak, rate >= TARGET_QUEUE * raw_rate,
         )
@@ -187,11 +219,96 @@ class Command(BaseCommand):
             step.peak, rate >= TARGET_EXPORT * raw_rate,
         )
 
+        self.say(f"queue: {queue:,} more blanks, built in one batch to show what the batches cost")
+        self.manage("receive_blanks", "--office", OFFICE, "--quantity", str(queue), "--reference", "BENCH-ONE-BATCH", check=True)
+        self.vacuum()
+        step = self.manage("build_print_queue", "--office", OFFICE, check=True, env={"QUEUE_BUILD_BATCH": str(queue)})
+        self.row(f"(info) build_print_queue, {queue:,} more jobs in one batch (the desks would wait for all of it)",
+                 f"{queue / step.seconds:,.0f} jobs/s ({step.seconds:.2f} s)", "",
+                 f"batched: {batched_rate / (queue / step.seconds):.0%} of it", "", step.peak, None)
+        self.vacuum()
+
+        self.desk_latency(folder, enrollments, queue)
+
         ledger = self.manage("check_ledger", ok=(0, 1))
         self.print_table()
         self.stdout.write(f"check_ledger (exit {ledger.code}): {' | '.join(ledger.out.split(chr(10))).strip(' |')}")
         if ledger.code != 0:
             self.missed = True
+
+    # --- the desks beside the big jobs ------------------------------------------------------------
+
+    def desk_latency(self, folder, enrollments, queue):
+        """Desk clicks every 100 ms with nothing else running, beside an import and beside a build; `desk_runs` times.
+
+        The import is a fresh file of `enrollments` rows (~2% of them re-enrollments, put on hold with their cases),
+        rolled back after each run and vacuumed away; the build queues `queue` more cards on as many blanks received
+        before it, or fewer if the office has not that many waiting records left for every run (a short run).
+        """
+        self.say(f"desks: writing a fresh file of {enrollments:,} enrollments for the imports beside them")
+        fresh = write_demo_csv(folder / "beside-the-desks.csv", OFFICE, enrollments, seed=3)
+        office_id = self.sql_value("SELECT id FROM registry_office WHERE code = %s", [OFFICE])
+        waiting = self.sql_value("SELECT count(*) FROM registry_enrollment WHERE office_id = %s AND state = 'recorded'", [office_id])
+        # The desks take some waiting records for their Suket and print some cards; the builds leave them a tenth.
+        queue = min(queue, waiting * 9 // 10 // self.desk_runs)
+        if queue < 1:
+            raise CommandError("no waiting records left for the builds beside the desks: give more --enrollments")
+        runs = {"idle": [], "import": [], "build": []}
+        for n in range(1, self.desk_runs + 1):
+            self.say(f"desks, run {n} of {self.desk_runs}: idle, beside the import, beside the build")
+            runs["idle"].append(self.with_desks(lambda: (time.sleep(IDLE_SECONDS), IDLE_SECONDS)[1]))
+            runs["import"].append(self.with_desks(lambda: self.timed_import(fresh)))
+            self.vacuum()
+            self.manage("receive_blanks", "--office", OFFICE, "--quantity", str(queue), "--reference", f"BENCH-DESKS-{n}", check=True)
+            runs["build"].append(self.with_desks(lambda: self.manage("build_print_queue", "--office", OFFICE, check=True).seconds))
+            unqueued = self.sql_value("SELECT on_hand - reserved FROM inventory_blankstock WHERE office_id = %s", [office_id])
+            if unqueued:
+                raise CommandError(f"the build beside the desks left {unqueued} blanks unqueued")
+        labels = {"idle": "nothing else (idle)", "import": f"import_enrollments, {enrollments:,} rows (rolled back)",
+                  "build": f"build_print_queue, {queue:,} jobs"}
+        for phase, label in labels.items():
+            figures = [desk_figures(clicks) for clicks, _seconds in runs[phase]]
+            median = {key: statistics.median(f[key] for f in figures) for key in figures[0]}
+            ok = None if phase == "idle" else median["p99"] < TARGET_DESK_P99 and median["errors"] == 0
+            self.desk_row(label, median, ok)
+            for n, ((_clicks, seconds), f) in enumerate(zip(runs[phase], figures), 1):
+                self.notes.append(
+                    f"desks beside {phase}, run {n} ({seconds:.1f} s, {f['actions']:.0f} actions): p50 {f['p50'] * 1000:.0f} ms, "
+                    f"p99 {f['p99'] * 1000:.0f} ms, max {f['max'] * 1000:.0f} ms; lock wait p99 {f['lock_p99'] * 1000:.0f} ms, "
+                    f"max {f['lock_max'] * 1000:.0f} ms; late start p99 {f['late_p99'] * 1000:.0f} ms; errors {f['errors']:.0f}"
+                )
+        for phase in ("import", "build"):
+            errors = {click["error"] for clicks, _seconds in runs[phase] for click in clicks if click["error"]}
+            for error in sorted(errors)[:3]:
+                self.notes.append(f"desk error beside {phase}: {error}")
+
+    def timed_import(self, path) -> float:
+        step = self.manage("shell", "-c", IMPORT_ROLLED_BACK % (OFFICE, str(path)), check=True)
+        return json.loads(step.out.strip().splitlines()[-1])["seconds"]
+
+    def with_desks(self, workload):
+        """Run `workload()` (returns its seconds) while tools/desk_clicks.py clicks; the clicks and the seconds."""
+        with tempfile.TemporaryFile("w+") as err:
+            desks = subprocess.Popen([sys.executable, str(MANAGE), "shell", "-c", DESK_CLICKS % OFFICE], env=self.env,
+                                     cwd=str(MANAGE.parent), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True)
+            try:
+                # The shell may say something first (Django 5.2 counts the objects it imports).
+                while (said := desks.stdout.readline()) and said.strip() != "ready":
+                    pass
+                if not said:
+                    desks.kill()
+                    desks.wait()
+                    err.seek(0)
+                    raise CommandError(f"the desk clicks did not start: {err.read()[-2000:]}")
+                seconds = workload()
+            finally:
+                if desks.returncode is None:
+                    desks.stdin.close()
+            out = desks.stdout.read()
+            if desks.wait() != 0:
+                err.seek(0)
+                raise CommandError(f"the desk clicks exited {desks.returncode}: {err.read()[-2000:]}")
+        return json.loads(out.strip().splitlines()[-1])["actions"], seconds
 
     # --- raw limits, from this process -----------------------------------------------------------
 
@@ -315,11 +432,11 @@ class Command(BaseCommand):
 
     # --- plumbing --------------------------------------------------------------------------------
 
-    def manage(self, *args, check=False, ok=(0,), stdout=None) -> Step:
-        """Run `manage.py ARGS` against the bench database; time it and read its peak memory."""
+    def manage(self, *args, check=False, ok=(0,), stdout=None, env=None) -> Step:
+        """Run `manage.py ARGS` against the bench database (`env`: more environment); time it and read its peak memory."""
         with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
             start = time.perf_counter()
-            child = subprocess.Popen([sys.executable, str(MANAGE), *args], env=self.env, cwd=str(MANAGE.parent),
+            child = subprocess.Popen([sys.executable, str(MANAGE), *args], env={**self.env, **(env or {})}, cwd=str(MANAGE.parent),
                                      stdout=out if stdout is None else stdout, stderr=err, stdin=subprocess.DEVNULL)
             _pid, status, usage = os.wait4(child.pid, 0)
             seconds = time.perf_counter() - start
@@ -372,7 +489,7 @@ class Command(BaseCommand):
             conn.close()
 
     def say(self, text):
-        self.stderr.write(f"bench: {text}")
+        self.stderr.write(f"bench [{time.perf_counter() - self.started:5.0f} s]: {text}")
 
     def row(self, step, measured, raw, ratio, target, peak, ok):
         if ok is False:
@@ -381,24 +498,59 @@ class Command(BaseCommand):
         memory = "" if peak is None else f"{peak / 2**20:,.0f} MB"
         self.rows.append((step, measured, raw, ratio, target, memory, verdict))
 
+    def desk_row(self, label, f, ok):
+        if ok is False:
+            self.missed = True
+        ms = lambda seconds: f"{seconds * 1000:,.0f} ms"  # noqa: E731
+        self.desk_rows.append((label, f"{f['actions']:.0f}", ms(f["p50"]), ms(f["p99"]), ms(f["max"]),
+                               f"{ms(f['lock_p50'])} / {ms(f['lock_p99'])}", ms(f["late_p99"]), f"{ms(f['rest_p50'])} / {ms(f['rest_p99'])}",
+                               f"{f['errors']:.0f}", "" if ok is None else f"p99 < {TARGET_DESK_P99 * 1000:.0f} ms",
+                               "" if ok is None else ("ok" if ok else "MISSED")))
+
     def info_row(self, step, result, n, unit):
         self.row(f"(info) {step}", f"{n / result.seconds:,.0f} {unit}/s ({result.seconds:.1f} s)", "", "", "", result.peak, None)
 
     def print_table(self):
-        header = ("step", "measured", "raw limit (same run)", "ratio", "target", "peak memory", "verdict")
-        widths = [max(len(str(r[i])) for r in (header, *self.rows)) for i in range(len(header))]
-        line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
         self.stdout.write(machine_line(self.server_version))
-        self.stdout.write(line(header))
-        self.stdout.write("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-        for cells in self.rows:
-            self.stdout.write(line(cells))
+        self.write_table(("step", "measured", "raw limit (same run)", "ratio", "target", "peak memory", "verdict"), self.rows)
         self.stdout.write("Measured: the real command in a child process, wall clock (Python and Django start included); "
                           "peak memory: that child's max RSS. Raw limits: bare SQL from the bench process. What changes nothing is "
                           "run more than once, and the best run counts: the bare COPY (two), the export and COPY TO STDOUT (five, taking turns). "
                           "VACUUM ANALYZE between steps, as autovacuum would do soon after each.")
+        self.stdout.write("")
+        self.write_table((f"desk actions every 100 ms, median of {self.desk_runs} runs, beside", "actions", "p50", "p99", "max",
+                          "lock wait p50 / p99", "late start p99", "the rest p50 / p99", "errors", "target", "verdict"), self.desk_rows)
+        self.stdout.write("Desk actions: backlog.desks.mark_printed on the oldest queued job, record_pickup on a printed card, "
+                          "backlog.suket.issue_suket on a waiting record, in turn, one every 100 ms, each in its own thread and "
+                          "connection (issued on time even while earlier ones wait), from a child process; latency from the moment "
+                          "the action was due to its commit. Lock wait: wall time inside lock_ledger and lock_rows (SELECT ... FOR UPDATE), "
+                          "a round trip when nobody holds them; late start: from due to started in its thread (all 16 busy, or not yet scheduled); the rest: the action's own work, "
+                          "slowed by whatever else the machine runs. Each figure is the median of the runs' figures.")
         for note in self.notes:
             self.stdout.write(note)
+
+    def write_table(self, header, rows):
+        widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
+        line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+        self.stdout.write(line(header))
+        self.stdout.write("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+        for cells in rows:
+            self.stdout.write(line(cells))
+
+
+def desk_figures(clicks) -> dict:
+    """One run's clicks summed up: how many, latency p50/p99/max, lock wait p50/p99/max, late start p99, the rest's p50/p99, errors."""
+    def pct(values, p):  # nearest rank: the smallest value with at least p% of the values at or below it
+        values = sorted(values)
+        return values[max(math.ceil(p / 100 * len(values)) - 1, 0)] if values else 0.0
+
+    latency = [click["latency"] for click in clicks]
+    lock = [click["lock"] for click in clicks]
+    late = [click["late"] for click in clicks]
+    rest = [click["latency"] - click["lock"] - click["late"] for click in clicks]
+    return {"actions": len(clicks), "p50": pct(latency, 50), "p99": pct(latency, 99), "max": max(latency, default=0.0),
+            "lock_p50": pct(lock, 50), "lock_p99": pct(lock, 99), "lock_max": max(lock, default=0.0), "late_p99": pct(late, 99),
+            "rest_p50": pct(rest, 50), "rest_p99": pct(rest, 99), "errors": sum(1 for click in clicks if click["error"])}
 
 
 def bench_url(url: str) -> str:
