@@ -68,17 +68,27 @@ def wait_for(condition, seconds, what):
         time.sleep(0.1)
 
 
+def forget_broker_connections():
+    """This process's Celery app keeps its connections and producers: the next task goes to the broker named now."""
+    app.pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def broker(tmp_path, monkeypatch):
     redis = OwnRedis(tmp_path)
     # Celery takes CELERY_BROKER_URL from the environment before any setting: this process, its children too.
     monkeypatch.setenv("CELERY_BROKER_URL", redis.url)
+    forget_broker_connections()
     app.conf.task_always_eager = False
     yield redis
     app.conf.task_always_eager = True
     if redis.process and redis.process.poll() is None:
         redis.process.terminate()
         redis.process.wait(10)
+    monkeypatch.undo()
+    forget_broker_connections()
 
 
 def test_with_the_broker_stopped_a_receipt_and_an_upload_say_so_and_their_work_runs_once_it_is_back(
