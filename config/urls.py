@@ -4,6 +4,9 @@ from django.urls import include, path
 
 admin.autodiscover()
 
+# A database outage answers 503 with one sentence (config/outage.py); other errors are Django's own.
+handler500 = "config.outage.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
