@@ -21,7 +21,9 @@ failure is recorded as FAILED with one sentence for the clerk (the error
 itself goes to the log); `retry_upload` asks for the task again.
 """
 import logging
+import os
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -237,7 +239,9 @@ def _failure_reason(exc) -> str:
 
 
 def can_retry(upload: EnrollmentUpload) -> bool:
-    """An import that failed, or was interrupted (running, but no live process runs it)."""
+    """An import that failed, or was interrupted (running, but no live process runs it), whose file is still kept."""
+    if upload.files_removed_at is not None:
+        return False
     if upload.status == EnrollmentUpload.Status.FAILED:
         return True
     return upload.status == EnrollmentUpload.Status.RUNNING and not upload_runner_alive(upload.pk)
@@ -257,3 +261,27 @@ def retry_upload(*, upload: EnrollmentUpload) -> EnrollmentUpload:
         after_commit(IMPORT_UPLOAD, upload.pk)
     upload.refresh_from_db()
     return upload
+
+
+def remove_old_upload_files(*, older_than: timedelta, now=None) -> int:
+    """Delete the files of uploads finished more than `older_than` ago, and their rejected-rows reports.
+
+    Residents' data need not stay on the server once imported; the record of
+    the upload (who, when, the counts) and its import run stay. Returns how
+    many uploads lost their files. Running it again changes nothing.
+    """
+    now = now or timezone.now()
+    finished = [EnrollmentUpload.Status.DONE, EnrollmentUpload.Status.UNUSABLE, EnrollmentUpload.Status.FAILED]
+    old = EnrollmentUpload.objects.filter(status__in=finished, finished_at__lt=now - older_than, files_removed_at__isnull=True)
+    removed = 0
+    for upload in old.order_by("pk").iterator():
+        if upload.file:
+            report = upload.rejected_path
+            if os.path.exists(report):
+                os.remove(report)
+            upload.file.delete(save=False)
+        upload.files_removed_at = now
+        upload.save(update_fields=["file", "files_removed_at"])
+        removed += 1
+    return removed
+

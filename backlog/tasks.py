@@ -8,7 +8,7 @@ from config.celery import app
 from registry.models import EnrollmentUpload, Office
 
 from . import work
-from .imports import run_upload
+from .imports import remove_old_upload_files, run_upload
 from .queue import build_print_queue
 
 
@@ -42,3 +42,10 @@ def import_upload_task(upload_id):
 
     upload = run_upload(upload=EnrollmentUpload.objects.get(pk=upload_id), progress=progress)
     return upload.status
+
+
+@app.task
+def remove_old_upload_files_task():
+    """Daily (Celery beat): uploaded files and their reports go after UPLOAD_RETENTION_DAYS; the records stay."""
+    return remove_old_upload_files(older_than=timedelta(days=settings.UPLOAD_RETENTION_DAYS))
+

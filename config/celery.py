@@ -18,4 +18,8 @@ app.conf.beat_schedule = {
         "task": "backlog.tasks.sweep_due_work",
         "schedule": timedelta(seconds=settings.WORK_SWEEP_SECONDS),
     },
+    "remove-old-upload-files": {
+        "task": "backlog.tasks.remove_old_upload_files_task",
+        "schedule": timedelta(days=1),
+    },
 }

@@ -164,6 +164,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # How often Celery beat sweeps for work that is due (a queue build where blanks wait for cards, an
 # upload waiting for its import), whether or not the task asked for at the time reached the broker.
+# Uploaded SIAK files and their rejected-rows reports are deleted this many days after their import (a daily task).
+UPLOAD_RETENTION_DAYS = int(os.environ.get("UPLOAD_RETENTION_DAYS", "30"))
 WORK_SWEEP_SECONDS = float(os.environ.get("WORK_SWEEP_SECONDS", "30"))
 # A queue build commits after every this many cards, so a print click waits for one batch, not the whole build.
 # 1,000 holds the ledger lock for about 130 ms here (2,000: 250 ms, up to 460 ms on a busy machine; 500: 80 ms

@@ -271,6 +271,8 @@ class EnrollmentUpload(models.Model):
     duplicates = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the file and its rejected-rows report were deleted, after UPLOAD_RETENTION_DAYS; the record stays.
+    files_removed_at = models.DateTimeField(_("files removed at"), null=True, blank=True)
     # The import run, once it has committed.
     run = models.OneToOneField(EnrollmentImport, on_delete=models.PROTECT, null=True, blank=True, related_name="upload")
 
@@ -281,4 +283,4 @@ class EnrollmentUpload(models.Model):
 
     @property
     def rejected_path(self):
-        return f"{self.file.path}.rejected.csv"
+        return f"{self.file.path}.rejected.csv" if self.file else ""

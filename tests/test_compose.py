@@ -63,7 +63,7 @@ def test_the_settings_under_compose_use_postgresql_and_a_real_broker():
     engine, host, eager, broker, debug, beat = json.loads(out)
     assert (engine, host, eager, debug) == ("django.db.backends.postgresql", "db", False, False)
     assert broker == "redis://redis:6379/0"
-    assert beat == ["sweep-due-work"]
+    assert beat == ["remove-old-upload-files", "sweep-due-work"]
 
 
 def test_web_and_worker_share_the_uploaded_files():

@@ -254,3 +254,30 @@ def test_a_worker_killed_mid_import_leaves_the_upload_retryable_and_another_work
     done = EnrollmentUpload.objects.get(pk=pk)
     assert (done.status, done.rows, done.imported) == (EnrollmentUpload.Status.DONE, 60_000, 60_000)
     assert Enrollment.objects.count() == 60_000 and done.run.by == clerk
+
+
+@pytest.mark.django_db
+def test_uploaded_files_are_deleted_after_the_retention_period_and_the_record_stays(
+        client, clerk, tmp_path, settings, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from backlog.tasks import remove_old_upload_files_task
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    rows = ROWS + [{**f.row(date(2018, 3, 4)), "jenis_kelamin": "X"}]
+    with django_capture_on_commit_callbacks(execute=True):
+        pk = upload_id(upload(as_user(client, clerk), tmp_path, rows))
+    done = EnrollmentUpload.objects.get(pk=pk)
+    stored, report = done.file.path, done.rejected_path
+    assert os.path.exists(stored) and os.path.exists(report)
+    assert remove_old_upload_files_task.apply().get() == 0  # finished today: kept
+    EnrollmentUpload.objects.filter(pk=pk).update(finished_at=timezone.now() - timedelta(days=settings.UPLOAD_RETENTION_DAYS + 1))
+    assert remove_old_upload_files_task.apply().get() == 1
+    assert not os.path.exists(stored) and not os.path.exists(report)
+    kept = EnrollmentUpload.objects.get(pk=pk)
+    assert (kept.uploaded_by, kept.rows, kept.imported, kept.rejected) == (clerk, 4, 3, 1) and kept.run.by == clerk
+    assert "dihapus pada" in status_page(client, pk)
+    assert client.get(f"/perekaman/unggah/{pk}/ditolak.csv").status_code == 404
+    assert remove_old_upload_files_task.apply().get() == 0  # again: nothing more
