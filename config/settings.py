@@ -79,6 +79,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # {% form_token %}, the one-time token of every desk form (registry/access.py).
+            "builtins": ["registry.templatetags.desk"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",

@@ -74,7 +74,7 @@ def _print_desk_page(request, batch_form):
     return render(request, "printing/print_desk.html", context)
 
 
-@office_view(*BUILD_ROLES)
+@office_view(*BUILD_ROLES, steps=True)
 @require_POST
 def build_queue(request):
     build = build_print_queue(office=request.office, by=request.user)
@@ -116,7 +116,7 @@ def spoil_job(request, pk):
     return render(request, "printing/spoil.html", {"job": job, "form": form, "next": _next(request, "")})
 
 
-@office_view(Role.CLERK)
+@office_view(Role.CLERK, steps=True)
 @require_POST
 def print_batch(request):
     form = BatchForm(request.POST)

@@ -3,23 +3,39 @@
 A user sees only their own office. Views take the office from the user,
 never from the URL or the form, and fetch records with `office_object`, so
 a clerk of 5371 who types the id of a 3603 record gets a 404.
+
+Every desk form carries a one-time token (`{% form_token %}`). A POST with
+one runs in one transaction with the record that the token was used
+(SentForm), kept when the work is done (the view redirects, as every
+successful desk POST does): the same form sent again — a double click, or
+after an outage the browser's "resend" — does its work once, and a form
+shown again with a sentence, or cut off by the outage (nothing committed),
+can be sent again. Views whose work commits in steps (a queue
+build, a list of NIKs) are idempotent by design and say `steps=True`.
 """
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
+from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from .models import Role
+from .models import Role, SentForm
+
+FORM_TOKEN = "form_token"
 
 EVERYONE = (Role.CLERK, Role.STOCK_KEEPER, Role.HEAD)
 
 
-def office_view(*roles):
+def office_view(*roles, steps=False):
     """A page of the user's office, for these roles (all office roles if none given).
 
-    Sets `request.office`. Users without an office (the admin) get 403.
+    Sets `request.office`. Users without an office (the admin) get 403. A
+    POST carrying a form token does its work once (see above), unless the
+    view commits in `steps`.
     """
     allowed = set(roles or EVERYONE)
 
@@ -33,12 +49,33 @@ def office_view(*roles):
             if user.role not in allowed:
                 raise PermissionDenied(_("This page is not for your role."))
             request.office = user.office
-            return view(request, *args, **kwargs)
+            token = request.POST.get(FORM_TOKEN, "") if request.method == "POST" and not steps else ""
+            if not token:
+                return view(request, *args, **kwargs)
+            return _once(request, token, lambda: view(request, *args, **kwargs))
 
         wrapper.allowed_roles = allowed
         return wrapper
 
     return decorate
+
+
+def _once(request, token, run):
+    try:
+        with transaction.atomic():
+            sent = SentForm.objects.create(token=token[:64], user=request.user, path=request.path[:300])
+            response = run()
+            if not 300 <= response.status_code < 400:
+                sent.delete()  # the form shown again (refused with a sentence): corrected, it may be sent again
+            return response
+    except IntegrityError:
+        if not SentForm.objects.filter(token=token[:64]).exists():
+            raise
+    messages.info(request, _("This form was already sent and its work is done; it was not done twice."))
+    back = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = request.path
+    return redirect(back)
 
 
 def office_object(queryset_or_model, request, **lookup):

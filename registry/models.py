@@ -244,6 +244,15 @@ class Correction(models.Model):
         constraints = [models.CheckConstraint(condition=~Q(reason=""), name="correction_says_why")]
 
 
+class SentForm(models.Model):
+    """A desk form's one-time token, kept once the form's work has committed: the same form sent again does nothing."""
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(default=now)
+    path = models.CharField(max_length=300)
+
+
 def upload_path(instance, filename):
     return f"uploads/{instance.office.code}/{filename}"
 
