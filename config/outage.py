@@ -1,9 +1,10 @@
 """When the database cannot be reached: every page answers 503 with one sentence, not a stack of errors.
 
-Django turns an exception anywhere in a request (a view, the session, the
-login check) into its 500 handler; this handler tells a database outage
-apart and says so in the user's language, without touching the database
-again. Everything else stays Django's own server error.
+A view's exception (the session and the user are read lazily, in the view)
+is answered by the middleware, in every mode; one raised by a middleware
+reaches Django's 500 handler, which tells the outage apart the same way.
+The answer is rendered in the user's language without touching the
+database again. Everything else stays Django's own server error.
 """
 import sys
 
@@ -20,6 +21,23 @@ def server_error(request):
     error = sys.exc_info()[1]
     if not isinstance(error, (OperationalError, InterfaceError)):
         return django_server_error(request)
+    return outage_response()
+
+
+class DatabaseOutageMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            return outage_response()
+        return None
+
+
+def outage_response() -> HttpResponse:
     # Rendered without the request: context processors would ask the database for the user.
     html = loader.get_template("outage.html").render({
         "sentence": _("The office's database cannot be reached just now. Nothing you sent was lost or half-saved; "

@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "registry.login_throttle.SlowDownMiddleware",
+    # A view that finds the database out of reach answers 503 with one sentence (config/outage.py).
+    "config.outage.DatabaseOutageMiddleware",
     # Last, as django-axes asks: it turns a blocked login into the blocked page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -72,9 +72,10 @@ def _once(request, token, run):
         if not SentForm.objects.filter(token=token[:64]).exists():
             raise
     messages.info(request, _("This form was already sent and its work is done; it was not done twice."))
+    # Back to the page the form was on; without it, the office's first page (the form's own address may take POST only).
     back = request.META.get("HTTP_REFERER", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        back = request.path
+        back = "home"
     return redirect(back)
 
 

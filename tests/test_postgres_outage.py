@@ -1,0 +1,154 @@
+"""PostgreSQL really stopped and started again under a running server: one sentence meanwhile, a resent form done once.
+
+The test makes a PostgreSQL cluster of its own on a free port (initdb, as
+the postgres user: CI runs as root), migrates it, serves the app from it
+with gunicorn, and drives the stock page over HTTP as the stock keeper.
+"""
+import http.cookiejar
+import os
+import pwd
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+BIN = Path("/usr/lib/postgresql/15/bin")
+SENTENCE = "Basis data kantor sedang tidak dapat dijangkau"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class OwnPostgres:
+    def __init__(self):
+        if not (BIN / "initdb").exists() or os.geteuid() != 0:
+            message = "needs PostgreSQL 15's binaries and root to run them as the postgres user (CI has both)"
+            pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+        # Not under pytest's tmp_path: the postgres user cannot enter root's private folders.
+        self.data, self.port = Path(tempfile.mkdtemp(prefix="ektp-pg-")), free_port()
+        owner = pwd.getpwnam("postgres")
+        os.chown(self.data, owner.pw_uid, owner.pw_gid)
+        self.as_postgres(BIN / "initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync")
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/ektp"
+
+    def as_postgres(self, *command):
+        subprocess.run(["runuser", "-u", "postgres", "--", *map(str, command)], check=True, capture_output=True, timeout=120)
+
+    def start(self):
+        # The server's output to a file: holding the test's pipes, it would keep `run` waiting.
+        self.as_postgres(BIN / "pg_ctl", "-D", self.data, "-l", self.data / "server.log", "-w", "-o",
+                         f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data} -c fsync=off", "start")
+
+    def stop(self):
+        self.as_postgres(BIN / "pg_ctl", "-D", self.data, "-w", "-m", "fast", "stop")
+
+
+def manage(url, *args):
+    env = {**os.environ, "DATABASE_URL": url, "CELERY_BROKER_URL": ""}
+    return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+class _PlainHttpPolicy(http.cookiejar.DefaultCookiePolicy):
+    """Production's secure cookies sent over the test's plain loopback HTTP (there is no TLS proxy here)."""
+
+    def return_ok_secure(self, cookie, request):
+        return True
+
+
+class Browser:
+    """A clerk's browser over HTTP: cookies, and the CSRF and one-time tokens of the last page's forms."""
+
+    def __init__(self, base):
+        self.base, self.jar = base, http.cookiejar.CookieJar(policy=_PlainHttpPolicy())
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def get(self, path) -> str:
+        with self.opener.open(self.base + path, timeout=10) as response:
+            return response.read().decode()
+
+    def post(self, path, fields, page) -> tuple[int, str]:
+        """Send the form of `page` (the address the browser names as the referrer) to `path`."""
+        data = urllib.parse.urlencode(fields).encode()
+        request = urllib.request.Request(self.base + path, data=data, headers={"Referer": self.base + page})
+        try:
+            with self.opener.open(request, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as answer:
+            return answer.code, answer.read().decode()
+
+
+def field(html, name):
+    return re.search(r'name="%s" value="([^"]+)"' % name, html).group(1)
+
+
+def test_postgres_stopped_under_a_running_server_then_started_again():
+    postgres = OwnPostgres()
+    postgres.start()
+    server = None
+    try:
+        subprocess.run([sys.executable, "-c", f"import psycopg2; c = psycopg2.connect('postgres://postgres@127.0.0.1:{postgres.port}/postgres');"
+                        " c.autocommit = True; c.cursor().execute('CREATE DATABASE ektp')"], check=True, timeout=30)
+        assert manage(postgres.url, "migrate", "--noinput").returncode == 0
+        assert manage(postgres.url, "create_office", "5371").returncode == 0
+        setup = ("from registry.models import Office, Role, User; "
+                 "User.objects.create_user('bendahara.uji', password='rahasia-uji-1', role=Role.STOCK_KEEPER, office=Office.objects.get(code='5371'))")
+        assert manage(postgres.url, "shell", "-c", setup).returncode == 0
+        port = free_port()
+        env = {**os.environ, "DATABASE_URL": postgres.url, "CELERY_BROKER_URL": "", "CONN_MAX_AGE": "0", "DEBUG": "0",
+               "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0"}
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                                   "--workers", "1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        browser = Browser(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                login = browser.get("/masuk/")
+                break
+            except urllib.error.URLError:
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        status, _ = browser.post("/masuk/", {"csrfmiddlewaretoken": field(login, "csrfmiddlewaretoken"),
+                                             "username": "bendahara.uji", "password": "rahasia-uji-1"}, "/masuk/")
+        assert status == 200
+        stock = browser.get("/stok/")
+        receipt = {"csrfmiddlewaretoken": field(stock, "csrfmiddlewaretoken"), "form_token": field(stock, "form_token"),
+                   "reference": "470/9/2018", "quantity": "25", "delivery_note": "SJ-77", "carried_by": "Yosef"}
+
+        postgres.stop()
+        status, page = browser.post("/stok/penerimaan/", receipt, "/stok/")
+        assert status == 503 and SENTENCE in page
+        command = manage(postgres.url, "stock_report", "--office", "5371")
+        assert command.returncode == 3 and "Traceback" not in command.stderr and command.stderr.count("\n") == 1
+
+        time.sleep(2)
+        postgres.start()
+        status, page = browser.post("/stok/penerimaan/", receipt, "/stok/")  # the browser's resend
+        assert status == 200 and "Penerimaan dibukukan: 25 blanko" in page
+        status, page = browser.post("/stok/penerimaan/", receipt, "/stok/")  # and once more
+        assert "sudah dikirim" in page
+        report = manage(postgres.url, "stock_report", "--office", "5371", "--json")
+        assert '"on_hand": 25' in report.stdout
+        assert manage(postgres.url, "check_ledger").returncode == 0
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(10)
+        try:
+            postgres.stop()
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(postgres.data, ignore_errors=True)
