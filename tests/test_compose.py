@@ -16,6 +16,11 @@ SERVICES = COMPOSE["services"]
 APP_SERVICES = ("web", "worker", "beat")
 
 
+def interpolated(value) -> str:
+    """A value as compose gives it to the container with no .env: ${NAME:-default} is the default."""
+    return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", str(value)).replace("${POSTGRES_PASSWORD}", "pw")
+
+
 def settings_reads():
     """Environment variables config/settings.py reads (plus DATABASE_URL, read by dj-database-url)."""
     source = (ROOT / "config" / "settings.py").read_text()
@@ -52,7 +57,7 @@ def test_the_app_services_point_at_the_compose_database_and_broker():
 
 def test_the_settings_under_compose_use_postgresql_and_a_real_broker():
     env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
-    env.update({key: str(value).replace("${POSTGRES_PASSWORD}", "pw") for key, value in SERVICES["web"]["environment"].items()})
+    env.update({key: interpolated(value) for key, value in SERVICES["web"]["environment"].items()})
     env.update({"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "ektp.example.go.id", "DJANGO_SETTINGS_MODULE": "config.settings"})
     probe = (
         "import json, django; django.setup(); from django.conf import settings as s; from config.celery import app;"
@@ -69,7 +74,7 @@ def test_the_settings_under_compose_use_postgresql_and_a_real_broker():
 def test_web_and_worker_share_the_uploaded_files():
     """The page stores an upload and the worker imports it: one named volume, mounted at MEDIA_ROOT in both."""
     env = {key: value for key, value in os.environ.items() if key != "MEDIA_ROOT"}
-    env.update({key: str(value) for key, value in SERVICES["worker"]["environment"].items()})
+    env.update({key: interpolated(value) for key, value in SERVICES["worker"]["environment"].items()})
     env.update({"SECRET_KEY": "x" * 50, "DJANGO_SETTINGS_MODULE": "config.settings"})
     probe = "from django.conf import settings as s; print(s.MEDIA_ROOT)"
     media_root = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
@@ -143,3 +148,32 @@ def test_the_image_leaves_the_development_tools_out_and_still_starts(tmp_path):
     clone = subprocess.run([sys.executable, "-c", PROBE_COMMANDS], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     tools_installed, commands = json.loads(clone.stdout)
     assert tools_installed and {"bench", "merge_translations"} <= set(commands)
+
+
+def test_only_the_tls_proxy_is_published_and_it_mounts_its_configuration_and_certificates():
+    proxy = SERVICES["proxy"]
+    assert "web" in proxy["depends_on"]
+    assert sorted(proxy["ports"]) == ["443:443", "80:80"]
+    assert not [service for name, service in SERVICES.items() if name != "proxy" and "ports" in service]
+    mounts = dict(entry.split(":")[:2] for entry in proxy["volumes"])
+    assert mounts["./deploy/nginx.conf.template"] == "/etc/ektp-proxy/nginx.conf.template"
+    assert mounts["./deploy/certs"] == "/etc/ektp-proxy/certs"
+    assert (ROOT / "deploy" / "nginx.conf.template").is_file() and (ROOT / "deploy" / "certs").is_dir()
+    # The entrypoint's defaults are where compose mounts them, and gunicorn's address is the web service's.
+    entrypoint = (ROOT / "deploy" / "proxy-entrypoint.sh").read_text()
+    assert "TEMPLATE=${TEMPLATE:-/etc/ektp-proxy/nginx.conf.template}" in entrypoint
+    assert "CERT_DIR=${CERT_DIR:-/etc/ektp-proxy/certs}" in entrypoint
+    bind = re.search(r"--bind 0\.0\.0\.0:(\d+)", " ".join(SERVICES["web"]["command"])).group(1)
+    assert proxy["environment"]["UPSTREAM"] == f"web:{bind}"
+
+
+def test_the_proxy_refuses_bodies_above_the_apps_upload_limit_and_no_smaller_ones():
+    """nginx's client_max_body_size is the app's UPLOAD_MAX_MEGABYTES: one variable, one default."""
+    template = (ROOT / "deploy" / "nginx.conf.template").read_text()
+    assert re.search(r"^\s*client_max_body_size \$\{UPLOAD_MAX_MEGABYTES\}m;$", template, re.M)
+    default = re.search(r'UPLOAD_MAX_MEGABYTES = int\(os\.environ\.get\("UPLOAD_MAX_MEGABYTES", "(\d+)"\)\)',
+                        (ROOT / "config" / "settings.py").read_text()).group(1)
+    for service in ("proxy", *APP_SERVICES[:1]):
+        assert SERVICES[service]["environment"]["UPLOAD_MAX_MEGABYTES"] == f"${{UPLOAD_MAX_MEGABYTES:-{default}}}", service
+    from django.conf import settings
+    assert str(settings.UPLOAD_MAX_MEGABYTES) == default == "1024"
