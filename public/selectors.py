@@ -5,6 +5,7 @@ no name, NIK, address or birth date in them, so no template can show one by
 mistake. How far printing has reached and the printing rate are the
 dashboard's own selectors (inventory.selectors), read the same way.
 """
+import logging
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,6 +20,8 @@ from inventory.selectors import WORKING_DAYS, backlog_by_month, print_rate, prin
 from printing.models import PrintJob
 from printing.selectors import queue_reaches, ready_by_month
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentState, Office, TemporaryCertificate
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -47,12 +50,22 @@ class Board:
 
 
 def board(office: Office) -> Board:
-    """The office's board, computed at most every PUBLIC_BOARD_CACHE_SECONDS (it is the same for everyone)."""
+    """The office's board, computed at most every PUBLIC_BOARD_CACHE_SECONDS (it is the same for everyone).
+
+    The cache only saves work: with it down (Redis stopped) the board is computed for each request.
+    """
     key = f"public-board:{office.pk}"
-    cached = cache.get(key)
+    try:
+        cached = cache.get(key)
+    except Exception:  # noqa: BLE001 - whatever the backend raises when its server is away
+        log.warning("The cache is unreachable: the ready board of %s is computed without it", office.code, exc_info=True)
+        return _board(office)
     if cached is None:
         cached = _board(office)
-        cache.set(key, cached, timeout=settings.PUBLIC_BOARD_CACHE_SECONDS)
+        try:
+            cache.set(key, cached, timeout=settings.PUBLIC_BOARD_CACHE_SECONDS)
+        except Exception:  # noqa: BLE001 - as above
+            log.warning("The cache is unreachable: the ready board of %s was not kept", office.code, exc_info=True)
     return cached
 
 

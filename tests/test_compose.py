@@ -143,3 +143,12 @@ def test_the_image_leaves_the_development_tools_out_and_still_starts(tmp_path):
     clone = subprocess.run([sys.executable, "-c", PROBE_COMMANDS], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     tools_installed, commands = json.loads(clone.stdout)
     assert tools_installed and {"bench", "merge_translations"} <= set(commands)
+
+
+def test_the_shipped_configuration_trusts_no_forwarded_address():
+    """X-Forwarded-For is read only from proxies named in TRUSTED_PROXIES: as shipped, from nobody."""
+    example = dict(line.split("=", 1) for line in (ROOT / ".env.example").read_text().splitlines() if "=" in line and not line.startswith("#"))
+    assert example.get("TRUSTED_PROXIES", "") == ""
+    assert "PUBLIC_TRUSTED_PROXIES" not in (ROOT / ".env.example").read_text()
+    for service in APP_SERVICES:
+        assert SERVICES[service]["environment"].get("TRUSTED_PROXIES", "") == "", service

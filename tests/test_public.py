@@ -5,6 +5,7 @@ Suket), no NIK, and 'not found' is one page whatever was typed.
 """
 import math
 import re
+import socket
 import time
 import uuid
 from datetime import date, datetime, timedelta
@@ -12,7 +13,7 @@ from html import unescape
 
 import pytest
 from django.conf import settings as django_settings
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -22,11 +23,14 @@ from backlog.requests import draft_blank_request, mark_request_sent
 from printing.models import PrintJob
 from backlog.desks import mark_printed, record_pickup
 from backlog.queue import build_print_queue
+from public.models import LookupCount
+from public.ratelimit import count_lookup
 from public.selectors import add_working_days, mask_name
 from registry.models import Enrollment, Office, Role
 from backlog.imports import import_enrollments
 from backlog.suket import issue_suket
 from tests import factories as f
+from tests.parallel import in_threads_at_once
 from tests.test_translations import english_msgids
 
 pytestmark = pytest.mark.django_db
@@ -334,22 +338,44 @@ def test_suket_checks_have_their_own_limit(client, kupang_2018, clerk, settings)
     assert client.get(url, REMOTE_ADDR="10.9.9.9").status_code == 200
 
 
-def test_a_forged_x_forwarded_for_does_not_escape_the_limit(client, kupang_2018, settings):
+def test_a_client_sending_x_forwarded_for_itself_is_counted_by_its_own_address(client, kupang_2018, settings):
+    """Nobody is trusted as shipped: 31 lookups with 31 made-up X-Forwarded-For, 10 answered."""
+    assert settings.TRUSTED_PROXIES == [] and settings.PUBLIC_LOOKUP_LIMIT == 10
+    statuses = [look_up(client, kupang_2018[0].nik, BIRTH, REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}").status_code
+                for n in range(31)]
+    assert statuses == [200] * 10 + [429] * 21
+
+
+def test_x_forwarded_for_from_an_address_outside_the_trusted_proxies_is_ignored(client, kupang_2018, settings):
+    settings.TRUSTED_PROXIES = ["172.16.0.0/12"]
     settings.PUBLIC_LOOKUP_LIMIT = 2
     for n in range(2):
         look_up(client, kupang_2018[0].nik, BIRTH, REMOTE_ADDR="10.2.2.2", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
     assert look_up(client, kupang_2018[0].nik, BIRTH, REMOTE_ADDR="10.2.2.2", HTTP_X_FORWARDED_FOR="192.0.2.77").status_code == 429
 
 
-def test_behind_a_trusted_proxy_the_address_the_proxy_saw_is_counted(client, kupang_2018, settings):
-    """The proxy appends the address it saw; whatever the client wrote before it is ignored."""
-    settings.PUBLIC_TRUSTED_PROXIES = 1
+def test_behind_a_trusted_proxy_the_client_it_forwards_is_counted(client, kupang_2018, settings):
+    settings.TRUSTED_PROXIES = ["172.16.0.0/12"]
+    settings.PUBLIC_LOOKUP_LIMIT = 2
+    proxy = {"REMOTE_ADDR": "172.18.0.5"}
+    for _ in range(2):
+        assert look_up(client, kupang_2018[0].nik, BIRTH, HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy).status_code == 200
+    assert look_up(client, kupang_2018[0].nik, BIRTH, HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy).status_code == 429
+    # Another resident behind the same proxy has a limit of their own.
+    assert look_up(client, kupang_2018[0].nik, BIRTH, HTTP_X_FORWARDED_FOR="203.0.113.8", **proxy).status_code == 200
+
+
+def test_a_spoofed_entry_left_of_the_proxies_is_ignored_and_the_right_most_untrusted_address_counted(client, kupang_2018, settings):
+    """The client wrote 1.1.1.n; our edge proxy (10.0.0.2) appended the client it saw; the inner proxy connected."""
+    settings.TRUSTED_PROXIES = ["172.16.0.0/12", "10.0.0.0/8"]
     settings.PUBLIC_LOOKUP_LIMIT = 2
     proxy = {"REMOTE_ADDR": "172.18.0.5"}
     for n in range(2):
-        assert look_up(client, kupang_2018[0].nik, BIRTH, HTTP_X_FORWARDED_FOR=f"1.1.1.{n}, 203.0.113.7", **proxy).status_code == 200
-    assert look_up(client, kupang_2018[0].nik, BIRTH, HTTP_X_FORWARDED_FOR="1.1.1.9, 203.0.113.7", **proxy).status_code == 429
-    assert look_up(client, kupang_2018[0].nik, BIRTH, HTTP_X_FORWARDED_FOR="203.0.113.8", **proxy).status_code == 200
+        chain = f"1.1.1.{n}, 203.0.113.7, 10.0.0.2"
+        assert look_up(client, kupang_2018[0].nik, BIRTH, HTTP_X_FORWARDED_FOR=chain, **proxy).status_code == 200
+    assert look_up(client, kupang_2018[0].nik, BIRTH, HTTP_X_FORWARDED_FOR="1.1.1.9, 203.0.113.7, 10.0.0.2", **proxy).status_code == 429
+    # A trusted address written on the left changes nothing: the walk from the right stops at 203.0.113.7.
+    assert look_up(client, kupang_2018[0].nik, BIRTH, HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.7, 10.0.0.2", **proxy).status_code == 429
 
 
 def test_one_ipv6_network_is_one_client(client, kupang_2018, settings):
@@ -367,6 +393,55 @@ def test_after_the_window_the_resident_may_look_up_again(client, kupang_2018, se
     assert look_up(client, kupang_2018[0].nik, BIRTH).status_code == 429
     time.sleep(1.2)
     assert look_up(client, kupang_2018[0].nik, BIRTH).status_code == 200
+
+
+def a_port_where_nothing_listens() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_with_the_cache_down_the_public_pages_answer_and_the_limit_still_counts(client, kupang_2018, clerk, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": f"redis://127.0.0.1:{a_port_where_nothing_listens()}/0"}}
+    settings.PUBLIC_LOOKUP_LIMIT = 2
+    from django.core.cache import cache
+
+    with pytest.raises(Exception):
+        cache.get("anything")  # the cache really is away
+    suket = issue_suket(enrollment=kupang_2018[4], by=clerk)
+    board = client.get("/publik/5371/")
+    assert board.status_code == 200 and "Januari 2018 2" in text(board)
+    assert client.get("/publik/").status_code == 200
+    assert client.get(reverse("public_suket_check", args=[suket.number])).status_code == 200
+    answers = [look_up(client, kupang_2018[0].nik, BIRTH).status_code for _ in range(3)]
+    assert answers == [200, 200, 429]
+
+
+def count_from(address):
+    """One lookup of `address` counted, as the my-card page counts it: whether it would be answered."""
+    return count_lookup("my-card", RequestFactory().post(MY_CARD, REMOTE_ADDR=address)).allowed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lookups_counted_at_once_on_separate_connections_share_one_count(settings):
+    """Four gunicorn workers (threads with their own database connections here) count against one figure."""
+    settings.PUBLIC_LOOKUP_LIMIT = 10
+    calls = [lambda: [count_from("203.0.113.50") for _ in range(8)] for _ in range(4)]
+    results, errors = in_threads_at_once(calls)
+    assert errors == []
+    answered = [allowed for result in results for allowed in result]
+    assert len(answered) == 32 and answered.count(True) == 10
+    assert LookupCount.objects.get(scope="my-card", address="203.0.113.50").count == 32
+
+
+def test_closed_windows_are_forgotten_when_a_new_one_opens(client, kupang_2018, settings):
+    settings.PUBLIC_LOOKUP_WINDOW_SECONDS = 1
+    look_up(client, kupang_2018[0].nik, BIRTH, REMOTE_ADDR="10.3.3.3")
+    assert LookupCount.objects.filter(address="10.3.3.3").exists()
+    time.sleep(1.2)
+    look_up(client, kupang_2018[0].nik, BIRTH, REMOTE_ADDR="10.3.3.4")
+    assert list(LookupCount.objects.values_list("address", flat=True)) == ["10.3.3.4"]
 
 
 # Checking a Suket
