@@ -57,7 +57,8 @@ def kupang():
 def enroll(office, by, tmp_path, residents, *, code=None):
     """Import residents given as (name, enrollment date); returns their records in that order."""
     rows = [f.row(day, code=code or office.code, name=name, birth=BIRTH) for name, day in residents]
-    import_enrollments(office=office, path=f.siak_file(tmp_path / f"siak-{uuid.uuid4().hex}.csv", rows), by=by)
+    path = f.siak_file(tmp_path / f"siak-{uuid.uuid4().hex}.csv", rows, header=f.HEADER_WITH_MOTHER)
+    import_enrollments(office=office, path=path, by=by)
     return [Enrollment.objects.get(office=office, nik=values["nik"], enrolled_on=values["tanggal_rekam"]) for values in rows]
 
 
@@ -81,8 +82,8 @@ def text(response):
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", response.content.decode())).split())
 
 
-def look_up(client, nik, birth, **extra):
-    return client.post(MY_CARD, {"nik": nik, "tanggal_lahir": birth.isoformat()}, **extra)
+def look_up(client, nik, birth, mother=f.MOTHER, **extra):
+    return client.post(MY_CARD, {"nik": nik, "tanggal_lahir": birth.isoformat(), "nama_ibu": mother}, **extra)
 
 
 def without_csrf_token(response):
@@ -225,7 +226,7 @@ def test_a_collected_card_says_when_and_where_and_not_who(client, kupang_2018, c
 def test_a_card_on_hold_asks_the_resident_to_come_in_person_with_what_to_bring(client, kupang, clerk, tmp_path):
     first = enroll(kupang, clerk, tmp_path, [("Yohanes Ndoen", date(2017, 3, 1))])[0]
     rows = [f.row(date(2018, 2, 1), code="5371", name="Yohanes Ndoen", birth=BIRTH, number=first.nik)]
-    import_enrollments(office=kupang, path=f.siak_file(tmp_path / "again.csv", rows), by=clerk)
+    import_enrollments(office=kupang, path=f.siak_file(tmp_path / "again.csv", rows, header=f.HEADER_WITH_MOTHER), by=clerk)
     page = look_up(client, first.nik, BIRTH)
     shown = text(page)
     assert page.content.decode().count('data-state="on_hold"') == 1  # two records, one case, one answer
@@ -257,7 +258,7 @@ def test_a_found_card_shows_no_name_no_nik_and_no_birth_date(client, kupang_2018
 def test_a_malformed_nik_is_explained_and_a_nik_with_spaces_is_accepted(client, kupang_2018):
     assert "NIK terdiri dari 16 angka." in text(client.post(MY_CARD, {"nik": "5371 0117", "tanggal_lahir": "1990-05-17"}))
     spaced = " ".join(re.findall(".{4}", kupang_2018[0].nik))
-    assert "siap diambil di Kota Kupang" in text(client.post(MY_CARD, {"nik": spaced, "tanggal_lahir": "17-05-1990"}))
+    assert "siap diambil di Kota Kupang" in text(client.post(MY_CARD, {"nik": spaced, "tanggal_lahir": "17-05-1990", "nama_ibu": f.MOTHER}))
 
 
 # Privacy of 'my card'
@@ -273,10 +274,44 @@ def test_a_wrong_birth_date_another_offices_nik_and_an_unknown_nik_get_the_same_
     bodies = {without_csrf_token(answer) for answer in answers}
     assert len(bodies) == 1
     body = bodies.pop()
-    assert "Tidak ditemukan kartu untuk NIK dan tanggal lahir ini." in strip_tags(body)
+    assert "Tidak ditemukan kartu untuk data ini." in strip_tags(body)
     for name in ("Yohanes", "Ndoen", "Ahmad", "Fauzi", "Kota Kupang", "Tangerang"):
         assert name not in body
     assert kupang_2018[0].nik not in body and theirs.nik not in body  # not even echoed back
+
+
+def test_the_form_asks_for_the_mothers_maiden_name(client, kupang):
+    html = client.get(MY_CARD).content.decode()
+    assert re.search(r'<label for="id_nama_ibu">Nama ibu kandung</label>', html)
+    assert 'name="nama_ibu"' in html
+
+
+@pytest.mark.parametrize("typed", ["maria goreti ndoen", "  MARIA  GORETI-NDOEN. ", "Maria Goréti N'doen", "Ｍａｒｉａ Goreti Ndoen"])
+def test_the_mothers_name_matches_whatever_the_case_spaces_punctuation_and_accents(client, kupang_2018, typed):
+    assert "siap diambil di Kota Kupang" in text(look_up(client, kupang_2018[0].nik, BIRTH, mother=typed))
+
+
+def test_a_wrong_or_missing_mothers_name_and_a_record_without_one_get_the_same_answer_as_an_unknown_nik(
+        client, kupang_2018, kupang, clerk, tmp_path, django_assert_num_queries):
+    """The birth date is written in the NIK: only the mother's name proves anything, and it is never hinted at."""
+    old = f.row(date(2017, 6, 1), name="Marthen Manafe", birth=BIRTH)  # imported from a file without nama_ibu
+    import_enrollments(office=kupang, path=f.siak_file(tmp_path / "old.csv", [old]), by=clerk)
+    unknown = f.nik("5371", BIRTH, serial=9998)
+    lookups = [(kupang_2018[0].nik, "Maria Goreti"), (kupang_2018[0].nik, ""), (kupang_2018[0].nik, " .- "),
+               (old["nik"], f.MOTHER), (old["nik"], ""), (unknown, f.MOTHER)]
+    look_up(client, unknown, BIRTH)  # opens this client's window (that one also forgets closed windows)
+    answers = []
+    for nik, mother in lookups:
+        with django_assert_num_queries(3):  # the same work for each: the count, the offices, the records
+            answers.append(look_up(client, nik, BIRTH, mother=mother))
+    assert {answer.status_code for answer in answers} == {200}
+    bodies = {without_csrf_token(answer) for answer in answers}
+    assert len(bodies) == 1
+    shown = text(answers[0])
+    assert "Tidak ditemukan kartu untuk data ini." in shown
+    # It points to the boards of all offices, never to the office that holds the record.
+    assert "papan kartu siap diambil" in shown and 'href="/publik/#siap-diambil"' in bodies.pop()
+    assert "Kota Kupang" not in shown and "/publik/5371/" not in answers[3].content.decode()
 
 
 def test_guessed_niks_next_to_real_ones_find_nothing_and_show_no_name(client, kupang_2018, settings):
