@@ -5,11 +5,13 @@ in-process; production sets DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY,
 DEBUG=0 and ALLOWED_HOSTS (see docker-compose.yml and .env.example).
 """
 import importlib.util
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -231,10 +233,17 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rst
 # Residents' lookups (my card, Suket check): at most PUBLIC_LOOKUP_LIMIT per client address per window.
 PUBLIC_LOOKUP_LIMIT = int(os.environ.get("PUBLIC_LOOKUP_LIMIT", "10"))
 PUBLIC_LOOKUP_WINDOW_SECONDS = int(os.environ.get("PUBLIC_LOOKUP_WINDOW_SECONDS", "600"))
-# How many reverse proxies of ours stand in front of the app, each adding the address it saw to
-# X-Forwarded-For. 0 (the default): the client is REMOTE_ADDR and the header is ignored, since
-# anyone can send it. Behind one TLS proxy set 1, or every resident shares one address's limit.
-PUBLIC_TRUSTED_PROXIES = int(os.environ.get("PUBLIC_TRUSTED_PROXIES", "0"))
+# The reverse proxies of ours in front of the app (comma-separated CIDRs). The client address (for the
+# public lookup limit and the login throttle) is REMOTE_ADDR, followed back through X-Forwarded-For only
+# while the hop is in one of these networks (public.ratelimit.client_address). Empty (the default): the
+# header is never read, since anyone can send it. Behind docker-compose's proxy: the compose network,
+# for example 172.16.0.0/12, or every resident shares the proxy's one limit.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+for _cidr in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_cidr, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_cidr!r} is not an address or a network (CIDR)") from None
 # The ready-for-pickup board is public and the same for everyone: computed at most this often.
 PUBLIC_BOARD_CACHE_SECONDS = int(os.environ.get("PUBLIC_BOARD_CACHE_SECONDS", "300"))
 SUKET_VALID_MONTHS = int(os.environ.get("SUKET_VALID_MONTHS", "6"))

@@ -1,4 +1,4 @@
-"""The residents' two forms: NIK and birth date for 'my card', a Suket's number."""
+"""The residents' two forms: NIK, birth date and mother's name for 'my card', a Suket's number."""
 import re
 
 from django import forms
@@ -16,6 +16,13 @@ class MyCardForm(forms.Form):
     tanggal_lahir = forms.DateField(
         label=_("Date of birth"), input_formats=DATE_FORMATS,
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}, format="%Y-%m-%d"),
+    )
+
+    # Not required: a missing answer is a wrong one, and gets the same "not found" (public.views.my_card).
+    nama_ibu = forms.CharField(
+        label=_("Mother's maiden name"), max_length=200, required=False,
+        help_text=_("Your birth mother's name, as on your family card (KK)."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
     def clean_nik(self):

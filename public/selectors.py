@@ -5,7 +5,10 @@ no name, NIK, address or birth date in them, so no template can show one by
 mistake. How far printing has reached and the printing rate are the
 dashboard's own selectors (inventory.selectors), read the same way.
 """
+import hmac
+import logging
 import math
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -19,6 +22,8 @@ from inventory.selectors import WORKING_DAYS, backlog_by_month, print_rate, prin
 from printing.models import PrintJob
 from printing.selectors import queue_reaches, ready_by_month
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentState, Office, TemporaryCertificate
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -47,12 +52,22 @@ class Board:
 
 
 def board(office: Office) -> Board:
-    """The office's board, computed at most every PUBLIC_BOARD_CACHE_SECONDS (it is the same for everyone)."""
+    """The office's board, computed at most every PUBLIC_BOARD_CACHE_SECONDS (it is the same for everyone).
+
+    The cache only saves work: with it down (Redis stopped) the board is computed for each request.
+    """
     key = f"public-board:{office.pk}"
-    cached = cache.get(key)
+    try:
+        cached = cache.get(key)
+    except Exception:  # noqa: BLE001 - whatever the backend raises when its server is away
+        log.warning("The cache is unreachable: the ready board of %s is computed without it", office.code, exc_info=True)
+        return _board(office)
     if cached is None:
         cached = _board(office)
-        cache.set(key, cached, timeout=settings.PUBLIC_BOARD_CACHE_SECONDS)
+        try:
+            cache.set(key, cached, timeout=settings.PUBLIC_BOARD_CACHE_SECONDS)
+        except Exception:  # noqa: BLE001 - as above
+            log.warning("The cache is unreachable: the ready board of %s was not kept", office.code, exc_info=True)
     return cached
 
 
@@ -101,21 +116,27 @@ class Card:
     estimate: Estimate | None = None
 
 
-def find_cards(*, nik: str, birth_date: date, today: date | None = None) -> list[Card]:
-    """The resident's records in every office, newest first; [] when the pair matches nothing.
+def find_cards(*, nik: str, birth_date: date, mother_name: str, today: date | None = None) -> list[Card]:
+    """The resident's records in every office, newest first; [] when the answers match nothing.
 
-    The NIK and the birth date are matched in the same query, so a NIK that
-    exists with another birth date costs the same as one that does not.
+    NIK, birth date and mother's name must all match: the birth date is
+    written in the NIK itself, the mother's name is not. A record with no
+    mother's name on file is never found (nothing could be checked). The NIK
+    and the birth date are matched in one query and the name is compared for
+    every record found, so a NIK that exists with another birth date or
+    another mother's name costs the same queries as one that does not.
     Every office is searched: a resident may have enrolled away from home.
     Void records are shown only when nothing else is left; the records of one
     duplicate case are one card.
     """
     today = today or timezone.localdate()
+    answer = name_key(mother_name)
     # A literal list of offices lets PostgreSQL probe the (office, nik, enrolled_on) unique index once per
     # office instead of reading every enrollment: there is no index on the NIK alone.
     offices = list(Office.objects.values_list("pk", flat=True))
-    records = list(Enrollment.objects.filter(office_id__in=offices, nik=nik, birth_date=birth_date)
-                   .select_related("office").order_by("-enrolled_on", "-id"))
+    found = list(Enrollment.objects.filter(office_id__in=offices, nik=nik, birth_date=birth_date)
+                 .select_related("office").order_by("-enrolled_on", "-id"))
+    records = [record for record in found if _same_name(name_key(record.mother_name), answer)]
     shown = [record for record in records if record.state != EnrollmentState.VOID] or records[:1]
     cards, cases = [], set()
     for record in shown:
@@ -125,6 +146,23 @@ def find_cards(*, nik: str, birth_date: date, today: date | None = None) -> list
             cases.add(record.duplicate_case_id)
         cards.append(_card(record, today))
     return cards
+
+
+def name_key(name: str) -> str:
+    """A name as compared: 'Maria Goreti N'doen' and 'MARIA GORETI NDOÉN' give the same key.
+
+    Compatibility forms folded and accents dropped (NFKD, then the combining
+    marks left out), case folded, and only letters and digits kept.
+    """
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(char for char in decomposed.casefold() if char.isalnum())
+
+
+def _same_name(on_file: str, answer: str) -> bool:
+    # compare_digest: the time taken tells nothing about how much of the name was right. Nothing on file
+    # never matches, not even nothing answered.
+    same = hmac.compare_digest(on_file.encode(), answer.encode())
+    return same and bool(on_file)
 
 
 def _card(record: Enrollment, today: date) -> Card:

@@ -28,10 +28,12 @@ def ready(request, code):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def my_card(request):
-    """NIK and birth date in a POST (never in an address, a log or a Referer); the answer, or 'not found'.
+    """NIK, birth date and mother's name in a POST (never in an address, a log or a Referer); the answer, or 'not found'.
 
-    'Not found' is the same page whatever was typed: a fresh empty form and
-    one sentence, so it never tells whether a NIK exists.
+    'Not found' is the same page whatever was typed (an unknown NIK, a wrong
+    birth date, a wrong or empty mother's name, a record with no mother's name
+    on file): a fresh empty form and the same sentences, so it never tells
+    whether a NIK exists. Every one of them is counted and searched the same way.
     """
     if request.method == "POST":
         form = MyCardForm(request.POST)
@@ -39,7 +41,8 @@ def my_card(request):
             verdict = count_lookup("my-card", request)
             if not verdict.allowed:
                 return _too_many(request, verdict)
-            cards = selectors.find_cards(nik=form.cleaned_data["nik"], birth_date=form.cleaned_data["tanggal_lahir"])
+            cards = selectors.find_cards(nik=form.cleaned_data["nik"], birth_date=form.cleaned_data["tanggal_lahir"],
+                                         mother_name=form.cleaned_data["nama_ibu"])
             if cards:
                 return render(request, "public/my_card.html", {"cards": cards, "today": timezone.localdate()})
             return render(request, "public/my_card.html", {"form": MyCardForm(), "not_found": True})

@@ -21,8 +21,9 @@ PLACES = {
 }
 BIRTH_PLACES = {"5371": ["Kupang", "Soe", "Atambua", "Kefamenanu", "Rote", "Sabu"],
                 "3603": ["Tangerang", "Jakarta", "Serang", "Bogor", "Lebak", "Pandeglang"]}
+# nama_ibu (optional in SIAK files) sits before tanggal_rekam, which stays last.
 HEADER = ["nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "alamat", "rt", "rw",
-          "kelurahan", "kecamatan", "tanggal_rekam"]
+          "kelurahan", "kecamatan", "nama_ibu", "tanggal_rekam"]
 
 
 def _nik(code, sub, birth, sex, serial):
@@ -33,6 +34,8 @@ def _nik(code, sub, birth, sex, serial):
 def demo_rows(office_code, count, *, seed=1, first=date(2016, 1, 4), last=date(2018, 6, 29), reenroll_share=0.02):
     """Yield `count` CSV rows for one office; about `reenroll_share` of residents enrolled twice."""
     rng = random.Random(f"{office_code}-{seed}")
+    # Mothers from a generator of their own: the rest of the rows stay what they were before nama_ibu.
+    mothers = random.Random(f"{office_code}-{seed}-ibu")
     places = PLACES.get(office_code) or {"Kota": ["Kota"]}
     births = BIRTH_PLACES.get(office_code) or ["-"]
     span = (last - first).days
@@ -49,7 +52,7 @@ def demo_rows(office_code, count, *, seed=1, first=date(2016, 1, 4), last=date(2
         row = [nik, f"{rng.choice(FIRST_NAMES[sex])} {rng.choice(LAST_NAMES)}", rng.choice(births),
                birth.isoformat(), sex, f"Jl. {rng.choice(LAST_NAMES)} No. {rng.randrange(1, 200)}",
                f"{rng.randrange(1, 30):03d}", f"{rng.randrange(1, 12):03d}", rng.choice(places[subdistrict]),
-               subdistrict, enrolled.isoformat()]
+               subdistrict, f"{mothers.choice(FIRST_NAMES['P'])} {mothers.choice(LAST_NAMES)}", enrolled.isoformat()]
         yield row
         made += 1
         if made < count and rng.random() < reenroll_share:

@@ -22,8 +22,11 @@ COLUMNS = (
     "nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "alamat",
     "rt", "rw", "kelurahan", "kecamatan", "tanggal_rekam",
 )
+# Read when the header has them, blank when it has not: a file without them imports as before.
+OPTIONAL_COLUMNS = ("nama_ibu",)
 # Column -> longest value the database keeps.
-MAX_LENGTH = {"nama": 200, "tempat_lahir": 100, "alamat": 300, "rt": 3, "rw": 3, "kelurahan": 100, "kecamatan": 100}
+MAX_LENGTH = {"nama": 200, "tempat_lahir": 100, "alamat": 300, "rt": 3, "rw": 3, "kelurahan": 100, "kecamatan": 100,
+              "nama_ibu": 200}
 SEXES = {"L": "L", "LAKI-LAKI": "L", "LAKI LAKI": "L", "P": "P", "PEREMPUAN": "P"}
 REJECTED_HEADER = ("baris", "alasan")
 # The longest line read. A SIAK row is well under 1 KB; this leaves room for many extra columns. A longer
@@ -52,10 +55,13 @@ class Rejected(NamedTuple):
 
 
 # A valid row is a plain tuple of text in this order, dates as YYYY-MM-DD: what the loader copies.
-VALID_FIELDS = ("nik", "name", "birth_place", "birth_date", "sex", "address", "rt", "rw", "village", "subdistrict", "enrolled_on")
+VALID_FIELDS = ("nik", "name", "birth_place", "birth_date", "sex", "address", "rt", "rw", "village", "subdistrict", "enrolled_on",
+                "mother_name")
 
-# (column index, longest value), in column order: the first value too long is the one reported.
-_LIMITS = tuple(sorted((COLUMNS.index(column), limit) for column, limit in MAX_LENGTH.items()))
+# The values checked, in this order: the required columns, then the optional ones.
+_READ = COLUMNS + OPTIONAL_COLUMNS
+# (value index, longest value), in column order: the first value too long is the one reported.
+_LIMITS = tuple(sorted((_READ.index(column), limit) for column, limit in MAX_LENGTH.items()))
 
 _date_cache: dict[str, tuple[date, str] | None] = {}
 
@@ -135,7 +141,9 @@ class EnrollmentFile:
                     _("the file is not a SIAK enrollment export: column(s) missing: %(columns)s")
                     % {"columns": ", ".join(missing)}
                 )
-            index = [names.index(c) for c in COLUMNS]
+            # The values in _READ's order, an absent optional column as a blank after the others (there is one).
+            index = [names.index(c) for c in _READ if c in names]
+            absent = tuple("" for c in OPTIONAL_COLUMNS if c not in names)
             width = max(index) + 1
             pick = operator.itemgetter(*index)
             strip = str.strip
@@ -161,6 +169,8 @@ class EnrollmentFile:
                     yield Rejected(line, _("the row has %(found)d columns, the header %(expected)d") % {"found": len(fields), "expected": len(header)}, fields)
                     continue
                 values = tuple(map(strip, pick(fields)))
+                if absent:
+                    values += absent
                 if careful:
                     values = tuple(strip(unescape_cell(value)) for value in values)  # a rejected-rows file back, fixed
                 try:
@@ -209,13 +219,13 @@ def _control_reason(fields, header) -> str:
 
 
 def _check(values, today):
-    nik, name, birth_place, birth_text, sex_text, address, rt, rw, village, subdistrict, enrolled_text = values
+    nik, name, birth_place, birth_text, sex_text, address, rt, rw, village, subdistrict, enrolled_text, mother_name = values
     number = check_nik(nik)
     if not name:
         raise RejectedRow(_("name (nama) is empty"))
     for i, limit in _LIMITS:
         if len(values[i]) > limit:
-            raise RejectedRow(_("%(column)s is longer than %(limit)d characters") % {"column": COLUMNS[i], "limit": limit})
+            raise RejectedRow(_("%(column)s is longer than %(limit)d characters") % {"column": _READ[i], "limit": limit})
     birth = _parse_date(birth_text)
     if birth is None:
         raise RejectedRow(_("date of birth (tanggal_lahir) '%(value)s' is not a date: use YYYY-MM-DD, DD-MM-YYYY or DD/MM/YYYY") % {"value": birth_text})
@@ -234,7 +244,7 @@ def _check(values, today):
     if enrolled_on < birth_date:
         raise RejectedRow(_("enrollment date is before the date of birth"))
     check_nik_matches(number, birth_date, sex)
-    return (number, name, birth_place, birth_iso, sex, address, rt, rw, village, subdistrict, enrolled_iso)
+    return (number, name, birth_place, birth_iso, sex, address, rt, rw, village, subdistrict, enrolled_iso, mother_name)
 
 
 class RejectedFile:

@@ -82,6 +82,9 @@ class Enrollment(models.Model):
     village = models.CharField(_("village (kelurahan/desa)"), max_length=100)
     subdistrict = models.CharField(_("subdistrict (kecamatan)"), max_length=100)
     enrolled_on = models.DateField(_("enrollment date"))
+    # SIAK's optional nama_ibu: the second thing a resident answers on "my card". Blank for records
+    # imported from files without it; such records are never found there (public.selectors.find_cards).
+    mother_name = models.CharField(_("mother's name"), max_length=200, blank=True, default="")
     state = models.CharField(_("state"), max_length=10, choices=EnrollmentState.choices, default=EnrollmentState.RECORDED)
     duplicate_case = models.ForeignKey(
         "DuplicateCase", on_delete=models.PROTECT, null=True, blank=True, related_name="enrollments", db_index=False

@@ -10,6 +10,9 @@ from backlog.imports import import_enrollments
 from backlog.offices import create_office
 
 HEADER = ["nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "alamat", "rt", "rw", "kelurahan", "kecamatan", "tanggal_rekam"]
+# With SIAK's optional mother's name (nama_ibu), which 'my card' asks for.
+HEADER_WITH_MOTHER = [*HEADER, "nama_ibu"]
+MOTHER = "Maria Goreti Ndoen"
 PASSWORD = "pw-for-tests-1"
 _serial = itertools.count(1)
 
@@ -33,6 +36,7 @@ def row(enrolled_on, *, code="5371", birth=date(1990, 5, 17), sex="L", name="Yoh
         "nik": number or nik(code, birth, sex), "nama": name, "tempat_lahir": "Kupang", "tanggal_lahir": birth.isoformat(),
         "jenis_kelamin": sex, "alamat": "Jl. Timor Raya No. 1", "rt": "001", "rw": "002", "kelurahan": "Oebobo",
         "kecamatan": "Oebobo", "tanggal_rekam": enrolled_on if isinstance(enrolled_on, str) else enrolled_on.isoformat(),
+        "nama_ibu": MOTHER,  # written only under HEADER_WITH_MOTHER
     }
     values.update(extra)
     return values

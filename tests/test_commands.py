@@ -135,6 +135,8 @@ def test_seed_demo_makes_two_offices_demo_users_and_a_built_queue(run_command):
         report = json.loads(run_command("stock_report", "--office", code_, "--json")[1])
         assert report["received"] > 0 and report["printed"] > 0 and report["collected"] > 0 and report["on_hold"] > 0
     assert run_command("check_ledger")[0] == 0
+    # Every demo resident can find their card: the files carry a mother's name.
+    assert Enrollment.objects.exists() and not Enrollment.objects.filter(mother_name="").exists()
     # Running it again changes nothing.
     before = run_command("stock_report", "--office", "5371", "--json")[1]
     assert run_command("seed_demo", "--enrollments", "300")[0] == 0

@@ -177,3 +177,16 @@ def test_the_proxy_refuses_bodies_above_the_apps_upload_limit_and_no_smaller_one
         assert SERVICES[service]["environment"]["UPLOAD_MAX_MEGABYTES"] == f"${{UPLOAD_MAX_MEGABYTES:-{default}}}", service
     from django.conf import settings
     assert str(settings.UPLOAD_MAX_MEGABYTES) == default == "1024"
+
+
+def test_the_shipped_configuration_trusts_forwarded_addresses_only_from_the_proxy():
+    """X-Forwarded-For is read only from proxies named in TRUSTED_PROXIES: outside compose from nobody, under
+    compose from its own network, where only the TLS proxy reaches gunicorn (web publishes no port)."""
+    example = dict(line.split("=", 1) for line in (ROOT / ".env.example").read_text().splitlines() if "=" in line and not line.startswith("#"))
+    assert example.get("TRUSTED_PROXIES", "") == ""
+    assert "PUBLIC_TRUSTED_PROXIES" not in (ROOT / ".env.example").read_text()
+    for service in APP_SERVICES:
+        assert SERVICES[service]["environment"]["TRUSTED_PROXIES"] == "${TRUSTED_PROXIES:-172.16.0.0/12}", service
+    assert "ports" not in SERVICES["web"]
+    from django.conf import settings
+    assert settings.TRUSTED_PROXIES == []

@@ -59,6 +59,30 @@ def test_semicolons_bom_any_column_order_extra_columns_and_three_date_formats(of
     assert set(Enrollment.objects.values_list("sex", flat=True)) == {"L", "P"}
 
 
+def test_the_mothers_name_is_kept_when_the_file_has_it_and_left_blank_when_it_has_not(office, tmp_path):
+    """nama_ibu is optional: with it, each record keeps it (trimmed); a file without it imports as before."""
+    with_mother = f.siak_file(tmp_path / "with.csv", [f.row("2018-02-01", nama_ibu="  Maria Goreti Ndoen "),
+                                                      f.row("2018-02-02", nama_ibu="")], header=f.HEADER_WITH_MOTHER)
+    without = f.siak_file(tmp_path / "without.csv", [f.row("2018-02-03")])
+    assert import_file(with_mother)[0] == 0 and import_file(without)[0] == 0
+    assert dict(Enrollment.objects.values_list("enrolled_on", "mother_name")) == {
+        date(2018, 2, 1): "Maria Goreti Ndoen", date(2018, 2, 2): "", date(2018, 2, 3): ""}
+
+
+@pytest.mark.parametrize("mother, reason", [
+    ("M" * 201, "nama_ibu lebih dari 200 karakter"),
+    ("Maria\x1bGoreti", "nama_ibu berisi karakter kendali (kode 27)"),
+])
+def test_a_mothers_name_too_long_or_with_a_control_character_is_a_rejected_row(office, tmp_path, mother, reason):
+    rows = [f.row("2018-02-01"), f.row("2018-02-02", nama_ibu=mother)]
+    path = f.siak_file(tmp_path / "siak.csv", rows, header=f.HEADER_WITH_MOTHER)
+    code, _, _ = import_file(path)
+    assert code == 1
+    assert Enrollment.objects.count() == 1
+    [rejected] = rejected_rows(path)
+    assert rejected["baris"] == "3" and reason in rejected["alasan"]
+
+
 def test_running_the_same_file_again_changes_nothing(office, tmp_path):
     path = f.siak_file(tmp_path / "siak.csv", [f.row("2018-02-01"), f.row("2018-02-02")])
     assert import_file(path)[0] == 0

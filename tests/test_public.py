@@ -5,6 +5,7 @@ Suket), no NIK, and 'not found' is one page whatever was typed.
 """
 import math
 import re
+import socket
 import time
 import uuid
 from datetime import date, datetime, timedelta
@@ -12,7 +13,7 @@ from html import unescape
 
 import pytest
 from django.conf import settings as django_settings
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -22,11 +23,14 @@ from backlog.requests import draft_blank_request, mark_request_sent
 from printing.models import PrintJob
 from backlog.desks import mark_printed, record_pickup
 from backlog.queue import build_print_queue
+from public.models import LookupCount
+from public.ratelimit import count_lookup
 from public.selectors import add_working_days, mask_name
 from registry.models import Enrollment, Office, Role
 from backlog.imports import import_enrollments
 from backlog.suket import issue_suket
 from tests import factories as f
+from tests.parallel import in_threads_at_once
 from tests.test_translations import english_msgids
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +57,8 @@ def kupang():
 def enroll(office, by, tmp_path, residents, *, code=None):
     """Import residents given as (name, enrollment date); returns their records in that order."""
     rows = [f.row(day, code=code or office.code, name=name, birth=BIRTH) for name, day in residents]
-    import_enrollments(office=office, path=f.siak_file(tmp_path / f"siak-{uuid.uuid4().hex}.csv", rows), by=by)
+    path = f.siak_file(tmp_path / f"siak-{uuid.uuid4().hex}.csv", rows, header=f.HEADER_WITH_MOTHER)
+    import_enrollments(office=office, path=path, by=by)
     return [Enrollment.objects.get(office=office, nik=values["nik"], enrolled_on=values["tanggal_rekam"]) for values in rows]
 
 
@@ -77,8 +82,8 @@ def text(response):
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", response.content.decode())).split())
 
 
-def look_up(client, nik, birth, **extra):
-    return client.post(MY_CARD, {"nik": nik, "tanggal_lahir": birth.isoformat()}, **extra)
+def look_up(client, nik, birth, mother=f.MOTHER, **extra):
+    return client.post(MY_CARD, {"nik": nik, "tanggal_lahir": birth.isoformat(), "nama_ibu": mother}, **extra)
 
 
 def without_csrf_token(response):
@@ -221,7 +226,7 @@ def test_a_collected_card_says_when_and_where_and_not_who(client, kupang_2018, c
 def test_a_card_on_hold_asks_the_resident_to_come_in_person_with_what_to_bring(client, kupang, clerk, tmp_path):
     first = enroll(kupang, clerk, tmp_path, [("Yohanes Ndoen", date(2017, 3, 1))])[0]
     rows = [f.row(date(2018, 2, 1), code="5371", name="Yohanes Ndoen", birth=BIRTH, number=first.nik)]
-    import_enrollments(office=kupang, path=f.siak_file(tmp_path / "again.csv", rows), by=clerk)
+    import_enrollments(office=kupang, path=f.siak_file(tmp_path / "again.csv", rows, header=f.HEADER_WITH_MOTHER), by=clerk)
     page = look_up(client, first.nik, BIRTH)
     shown = text(page)
     assert page.content.decode().count('data-state="on_hold"') == 1  # two records, one case, one answer
@@ -253,7 +258,7 @@ def test_a_found_card_shows_no_name_no_nik_and_no_birth_date(client, kupang_2018
 def test_a_malformed_nik_is_explained_and_a_nik_with_spaces_is_accepted(client, kupang_2018):
     assert "NIK terdiri dari 16 angka." in text(client.post(MY_CARD, {"nik": "5371 0117", "tanggal_lahir": "1990-05-17"}))
     spaced = " ".join(re.findall(".{4}", kupang_2018[0].nik))
-    assert "siap diambil di Kota Kupang" in text(client.post(MY_CARD, {"nik": spaced, "tanggal_lahir": "17-05-1990"}))
+    assert "siap diambil di Kota Kupang" in text(client.post(MY_CARD, {"nik": spaced, "tanggal_lahir": "17-05-1990", "nama_ibu": f.MOTHER}))
 
 
 # Privacy of 'my card'
@@ -269,10 +274,44 @@ def test_a_wrong_birth_date_another_offices_nik_and_an_unknown_nik_get_the_same_
     bodies = {without_csrf_token(answer) for answer in answers}
     assert len(bodies) == 1
     body = bodies.pop()
-    assert "Tidak ditemukan kartu untuk NIK dan tanggal lahir ini." in strip_tags(body)
+    assert "Tidak ditemukan kartu untuk data ini." in strip_tags(body)
     for name in ("Yohanes", "Ndoen", "Ahmad", "Fauzi", "Kota Kupang", "Tangerang"):
         assert name not in body
     assert kupang_2018[0].nik not in body and theirs.nik not in body  # not even echoed back
+
+
+def test_the_form_asks_for_the_mothers_maiden_name(client, kupang):
+    html = client.get(MY_CARD).content.decode()
+    assert re.search(r'<label for="id_nama_ibu">Nama ibu kandung</label>', html)
+    assert 'name="nama_ibu"' in html
+
+
+@pytest.mark.parametrize("typed", ["maria goreti ndoen", "  MARIA  GORETI-NDOEN. ", "Maria Goréti N'doen", "Ｍａｒｉａ Goreti Ndoen"])
+def test_the_mothers_name_matches_whatever_the_case_spaces_punctuation_and_accents(client, kupang_2018, typed):
+    assert "siap diambil di Kota Kupang" in text(look_up(client, kupang_2018[0].nik, BIRTH, mother=typed))
+
+
+def test_a_wrong_or_missing_mothers_name_and_a_record_without_one_get_the_same_answer_as_an_unknown_nik(
+        client, kupang_2018, kupang, clerk, tmp_path, django_assert_num_queries):
+    """The birth date is written in the NIK: only the mother's name proves anything, and it is never hinted at."""
+    old = f.row(date(2017, 6, 1), name="Marthen Manafe", birth=BIRTH)  # imported from a file without nama_ibu
+    import_enrollments(office=kupang, path=f.siak_file(tmp_path / "old.csv", [old]), by=clerk)
+    unknown = f.nik("5371", BIRTH, serial=9998)
+    lookups = [(kupang_2018[0].nik, "Maria Goreti"), (kupang_2018[0].nik, ""), (kupang_2018[0].nik, " .- "),
+               (old["nik"], f.MOTHER), (old["nik"], ""), (unknown, f.MOTHER)]
+    look_up(client, unknown, BIRTH)  # opens this client's window (that one also forgets closed windows)
+    answers = []
+    for nik, mother in lookups:
+        with django_assert_num_queries(3):  # the same work for each: the count, the offices, the records
+            answers.append(look_up(client, nik, BIRTH, mother=mother))
+    assert {answer.status_code for answer in answers} == {200}
+    bodies = {without_csrf_token(answer) for answer in answers}
+    assert len(bodies) == 1
+    shown = text(answers[0])
+    assert "Tidak ditemukan kartu untuk data ini." in shown
+    # It points to the boards of all offices, never to the office that holds the record.
+    assert "papan kartu siap diambil" in shown and 'href="/publik/#siap-diambil"' in bodies.pop()
+    assert "Kota Kupang" not in shown and "/publik/5371/" not in answers[3].content.decode()
 
 
 def test_guessed_niks_next_to_real_ones_find_nothing_and_show_no_name(client, kupang_2018, settings):
@@ -334,22 +373,44 @@ def test_suket_checks_have_their_own_limit(client, kupang_2018, clerk, settings)
     assert client.get(url, REMOTE_ADDR="10.9.9.9").status_code == 200
 
 
-def test_a_forged_x_forwarded_for_does_not_escape_the_limit(client, kupang_2018, settings):
+def test_a_client_sending_x_forwarded_for_itself_is_counted_by_its_own_address(client, kupang_2018, settings):
+    """Nobody is trusted as shipped: 31 lookups with 31 made-up X-Forwarded-For, 10 answered."""
+    assert settings.TRUSTED_PROXIES == [] and settings.PUBLIC_LOOKUP_LIMIT == 10
+    statuses = [look_up(client, kupang_2018[0].nik, BIRTH, REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}").status_code
+                for n in range(31)]
+    assert statuses == [200] * 10 + [429] * 21
+
+
+def test_x_forwarded_for_from_an_address_outside_the_trusted_proxies_is_ignored(client, kupang_2018, settings):
+    settings.TRUSTED_PROXIES = ["172.16.0.0/12"]
     settings.PUBLIC_LOOKUP_LIMIT = 2
     for n in range(2):
         look_up(client, kupang_2018[0].nik, BIRTH, REMOTE_ADDR="10.2.2.2", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
     assert look_up(client, kupang_2018[0].nik, BIRTH, REMOTE_ADDR="10.2.2.2", HTTP_X_FORWARDED_FOR="192.0.2.77").status_code == 429
 
 
-def test_behind_a_trusted_proxy_the_address_the_proxy_saw_is_counted(client, kupang_2018, settings):
-    """The proxy appends the address it saw; whatever the client wrote before it is ignored."""
-    settings.PUBLIC_TRUSTED_PROXIES = 1
+def test_behind_a_trusted_proxy_the_client_it_forwards_is_counted(client, kupang_2018, settings):
+    settings.TRUSTED_PROXIES = ["172.16.0.0/12"]
+    settings.PUBLIC_LOOKUP_LIMIT = 2
+    proxy = {"REMOTE_ADDR": "172.18.0.5"}
+    for _ in range(2):
+        assert look_up(client, kupang_2018[0].nik, BIRTH, HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy).status_code == 200
+    assert look_up(client, kupang_2018[0].nik, BIRTH, HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy).status_code == 429
+    # Another resident behind the same proxy has a limit of their own.
+    assert look_up(client, kupang_2018[0].nik, BIRTH, HTTP_X_FORWARDED_FOR="203.0.113.8", **proxy).status_code == 200
+
+
+def test_a_spoofed_entry_left_of_the_proxies_is_ignored_and_the_right_most_untrusted_address_counted(client, kupang_2018, settings):
+    """The client wrote 1.1.1.n; our edge proxy (10.0.0.2) appended the client it saw; the inner proxy connected."""
+    settings.TRUSTED_PROXIES = ["172.16.0.0/12", "10.0.0.0/8"]
     settings.PUBLIC_LOOKUP_LIMIT = 2
     proxy = {"REMOTE_ADDR": "172.18.0.5"}
     for n in range(2):
-        assert look_up(client, kupang_2018[0].nik, BIRTH, HTTP_X_FORWARDED_FOR=f"1.1.1.{n}, 203.0.113.7", **proxy).status_code == 200
-    assert look_up(client, kupang_2018[0].nik, BIRTH, HTTP_X_FORWARDED_FOR="1.1.1.9, 203.0.113.7", **proxy).status_code == 429
-    assert look_up(client, kupang_2018[0].nik, BIRTH, HTTP_X_FORWARDED_FOR="203.0.113.8", **proxy).status_code == 200
+        chain = f"1.1.1.{n}, 203.0.113.7, 10.0.0.2"
+        assert look_up(client, kupang_2018[0].nik, BIRTH, HTTP_X_FORWARDED_FOR=chain, **proxy).status_code == 200
+    assert look_up(client, kupang_2018[0].nik, BIRTH, HTTP_X_FORWARDED_FOR="1.1.1.9, 203.0.113.7, 10.0.0.2", **proxy).status_code == 429
+    # A trusted address written on the left changes nothing: the walk from the right stops at 203.0.113.7.
+    assert look_up(client, kupang_2018[0].nik, BIRTH, HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.7, 10.0.0.2", **proxy).status_code == 429
 
 
 def test_one_ipv6_network_is_one_client(client, kupang_2018, settings):
@@ -367,6 +428,55 @@ def test_after_the_window_the_resident_may_look_up_again(client, kupang_2018, se
     assert look_up(client, kupang_2018[0].nik, BIRTH).status_code == 429
     time.sleep(1.2)
     assert look_up(client, kupang_2018[0].nik, BIRTH).status_code == 200
+
+
+def a_port_where_nothing_listens() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_with_the_cache_down_the_public_pages_answer_and_the_limit_still_counts(client, kupang_2018, clerk, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": f"redis://127.0.0.1:{a_port_where_nothing_listens()}/0"}}
+    settings.PUBLIC_LOOKUP_LIMIT = 2
+    from django.core.cache import cache
+
+    with pytest.raises(Exception):
+        cache.get("anything")  # the cache really is away
+    suket = issue_suket(enrollment=kupang_2018[4], by=clerk)
+    board = client.get("/publik/5371/")
+    assert board.status_code == 200 and "Januari 2018 2" in text(board)
+    assert client.get("/publik/").status_code == 200
+    assert client.get(reverse("public_suket_check", args=[suket.number])).status_code == 200
+    answers = [look_up(client, kupang_2018[0].nik, BIRTH).status_code for _ in range(3)]
+    assert answers == [200, 200, 429]
+
+
+def count_from(address):
+    """One lookup of `address` counted, as the my-card page counts it: whether it would be answered."""
+    return count_lookup("my-card", RequestFactory().post(MY_CARD, REMOTE_ADDR=address)).allowed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lookups_counted_at_once_on_separate_connections_share_one_count(settings):
+    """Four gunicorn workers (threads with their own database connections here) count against one figure."""
+    settings.PUBLIC_LOOKUP_LIMIT = 10
+    calls = [lambda: [count_from("203.0.113.50") for _ in range(8)] for _ in range(4)]
+    results, errors = in_threads_at_once(calls)
+    assert errors == []
+    answered = [allowed for result in results for allowed in result]
+    assert len(answered) == 32 and answered.count(True) == 10
+    assert LookupCount.objects.get(scope="my-card", address="203.0.113.50").count == 32
+
+
+def test_closed_windows_are_forgotten_when_a_new_one_opens(client, kupang_2018, settings):
+    settings.PUBLIC_LOOKUP_WINDOW_SECONDS = 1
+    look_up(client, kupang_2018[0].nik, BIRTH, REMOTE_ADDR="10.3.3.3")
+    assert LookupCount.objects.filter(address="10.3.3.3").exists()
+    time.sleep(1.2)
+    look_up(client, kupang_2018[0].nik, BIRTH, REMOTE_ADDR="10.3.3.4")
+    assert list(LookupCount.objects.values_list("address", flat=True)) == ["10.3.3.4"]
 
 
 # Checking a Suket

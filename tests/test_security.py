@@ -40,10 +40,10 @@ def test_production_settings_send_cookies_over_https_only_and_redirect_to_https(
     probe = ("import json, django; django.setup(); from django.conf import settings as s;"
              "print(json.dumps([s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS,"
              " s.SESSION_COOKIE_HTTPONLY, s.X_FRAME_OPTIONS, s.SECURE_CONTENT_TYPE_NOSNIFF, s.SECURE_REFERRER_POLICY,"
-             " s.PUBLIC_TRUSTED_PROXIES]))")
+             " s.TRUSTED_PROXIES]))")
     done = subprocess.run([sys.executable, "-c", probe], env=production_env(tmp_path), cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == '[true, true, true, 31536000, true, "DENY", true, "same-origin", 0]'
+    assert done.stdout.strip() == '[true, true, true, 31536000, true, "DENY", true, "same-origin", []]'
 
 
 @pytest.mark.django_db

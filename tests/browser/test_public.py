@@ -79,19 +79,22 @@ def test_a_resident_reads_the_ready_board_of_their_office_on_a_phone(live_server
     snap(phone, "public-ready")
 
 
-def test_a_resident_checks_their_card_with_nik_and_birth_date_on_a_phone(live_server, phone, kupang):
+def test_a_resident_checks_their_card_with_nik_birth_date_and_mothers_name_on_a_phone(live_server, phone, kupang):
     _office, _clerk, records = kupang
     phone.goto(live_server.url + "/publik/5371/")
     phone.get_by_role("link", name="Kartu saya").first.click()
     phone.wait_for_url(live_server.url + "/publik/kartu-saya/")
     phone.get_by_label("NIK").fill(records[5].nik)
-    phone.get_by_label("Tanggal lahir").fill("1990-05-18")  # a wrong birth date
+    phone.get_by_label("Tanggal lahir").fill(BIRTH.isoformat())
+    phone.get_by_label("Nama ibu kandung").fill("Maria Bria")  # a wrong mother's name
     phone.get_by_role("button", name="Periksa kartu saya").click()
-    expect(phone.get_by_role("alert")).to_have_text(
-        "Tidak ditemukan kartu untuk NIK dan tanggal lahir ini. Cocokkan keduanya dengan Kartu Keluarga (KK) Anda, lalu coba lagi.")
+    expect(phone.get_by_role("alert")).to_contain_text(
+        "Tidak ditemukan kartu untuk data ini. Cocokkan NIK, tanggal lahir, dan nama ibu kandung dengan Kartu Keluarga (KK) Anda, lalu coba lagi.")
+    expect(phone.get_by_role("alert").get_by_role("link", name="papan kartu siap diambil")).to_have_attribute("href", "/publik/#siap-diambil")
     expect(phone.get_by_label("NIK")).to_have_value("")
     phone.get_by_label("NIK").fill(records[5].nik)
     phone.get_by_label("Tanggal lahir").fill(BIRTH.isoformat())
+    phone.get_by_label("Nama ibu kandung").fill("maria goreti ndoen")
     phone.get_by_role("button", name="Periksa kartu saya").click()
     expect(phone.get_by_role("heading", name="Sudah direkam, menunggu dicetak")).to_be_visible()
     expect(phone.get_by_text("Kartu Anda menunggu blanko dari Kementerian Dalam Negeri", exact=False)).to_be_visible()

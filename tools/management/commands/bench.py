@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from printing.selectors import QUEUE_EXPORT_SQL
-from registry.demo import write_demo_csv
+from registry.demo import HEADER as DEMO_HEADER, write_demo_csv
 
 OFFICE = "5371"
 BENCH_PREFIX = "ektp_bench"
@@ -314,8 +314,7 @@ class Command(BaseCommand):
 
     def bare_copy(self, path) -> float:
         """COPY of the CSV as it is into a plain table of text columns: no parsing, checks or indexes."""
-        columns = ", ".join(f"{name} text" for name in ("nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin",
-                                                        "alamat", "rt", "rw", "kelurahan", "kecamatan", "tanggal_rekam"))
+        columns = ", ".join(f"{name} text" for name in DEMO_HEADER)
         with self.connect() as conn, conn.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS bench_bare_copy; CREATE TABLE bench_bare_copy ({columns})")
             conn.commit()
@@ -366,7 +365,7 @@ class Command(BaseCommand):
         with its columns and checks only (unindexed), one with its indexes and foreign keys too. Not targets; they
         show where the import's time goes."""
         self.say("schema floor: COPY of the imported rows into twins of the enrollment table")
-        columns = "nik, name, birth_place, birth_date, sex, address, rt, rw, village, subdistrict, enrolled_on, office_id, state, created_at"
+        columns = "nik, name, birth_place, birth_date, sex, address, rt, rw, village, subdistrict, enrolled_on, mother_name, office_id, state, created_at"
         twins = (
             ("an unindexed twin of registry_enrollment (its column types and checks)",
              "CREATE TABLE bench_twin (LIKE registry_enrollment INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS)"),
