@@ -148,11 +148,12 @@ UPLOAD_MAX_MEGABYTES = int(os.environ.get("UPLOAD_MAX_MEGABYTES", "1024"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
-# The cache carries upload progress from the worker to the pages: Redis in production.
+# The cache carries upload progress from the worker to the pages and keeps the public board: Redis in
+# production, a cache that only saves work (config/cache.py): with Redis away, pages go on without it.
 REDIS_URL = os.environ.get("REDIS_URL", os.environ.get("CELERY_BROKER_URL", "") if os.environ.get("CELERY_BROKER_URL", "").startswith("redis") else "")
+REDIS_CACHE = {"BACKEND": "config.cache.ForgivingRedisCache", "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    "default": {**REDIS_CACHE, "LOCATION": REDIS_URL} if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
 # Celery: with no broker configured, tasks run in-process (the embedded default).

@@ -6,7 +6,6 @@ mistake. How far printing has reached and the printing rate are the
 dashboard's own selectors (inventory.selectors), read the same way.
 """
 import hmac
-import logging
 import math
 import unicodedata
 from dataclasses import dataclass
@@ -23,7 +22,6 @@ from printing.models import PrintJob
 from printing.selectors import queue_reaches, ready_by_month
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentState, Office, TemporaryCertificate
 
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,20 +52,13 @@ class Board:
 def board(office: Office) -> Board:
     """The office's board, computed at most every PUBLIC_BOARD_CACHE_SECONDS (it is the same for everyone).
 
-    The cache only saves work: with it down (Redis stopped) the board is computed for each request.
+    The cache only saves work (config/cache.py): with Redis stopped the board is computed for each request.
     """
     key = f"public-board:{office.pk}"
-    try:
-        cached = cache.get(key)
-    except Exception:  # noqa: BLE001 - whatever the backend raises when its server is away
-        log.warning("The cache is unreachable: the ready board of %s is computed without it", office.code, exc_info=True)
-        return _board(office)
+    cached = cache.get(key)
     if cached is None:
         cached = _board(office)
-        try:
-            cache.set(key, cached, timeout=settings.PUBLIC_BOARD_CACHE_SECONDS)
-        except Exception:  # noqa: BLE001 - as above
-            log.warning("The cache is unreachable: the ready board of %s was not kept", office.code, exc_info=True)
+        cache.set(key, cached, timeout=settings.PUBLIC_BOARD_CACHE_SECONDS)
     return cached
 
 

@@ -281,3 +281,18 @@ def test_uploaded_files_are_deleted_after_the_retention_period_and_the_record_st
     assert "dihapus pada" in status_page(client, pk)
     assert client.get(f"/perekaman/unggah/{pk}/ditolak.csv").status_code == 404
     assert remove_old_upload_files_task.apply().get() == 0  # again: nothing more
+
+
+@pytest.mark.django_db
+def test_with_the_cache_down_an_upload_is_imported_and_its_page_answers(client, clerk, tmp_path, settings,
+                                                                        django_capture_on_commit_callbacks):
+    """The import's progress goes to the cache: with Redis away it is not kept, and nothing else changes."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.CACHES = {"default": {**settings.REDIS_CACHE, "LOCATION": f"redis://127.0.0.1:{port}/0"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        pk = upload_id(upload(as_user(client, clerk), tmp_path, ROWS))
+    assert EnrollmentUpload.objects.get(pk=pk).imported == 3
+    assert "Selesai" in status_page(client, pk)
