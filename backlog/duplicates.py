@@ -1,17 +1,18 @@
 """Duplicate records (pendobelan): opened by an import that re-enrolls a resident, resolved in person."""
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry.models import Correction, DuplicateCase, Enrollment, EnrollmentState, Office, Role
+from registry.models import Correction, DuplicateCase, Enrollment, EnrollmentState, Office
 
 from . import cards
 from .locks import lock_ledger, lock_rows
+from .offices import require_head
 from .suket import end_suket
 from .work import ask_for_queue_build
 
@@ -156,8 +157,7 @@ def reopen_duplicate_case(*, case: DuplicateCase, by, reason: str) -> DuplicateC
     Refused once a card of the case is printed. A queued survivor gives its
     blank back. Each record's history says who reopened it and why.
     """
-    if by.role != Role.HEAD or by.office_id != case.office_id:
-        raise PermissionDenied(_("Only the head of this office reopens a duplicate case."))
+    require_head(by, case.office_id, _("Only the head of this office reopens a duplicate case."))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Say why the case is reopened."), code="reason")

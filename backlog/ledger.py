@@ -21,6 +21,7 @@ from registry.models import Office, Role
 
 from . import cards
 from .locks import lock_ledger
+from .offices import require_head
 from .work import ask_for_queue_build
 
 
@@ -194,18 +195,13 @@ def record_stock_count(*, office: Office, counted: int, by, note: str) -> StockC
         return StockCount.objects.create(office=office, counted=counted, expected=stock.on_hand, counted_by=by, note=note)
 
 
-def _head_of(by, office_id, message):
-    if by.role != Role.HEAD or by.office_id != office_id:
-        raise PermissionDenied(message)
-
-
 def approve_stock_count(*, count: StockCount, by) -> StockCount:
     """The head approves a count: its difference becomes an adjustment movement.
 
     A count below what the queue holds is a real loss: it is booked, and the
     newest queued cards give their blanks back and wait again at their places.
     """
-    _head_of(by, count.office_id, _("Only the head of this office approves stock counts."))
+    require_head(by, count.office_id, _("Only the head of this office approves stock counts."))
     with transaction.atomic():
         stock = lock_ledger(count.office_id)
         count = StockCount.objects.select_for_update().get(pk=count.pk)
@@ -237,7 +233,7 @@ def approve_stock_count(*, count: StockCount, by) -> StockCount:
 
 def reject_stock_count(*, count: StockCount, by) -> StockCount:
     """The head does not accept a count (e.g. to have it made again); the ledger is unchanged. Twice changes nothing."""
-    _head_of(by, count.office_id, _("Only the head of this office decides on stock counts."))
+    require_head(by, count.office_id, _("Only the head of this office decides on stock counts."))
     with transaction.atomic():
         lock_ledger(count.office_id)
         count = StockCount.objects.select_for_update().get(pk=count.pk)
@@ -294,7 +290,7 @@ def correct_receipt(*, receipt: BlankMovement, quantity: int, reason: str, by) -
 
 def decide_receipt_correction(*, correction: ReceiptCorrection, approve: bool, by) -> ReceiptCorrection:
     """The head approves (it is booked) or rejects a correction that lowers stock. Twice changes nothing."""
-    _head_of(by, correction.office_id, _("Only the head of this office approves a correction that lowers stock."))
+    require_head(by, correction.office_id, _("Only the head of this office approves a correction that lowers stock."))
     with transaction.atomic():
         lock_ledger(correction.office_id)
         correction = ReceiptCorrection.objects.select_for_update().get(pk=correction.pk)

@@ -24,10 +24,15 @@ def create_office(*, code: str, name: str = "") -> Office:
     return office
 
 
+def require_head(by, office_id, message: str) -> None:
+    """Only the head of this office may: anyone else is refused with `message`."""
+    if by.role != Role.HEAD or by.office_id != office_id:
+        raise PermissionDenied(message)
+
+
 def set_request_lead_time(*, office: Office, days: int, by) -> Office:
     """The head sets how long the ministry takes to deliver; the dashboard's figure counts new enrollments over it."""
-    if by.role != Role.HEAD or by.office_id != office.pk:
-        raise PermissionDenied(_("Only the head of this office sets the lead time."))
+    require_head(by, office.pk, _("Only the head of this office sets the lead time."))
     if days is None or not 1 <= days <= 365:
         raise ValidationError(_("The lead time is between 1 and 365 days."), code="lead_time")
     Office.objects.filter(pk=office.pk).update(request_lead_time_days=days)

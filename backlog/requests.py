@@ -1,19 +1,19 @@
 """Requests to the ministry (permintaan blanko): drafted, sent, closed by the head."""
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory.models import BlankRequest
-from registry.models import Office, Role
+from registry.models import Office
 
 from .locks import lock_ledger, lock_rows
+from .offices import require_head
 
 
 def draft_blank_request(*, office: Office, quantity: int, reference: str, by, note: str = "") -> BlankRequest:
     """The head drafts a letter to the ministry asking for blanks."""
-    if by.role != Role.HEAD or by.office_id != office.pk:
-        raise PermissionDenied(_("Only the head of this office writes requests to the ministry."))
+    require_head(by, office.pk, _("Only the head of this office writes requests to the ministry."))
     if quantity is None or quantity <= 0:
         raise ValidationError(_("Ask for at least one blank."), code="quantity")
     reference = (reference or "").strip()
@@ -28,8 +28,7 @@ def draft_blank_request(*, office: Office, quantity: int, reference: str, by, no
 
 def mark_request_sent(*, request: BlankRequest, by, sent_on=None) -> BlankRequest:
     """The letter went to the ministry: from now on its blanks are expected. Twice changes nothing."""
-    if by.role != Role.HEAD or by.office_id != request.office_id:
-        raise PermissionDenied(_("Only the head of this office sends requests to the ministry."))
+    require_head(by, request.office_id, _("Only the head of this office sends requests to the ministry."))
     if sent_on is not None and sent_on > timezone.localdate():
         raise ValidationError(_("The date sent cannot be in the future."), code="sent_on")
     with transaction.atomic():
@@ -43,8 +42,7 @@ def mark_request_sent(*, request: BlankRequest, by, sent_on=None) -> BlankReques
 
 def close_blank_request(*, request: BlankRequest, by) -> BlankRequest:
     """No more blanks will come on this request (or a draft is withdrawn). Twice changes nothing."""
-    if by.role != Role.HEAD or by.office_id != request.office_id:
-        raise PermissionDenied(_("Only the head of this office closes requests to the ministry."))
+    require_head(by, request.office_id, _("Only the head of this office closes requests to the ministry."))
     with transaction.atomic():
         lock_ledger(request.office_id)
         (request,) = lock_rows(BlankRequest.objects.filter(pk=request.pk))
