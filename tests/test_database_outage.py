@@ -1,6 +1,5 @@
 """PostgreSQL (or the SQLite file) out of reach: every page answers 503 with one sentence in Bahasa Indonesia."""
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,6 +10,7 @@ import pytest
 from django.db import OperationalError
 
 from tests.conftest import ROOT
+from tests.loopback import free_port
 from tests.pages import as_user
 
 SENTENCE = "Basis data kantor sedang tidak dapat dijangkau"
@@ -28,12 +28,6 @@ def test_a_page_whose_database_goes_away_says_so_in_one_sentence(client, clerk, 
     response = client.get("/dasbor/")
     assert response.status_code == 503 and response["Retry-After"] == "60"
     assert SENTENCE in response.content.decode()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_a_server_whose_database_is_down_answers_every_page_with_the_sentence(tmp_path):

@@ -20,15 +20,10 @@ from inventory.selectors import stock_report
 from registry.models import EnrollmentUpload
 from tests import factories as f
 from tests.conftest import ROOT, database_url
+from tests.loopback import free_port, wait_for
 from tests.pages import as_user, page, upload
 
 pytestmark = [pytest.mark.postgres, pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class OwnRedis:
@@ -59,13 +54,6 @@ class OwnRedis:
                 return True
         except OSError:
             return False
-
-
-def wait_for(condition, seconds, what):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.1)
 
 
 def forget_broker_connections():

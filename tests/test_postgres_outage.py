@@ -9,7 +9,6 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,15 +21,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.loopback import free_port
 
 BIN = Path("/usr/lib/postgresql/15/bin")
 SENTENCE = "Basis data kantor sedang tidak dapat dijangkau"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class OwnPostgres:

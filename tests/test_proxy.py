@@ -16,6 +16,7 @@ import time
 import pytest
 
 from tests.conftest import ROOT, database_url
+from tests.loopback import free_port
 
 TOOLS = ("nginx", "openssl", "envsubst")
 SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
@@ -23,12 +24,6 @@ missing = [tool for tool in TOOLS if not shutil.which(tool, path=SEARCH_PATH)]
 if missing and os.environ.get("CI"):
     raise RuntimeError(f"CI tests through the shipped proxy: {', '.join(missing)} missing (.ci/run installs them)")
 pytestmark = pytest.mark.skipif(bool(missing), reason=f"needs {', '.join(missing)} (apt-get install nginx-light openssl gettext-base)")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for(port, process, what):

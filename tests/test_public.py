@@ -5,7 +5,6 @@ Suket), no NIK, and 'not found' is one page whatever was typed.
 """
 import math
 import re
-import socket
 import time
 import uuid
 from datetime import date, datetime, timedelta
@@ -30,6 +29,7 @@ from registry.models import Enrollment, Office, Role
 from backlog.imports import import_enrollments
 from backlog.suket import issue_suket
 from tests import factories as f
+from tests.loopback import free_port
 from tests.parallel import in_threads_at_once
 from tests.test_translations import english_msgids
 
@@ -430,14 +430,8 @@ def test_after_the_window_the_resident_may_look_up_again(client, kupang_2018, se
     assert look_up(client, kupang_2018[0].nik, BIRTH).status_code == 200
 
 
-def a_port_where_nothing_listens() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_with_the_cache_down_the_public_pages_answer_and_the_limit_still_counts(client, kupang_2018, clerk, settings):
-    settings.CACHES = {"default": {**settings.REDIS_CACHE, "LOCATION": f"redis://127.0.0.1:{a_port_where_nothing_listens()}/0"}}
+    settings.CACHES = {"default": {**settings.REDIS_CACHE, "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}}
     settings.PUBLIC_LOOKUP_LIMIT = 2
     from django.core.cache import cache
     from redis.exceptions import ConnectionError as RedisDown

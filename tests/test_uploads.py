@@ -22,9 +22,10 @@ from backlog.tasks import import_upload_task
 from backlog.work import IMPORT_UPLOAD
 from inventory.selectors import stock_report
 from registry.demo import write_demo_csv
-from registry.models import Enrollment, EnrollmentState, EnrollmentUpload, Role
+from registry.models import Enrollment, EnrollmentState, EnrollmentUpload
 from tests import factories as f
 from tests.conftest import ROOT, database_url
+from tests.loopback import free_port, wait_for
 from tests.pages import as_user, page as html, upload, upload_file
 
 ROWS = [f.row(date(2018, 3, day)) for day in (1, 2, 3)]
@@ -200,13 +201,6 @@ def worker_ready(sender, queue):
              "the worker did not start")
 
 
-def wait_for(condition, seconds, what):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.05)
-
-
 @pytest.mark.celery_worker
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
@@ -288,10 +282,7 @@ def test_with_the_cache_down_an_upload_is_imported_and_its_page_answers(client, 
                                                                         django_capture_on_commit_callbacks):
     """The import's progress goes to the cache: with Redis away it is not kept, and nothing else changes."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings.CACHES = {"default": {**settings.REDIS_CACHE, "LOCATION": f"redis://127.0.0.1:{port}/0"}}
+    settings.CACHES = {"default": {**settings.REDIS_CACHE, "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}}
     with django_capture_on_commit_callbacks(execute=True):
         pk = upload_id(upload(as_user(client, clerk), tmp_path, ROWS))
     assert EnrollmentUpload.objects.get(pk=pk).imported == 3
