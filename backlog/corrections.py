@@ -80,8 +80,7 @@ def _record(job: PrintJob, kind, *, by, reason, at, movements=(), **changes) -> 
 
 def _locked_job(job: PrintJob, by, kind) -> PrintJob:
     """The job as it is now, under the office's ledger lock, once the user may make this kind of correction at all."""
-    lock_ledger(job.office_id)
-    job = locked_job(job.pk)
+    job = locked_job(job)
     _check_rule(by, kind, office_id=job.office_id)
     return job
 

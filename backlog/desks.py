@@ -16,8 +16,10 @@ from .locks import lock_ledger, lock_rows
 from .suket import end_suket
 
 
-def locked_job(job_id) -> PrintJob:
-    (job,) = lock_rows(PrintJob.objects.filter(pk=job_id).select_related("enrollment"))
+def locked_job(job: PrintJob) -> PrintJob:
+    """The job as it is now, with its office's ledger locked and then the job itself (the lock order)."""
+    lock_ledger(job.office_id)
+    (job,) = lock_rows(PrintJob.objects.filter(pk=job.pk).select_related("enrollment"))
     return job
 
 
@@ -31,8 +33,7 @@ def mark_printed(*, job: PrintJob, by) -> PrintJob:
     Marking a printed job printed again changes nothing (a double click).
     """
     with transaction.atomic():
-        lock_ledger(job.office_id)
-        job = locked_job(job.pk)
+        job = locked_job(job)
         if job.state == PrintJob.State.PRINTED:
             return job
         if job.state != PrintJob.State.QUEUED:
@@ -56,8 +57,7 @@ def mark_spoiled(*, job: PrintJob, by, reason: str) -> PrintJob:
     if not reason:
         raise ValidationError(_("Say why the blank was spoiled."), code="reason")
     with transaction.atomic():
-        lock_ledger(job.office_id)
-        job = locked_job(job.pk)
+        job = locked_job(job)
         if job.state == PrintJob.State.SPOILED:
             return job
         if job.state != PrintJob.State.QUEUED:
@@ -94,8 +94,7 @@ def record_pickup(*, job: PrintJob, by, collected_by_name: str) -> PrintJob:
     if not collected_by_name:
         raise ValidationError(_("Write the name of the person collecting the card."), code="collected_by_name")
     with transaction.atomic():
-        lock_ledger(job.office_id)
-        job = locked_job(job.pk)
+        job = locked_job(job)
         if job.collected_at is not None:
             return job
         if job.state != PrintJob.State.PRINTED:
