@@ -40,6 +40,11 @@ TRANSITIONS = {
 _CHUNK = 10_000  # ids per statement on SQLite (its limit on parameters)
 
 
+def _chunks(ids: list):
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start:start + _CHUNK]
+
+
 @dataclass
 class Moved:
     """What a move did: the cards moved, and the print jobs that ended (for the movements the caller books)."""
@@ -99,8 +104,8 @@ def move(*, office_id, cards, to: str, at=None, by=None, build=None, first_in_li
                 for pk, enrolled_on in group
             )
             reserved += len(group)
-        for start in range(0, len(ids), _CHUNK):
-            Enrollment.objects.filter(pk__in=ids[start:start + _CHUNK]).update(state=to)
+        for chunk in _chunks(ids):
+            Enrollment.objects.filter(pk__in=chunk).update(state=to)
         moved.cards += group
     if reserved:
         BlankStock.objects.filter(office_id=office_id).update(reserved=F("reserved") + reserved)
@@ -146,8 +151,8 @@ def _print_key(key):
 
 def _jobs(office_id, enrollment_ids, state) -> list[PrintJob]:
     jobs = []
-    for start in range(0, len(enrollment_ids), _CHUNK):
-        jobs += PrintJob.objects.filter(office_id=office_id, state=state, enrollment_id__in=enrollment_ids[start:start + _CHUNK]).order_by("pk")
+    for chunk in _chunks(enrollment_ids):
+        jobs += PrintJob.objects.filter(office_id=office_id, state=state, enrollment_id__in=chunk).order_by("pk")
     return jobs
 
 
@@ -159,8 +164,8 @@ def _end_jobs(office_id, enrollment_ids, state, ends_as, at, by, reason) -> list
     if ends_as == PrintJob.State.SPOILED:
         values["spoiled_reason"] = reason
     ids = [job.pk for job in jobs]
-    for start in range(0, len(ids), _CHUNK):
-        PrintJob.objects.filter(pk__in=ids[start:start + _CHUNK]).update(**values)
+    for chunk in _chunks(ids):
+        PrintJob.objects.filter(pk__in=chunk).update(**values)
     for job in jobs:
         for name, value in values.items():
             setattr(job, name, value)
