@@ -7,6 +7,7 @@ before anything is written, so a user reads a sentence, not an IntegrityError.
 Real losses are booked as they happened: when fewer blanks are left than the
 queue holds, the newest queued cards give theirs back (backlog.cards).
 """
+import unicodedata
 from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -81,6 +82,24 @@ def make_room(*, office_id, stock, losing: int, at=None) -> int:
     return len(cards.give_back_newest(office_id=office_id, count=short, at=at))
 
 
+def typed_reference(text: str) -> str:
+    """A number typed at a desk as it is meant: compatibility forms folded (NFKC), invisible format characters gone."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text or "") if unicodedata.category(ch) != "Cf").strip()
+
+
+def _receipt_of_delivery_note(office, delivery_note):
+    """The receipt already booked for this delivery note, whatever case or invisible characters either was typed with.
+
+    An office books a few receipts a month, so its delivery notes are compared here, one by one, under the
+    ledger lock; notes booked before they were cleaned (with a zero-width space) are found too.
+    """
+    key = delivery_note.casefold()
+    notes = (BlankMovement.objects.filter(office=office, kind=MovementKind.RECEIPT).exclude(delivery_note="")
+             .order_by("pk").values_list("pk", "delivery_note"))
+    pk = next((pk for pk, note in notes.iterator() if typed_reference(note).casefold() == key), None)
+    return None if pk is None else BlankMovement.objects.select_related("created_by").get(pk=pk)
+
+
 def receive_blanks(*, office: Office, quantity: int, reference: str, by, request: BlankRequest | None = None,
                    delivery_note: str = "", carried_by: str = "") -> BlankMovement:
     """Blanks arrive from the ministry: add them, then let the queue use them.
@@ -97,18 +116,17 @@ def receive_blanks(*, office: Office, quantity: int, reference: str, by, request
         raise ValidationError(_("A receipt needs a reference (letter or delivery note number)."), code="reference")
     if request is not None and request.office_id != office.pk:
         raise ValidationError(_("That request belongs to another office."), code="request")
-    delivery_note = (delivery_note or "").strip()
+    delivery_note = typed_reference(delivery_note)
     with transaction.atomic():
         lock_ledger(office.pk)
         if delivery_note:
-            booked = (BlankMovement.objects.filter(office=office, kind=MovementKind.RECEIPT, delivery_note=delivery_note)
-                      .select_related("created_by").first())
+            booked = _receipt_of_delivery_note(office, delivery_note)
             if booked is not None:
                 if booked.quantity == quantity and booked.reference == reference:
                     return booked
                 raise ValidationError(
                     _("Delivery note %(note)s was already booked on %(when)s by %(who)s (%(quantity)d blanks).")
-                    % {"note": delivery_note, "when": timezone.localtime(booked.created_at).strftime("%Y-%m-%d %H:%M"),
+                    % {"note": booked.delivery_note, "when": timezone.localtime(booked.created_at).strftime("%Y-%m-%d %H:%M"),
                        "who": booked.created_by.get_username(), "quantity": booked.quantity},
                     code="delivery_note",
                 )

@@ -2,7 +2,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from registry.forms import AdminLoginForm
+
 admin.autodiscover()
+admin.site.login_form = AdminLoginForm
 
 # A database outage answers 503 with one sentence (config/outage.py); other errors are Django's own.
 handler500 = "config.outage.server_error"

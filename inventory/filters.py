@@ -2,9 +2,9 @@
 from datetime import timedelta
 
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from registry.datefields import DayFilter
 from registry.dates import local_midnight
 
 from .models import BlankMovement, MovementKind
@@ -12,8 +12,8 @@ from .models import BlankMovement, MovementKind
 
 class MovementFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=MovementKind.choices, empty_label=_("all"))
-    since = django_filters.DateFilter(label=_("From"), method="filter_since", widget=forms.DateInput(attrs={"type": "date"}))
-    until = django_filters.DateFilter(label=_("To"), method="filter_until", widget=forms.DateInput(attrs={"type": "date"}))
+    since = DayFilter(label=_("From"), method="filter_since")
+    until = DayFilter(label=_("To"), method="filter_until")
 
     class Meta:
         model = BlankMovement

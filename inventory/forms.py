@@ -3,6 +3,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from registry.datefields import DayField, MonthField
+
 from .models import BlankRequest
 
 # Far more than any delivery or count an office sees; keeps a typo of three extra zeros out.
@@ -66,7 +68,7 @@ class DraftRequestForm(forms.Form):
 
 
 class SendRequestForm(forms.Form):
-    sent_on = forms.DateField(label=_("Sent on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    sent_on = DayField(label=_("Sent on"))
 
     def clean_sent_on(self):
         sent_on = self.cleaned_data["sent_on"]
@@ -83,16 +85,6 @@ MAX_MINUTES_DAYS = 366
 
 def month_index(month) -> int:
     return month.year * 12 + month.month - 1
-
-
-class MonthField(forms.DateField):
-    """A month typed or picked as YYYY-MM; its value is the first day of that month."""
-
-    widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
-    default_error_messages = {"invalid": _("Enter a month as YYYY-MM, e.g. 2018-05.")}
-
-    def __init__(self, **kwargs):
-        super().__init__(input_formats=["%Y-%m"], **kwargs)
 
 
 class MonthlyReportForm(forms.Form):
@@ -123,8 +115,8 @@ class MonthlyReportForm(forms.Form):
 
 
 class SpoilageMinutesForm(forms.Form):
-    since = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    until = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    since = DayField(label=_("From"))
+    until = DayField(label=_("To"))
 
     def clean_until(self):
         until = self.cleaned_data["until"]

@@ -12,13 +12,12 @@ from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
-from django_tables2.paginators import LazyPaginator
 
 from backlog import ledger, offices
 from backlog import requests as ministry
 from registry.access import office_object, office_view
 from registry.models import EnrollmentCounts, Role
+from registry.paging import paginate
 from registry.pdf import pdf_response
 from registry.dates import add_months
 
@@ -52,8 +51,7 @@ def _stock_page(request, *, status=200, receipt_form=None, spoilage_form=None, c
                              .select_related("created_by", "approved_by").order_by("-pk"))
     role = request.user.role
     table = MovementTable(filters.qs, exclude=() if role in KEEPERS else ("correct",))
-    # LazyPaginator: no COUNT over an office's millions of printed-card movements.
-    RequestConfig(request, paginate={"paginator_class": LazyPaginator, "per_page": LEDGER_PAGE}).configure(table)
+    paginate(request, table, per_page=LEDGER_PAGE)
     selectors.running_balances(office, [row.record for row in table.page.object_list], stock.on_hand)
     context = {
         "stock": stock, "filter": filters, "table": table,

@@ -5,6 +5,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from registry.datefields import MonthFilter
 from registry.dates import month_after
 
 from .models import PrintJob
@@ -15,10 +16,8 @@ WAITING_CHOICES = [(30, _("more than 30 days")), (90, _("more than 3 months")), 
 
 class ReadyCardFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("NIK or name"), method="filter_query")
-    month = django_filters.DateFilter(
-        label=_("Enrollment month"), method="filter_month", input_formats=["%Y-%m"],
-        widget=forms.DateInput(attrs={"type": "month", "placeholder": "2018-02"}, format="%Y-%m"),
-    )
+    month = MonthFilter(label=_("Enrollment month"), method="filter_month",
+                        widget=forms.DateInput(attrs={"type": "month", "placeholder": "2018-02"}, format="%Y-%m"))
     printed_days_ago = django_filters.ChoiceFilter(
         label=_("Printed and waiting"), choices=WAITING_CHOICES, empty_label=_("any time"), method="filter_printed_days_ago",
     )

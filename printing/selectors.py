@@ -66,10 +66,14 @@ def queue_reaches(office: Office) -> date | None:
 
 
 def desk_work_today(office: Office, limit: int = 20) -> QuerySet:
-    """The latest cards printed or spoiled today, from the ledger (its office-and-time index), with who did it."""
+    """The latest cards printed or spoiled at the desk today, from the ledger (its office-and-time index), with who did it.
+
+    Blanks written off in the store room are the stock desk's: they have no card, so they are not the print desk's work.
+    """
     start = local_midnight(timezone.localdate())
     return (
-        BlankMovement.objects.filter(office=office, kind__in=[MovementKind.PRINTED, MovementKind.SPOILED], created_at__gte=start)
+        BlankMovement.objects.filter(office=office, kind__in=[MovementKind.PRINTED, MovementKind.SPOILED], created_at__gte=start,
+                                     print_job__isnull=False)
         .select_related("print_job__enrollment", "created_by").order_by("-created_at", "-id")[:limit]
     )
 

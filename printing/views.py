@@ -5,20 +5,19 @@ Clerks run both desks. The head and the stock keeper may look at every page
 """
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
-from django_tables2 import RequestConfig
 
 from backlog import corrections, desks
 from backlog.queue import build_print_queue
 from registry.access import office_object, office_view
 from registry.forms import ReasonForm
 from registry.models import Correction, Enrollment, EnrollmentCounts, EnrollmentState, Role
+from registry.paging import paginate
 
 from . import selectors
 from .filters import ReadyCardFilter
@@ -41,15 +40,8 @@ def _next(request, default):
 
 
 def _paginated(request, table):
-    """Sorted as the request asks, PER_PAGE rows a page (a `per_page` in the URL cannot make it read a million)."""
-    RequestConfig(request, paginate=False).configure(table)
-    try:
-        table.paginate(page=request.GET.get(table.prefixed_page_field, 1), per_page=PER_PAGE)
-    except PageNotAnInteger:
-        table.paginate(page=1, per_page=PER_PAGE)
-    except EmptyPage:
-        table.paginate(page=table.paginator.num_pages, per_page=PER_PAGE)
-    return table
+    """PER_PAGE rows a page, counted: the queue's positions and the page's total come from the count."""
+    return paginate(request, table, per_page=PER_PAGE, count=True)
 
 
 # The print desk

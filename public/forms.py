@@ -4,6 +4,8 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from registry.datefields import DayField
+
 # An <input type="date"> sends the first; a phone browser without a date picker gets the others typed.
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"]
 
@@ -13,7 +15,7 @@ class MyCardForm(forms.Form):
         label="NIK", max_length=40, help_text=_("16 digits, as on your family card (KK)."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
     )
-    tanggal_lahir = forms.DateField(
+    tanggal_lahir = DayField(
         label=_("Date of birth"), input_formats=DATE_FORMATS,
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}, format="%Y-%m-%d"),
     )

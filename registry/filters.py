@@ -1,9 +1,9 @@
 """Filters of the enrollments desk: each one served by an index on a million rows."""
 
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .datefields import MonthFilter
 from .dates import month_after
 from .models import DuplicateCase, Enrollment, EnrollmentState, TemporaryCertificate
 
@@ -11,10 +11,7 @@ from .models import DuplicateCase, Enrollment, EnrollmentState, TemporaryCertifi
 class EnrollmentFilter(django_filters.FilterSet):
     nik = django_filters.CharFilter(label="NIK", method="filter_nik")
     name = django_filters.CharFilter(label=_("Name"), lookup_expr="icontains")
-    month = django_filters.DateFilter(
-        label=_("Enrollment month"), method="filter_month",
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"), input_formats=["%Y-%m", "%Y-%m-%d"],
-    )
+    month = MonthFilter(label=_("Enrollment month"), method="filter_month", input_formats=["%Y-%m", "%Y-%m-%d"])
     subdistrict = django_filters.CharFilter(label=_("Subdistrict (kecamatan)"), lookup_expr="iexact")
     village = django_filters.CharFilter(label=_("Village (kelurahan/desa)"), lookup_expr="iexact")
     state = django_filters.ChoiceFilter(label=_("State"), choices=EnrollmentState.choices, empty_label=_("all"))

@@ -12,8 +12,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
-from django_tables2.paginators import LazyPaginator
 
 from backlog import corrections
 from backlog.duplicates import reopen_duplicate_case, resolve_duplicate_case
@@ -24,8 +22,9 @@ from printing.models import PrintJob
 from . import documents, login_throttle, selectors
 from .access import office_object, office_view
 from .filters import EnrollmentFilter, SuketFilter
-from .forms import EditRecordForm, NikForm, ReasonForm, ResolveDuplicateForm, UploadForm
+from .forms import EditRecordForm, LoginForm, NikForm, ReasonForm, ResolveDuplicateForm, UploadForm
 from .models import Correction, DuplicateCase, Enrollment, EnrollmentUpload, Role, TemporaryCertificate
+from .paging import page_of, paginate
 from .pdf import pdf_response
 from .tables import EnrollmentTable, SuketTable
 
@@ -35,6 +34,7 @@ DESK_ROLES = (Role.CLERK, Role.HEAD)
 
 class DemoLoginView(auth_views.LoginView):
     template_name = "registration/login.html"
+    authentication_form = LoginForm
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -76,12 +76,6 @@ def lift_login_block(request):
     else:
         messages.success(request, _("The block on %(address)s is lifted: it can log in again.") % {"address": address})
     return redirect("login_blocks")
-
-
-def paginate(request, table, per_page=25):
-    # LazyPaginator: no COUNT over a million rows on every page view.
-    RequestConfig(request, paginate={"paginator_class": LazyPaginator, "per_page": per_page}).configure(table)
-    return table
 
 
 @office_view()
@@ -203,7 +197,7 @@ def enrollment_void(request, pk):
 @office_view()
 def duplicates(request):
     cases = selectors.open_duplicate_cases(request.office)
-    page = LazyPaginator(cases, 20).get_page(request.GET.get("page"))
+    page = page_of(request, cases, per_page=20)
     return render(request, "registry/duplicates.html", {"page": page, "today": timezone.localdate()})
 
 

@@ -3,30 +3,13 @@
 Pages are discovered (any view made with `registry.access.office_view`), so a
 new desk is covered the day it is added.
 """
-import re
-
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from registry.models import Role
 from tests import factories as f
+from tests.pages import concrete, office_pages
 
 pytestmark = pytest.mark.django_db
-
-
-def office_pages():
-    def walk(patterns, prefix=""):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
-            elif isinstance(pattern, URLPattern) and hasattr(pattern.callback, "allowed_roles"):
-                yield pattern.name, prefix + str(pattern.pattern), pattern.callback.allowed_roles
-
-    return sorted(walk(get_resolver().url_patterns))
-
-
-def concrete(route, value="999999"):
-    return "/" + re.sub(r"<(?:int:)?\w+>", value, route)
 
 
 PAGES = office_pages()

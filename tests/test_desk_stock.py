@@ -72,6 +72,22 @@ def test_the_same_delivery_note_with_other_figures_is_refused_next_to_the_field(
     assert on_hand(kupang) == 100
 
 
+@pytest.mark.parametrize("typed", ["sj-race-1", "SJ\u200b-RACE-1", "\uff33\uff2a-RACE-1", " Sj-Race-1\u2060 "])
+def test_a_delivery_note_typed_in_another_case_or_with_invisible_characters_is_the_same_delivery(client, kupang, keeper, typed):
+    receive_blanks(office=kupang, quantity=100, reference="R1", by=keeper, delivery_note="SJ-RACE-1")
+    as_user(client, keeper)
+    other = client.post(reverse("stock_receive"), {"reference": "R1", "quantity": "150", "delivery_note": typed, "carried_by": "Yosef"})
+    assert other.status_code == 400 and "Surat jalan SJ-RACE-1 sudah dibukukan" in other.content.decode()
+    same = client.post(reverse("stock_receive"), {"reference": "R1", "quantity": "100", "delivery_note": typed, "carried_by": "Yosef"})
+    assert same.status_code == 302
+    assert BlankMovement.objects.filter(office=kupang).count() == 1 and on_hand(kupang) == 100
+
+
+def test_a_delivery_note_is_kept_without_its_invisible_characters(kupang, keeper):
+    receipt = receive_blanks(office=kupang, quantity=5, reference="R2", by=keeper, delivery_note="\ufeffSJ\u200b-0043 ")
+    assert receipt.delivery_note == "SJ-0043"
+
+
 def test_a_receipt_with_bad_input_is_refused_next_to_each_field_and_nothing_is_stored(client, kupang, keeper):
     as_user(client, keeper)
     response = client.post(reverse("stock_receive"), {"reference": "", "quantity": "0", "delivery_note": " ", "carried_by": ""})

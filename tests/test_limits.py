@@ -154,6 +154,14 @@ def test_a_30_mb_line_is_a_rejected_row_and_the_import_stays_small(tmp_path):
     assert [(row["baris"], row["alasan"]) for row in rejected_rows(path)] == [("3", "baris lebih panjang dari 65536 karakter; tidak dibaca")]
 
 
+def test_a_quoted_field_over_65536_characters_on_one_line_is_a_rejected_row(office_5371, tmp_path):
+    path = tmp_path / "siak.csv"
+    path.write_text(siak_text(good(1)) + '5371011705900003,"' + "x" * 70_000 + '",Kupang\n' + siak_text(good(2)).split("\n", 1)[1])
+    code, *_output = import_file(path)
+    assert code == 1 and Enrollment.objects.count() == 2
+    assert [row["alasan"] for row in rejected_rows(path)] == ["baris lebih panjang dari 65536 karakter; tidak dibaca"]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_30_mb_quoted_field_over_many_lines_makes_the_file_unusable_and_stays_small(tmp_path):
     code, err, peak, path = import_measured(tmp_path, '5371011705900001,"' + "nama panjang\n" * (30 * MEGABYTE // 13) + '",x\n')

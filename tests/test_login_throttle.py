@@ -220,3 +220,17 @@ def test_the_blocks_page_asks_the_same_few_queries_however_many_blocks(client, h
         return len(captured)
 
     assert queries_with(1) == queries_with(6) <= 8
+
+
+@pytest.mark.parametrize("length", [151, 256, 10_000])
+def test_a_login_name_longer_than_any_account_is_refused_like_a_wrong_password(client, kepala, length):
+    wrong = text(log_in(client, "kepala.5371", WRONG, address="203.0.113.10"))
+    answer = log_in(client, "k" * length, WRONG, address="203.0.113.10")
+    assert answer.status_code == 200
+    assert "Masukkan nama pengguna" in text(answer) and text(answer).count("Masukkan nama pengguna") == wrong.count("Masukkan nama pengguna")
+    assert log_in(client, "kepala.5371", address="203.0.113.10").status_code == 302
+
+
+def test_the_admin_login_refuses_an_over_long_name_like_a_wrong_password(client):
+    answer = client.post("/admin/login/", {"username": "a" * 300, "password": WRONG}, REMOTE_ADDR="203.0.113.11")
+    assert answer.status_code == 200 and "Masukkan nama pengguna" in text(answer)

@@ -158,8 +158,8 @@ def test_the_spreadsheet_has_a_header_numbers_as_numbers_and_a_totals_row(client
 
 @pytest.mark.parametrize("since, until, field, message", [
     ("2018-05", "2018-01", "until", "Bulan terakhir tidak boleh sebelum bulan pertama."),
-    ("2018-01", "2999-01", "until", "Laporan tidak dapat mencakup bulan yang belum tiba."),
-    ("2999-01", "2999-02", "since", "Laporan tidak dapat dimulai dari bulan yang belum tiba."),
+    ("2018-01", "2099-01", "until", "Laporan tidak dapat mencakup bulan yang belum tiba."),
+    ("2099-01", "2099-02", "since", "Laporan tidak dapat dimulai dari bulan yang belum tiba."),
     ("2010-01", "2018-01", "since", "Paling banyak 60 bulan dalam satu laporan."),
     ("Mei 2018", "2018-06", "since", "Isi bulan dengan format TTTT-BB, misalnya 2018-05."),
 ])

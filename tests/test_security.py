@@ -144,3 +144,26 @@ def test_pages_downloads_and_documents_with_personal_data_are_never_stored(clien
         response = client.get(url)
         assert response.status_code == 200, url
         assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"], url
+
+
+@pytest.mark.django_db
+def test_a_desk_message_naming_the_resident_stays_on_the_server(client, tmp_path):
+    from datetime import date
+
+    from django.urls import reverse
+
+    from backlog.ledger import receive_blanks
+    from backlog.queue import build_print_queue
+    from printing.models import PrintJob
+    from tests.pages import as_user
+
+    office = f.office("5371")
+    clerk = f.user(office, Role.CLERK)
+    f.enrollments(office, clerk, tmp_path, [date(2018, 1, 2)], name="Rina Riwu")
+    receive_blanks(office=office, quantity=1, reference="R1", by=clerk)
+    build_print_queue(office=office, by=clerk)
+    as_user(client, clerk)
+    printed = client.post(reverse("mark_job_printed", args=[PrintJob.objects.get().pk]))
+    assert printed.status_code == 302
+    assert "messages" not in printed.cookies and all("Rina" not in morsel.value for morsel in printed.cookies.values())
+    assert "Tercetak: Rina Riwu" in client.get(printed.url).content.decode()

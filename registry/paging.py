@@ -1,0 +1,48 @@
+"""Pages of a list, whatever the address asks: a fixed number of rows a page, a page number within reach.
+
+Every list page of every desk goes through `paginate` (a table) or
+`page_of` (a plain list of records): a `per_page` in the URL cannot make a
+page read a million rows, and a page number that is no number, below one or
+past the end (`?page=99999999999999999999` overflowed the database's
+integers) shows the nearest page that exists.
+"""
+from django.core.paginator import EmptyPage, Paginator
+from django_tables2 import RequestConfig
+from django_tables2.paginators import LazyPaginator
+
+# Past this, the page is past the end of any office's list (5,000,000 rows are 200,000 pages of 25).
+MAX_PAGE = 10_000_000
+
+
+def page_number(value) -> int:
+    """The page asked for, as a number from 1 to MAX_PAGE: 1 for anything that is not a whole number."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), MAX_PAGE)
+
+
+def paginate(request, table, *, per_page=25, count=False):
+    """The table sorted as the request asks, `per_page` rows a page.
+
+    Without `count` no COUNT runs over an office's millions of rows (django-tables2's
+    LazyPaginator); only a page past the end counts, to show the last page instead.
+    """
+    RequestConfig(request, paginate=False).configure(table)
+    number = page_number(request.GET.get(table.prefixed_page_field))
+    try:
+        table.paginate(paginator_class=Paginator if count else LazyPaginator, page=number, per_page=per_page)
+    except EmptyPage:
+        table.paginate(paginator_class=Paginator, page=Paginator(table.data, per_page).num_pages, per_page=per_page)
+    return table
+
+
+def page_of(request, records, *, per_page):
+    """One page of a queryset of records (not a table), lazily: the last page for a number past the end."""
+    number = page_number(request.GET.get("page"))
+    try:
+        return LazyPaginator(records, per_page).page(number)
+    except EmptyPage:
+        paginator = Paginator(records, per_page)
+        return paginator.page(paginator.num_pages)
