@@ -3,14 +3,17 @@
 A card's state is mirrored in three places, kept in step here in the same
 transaction: its print job (a queued card has exactly one queued job, a
 ready or collected card one printed job), the office's reserved blanks (one
-per queued job) and the office's counts per state (EnrollmentCounts).
+per queued job) and the office's counts per state (EnrollmentCounts) and
+per enrollment day and state (EnrollmentDayCount).
 `move` does all of it for one card or many, a few set-based statements
 whatever their number. The caller holds the ledger lock (backlog.locks).
 """
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import F
+from django.db import connection
+from django.db.models import Count, F
 from django.utils import timezone
 
 from inventory.models import BlankStock
@@ -40,9 +43,9 @@ TRANSITIONS = {
 _CHUNK = 10_000  # ids per statement on SQLite (its limit on parameters)
 
 
-def _chunks(ids: list):
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start:start + _CHUNK]
+def _chunks(ids: list, size: int = _CHUNK):
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
 
 
 @dataclass
@@ -109,7 +112,12 @@ def move(*, office_id, cards, to: str, at=None, by=None, build=None, first_in_li
         moved.cards += group
     if reserved:
         BlankStock.objects.filter(office_id=office_id).update(reserved=F("reserved") + reserved)
-    _count(office_id, {to: len(rows), **{state: -len(group) for state, group in by_state.items()}})
+    deltas = Counter()
+    for state, group in by_state.items():
+        for _pk, enrolled_on in group:
+            deltas[state, enrolled_on] -= 1
+            deltas[to, enrolled_on] += 1
+    _count(office_id, deltas)
     moved.cards.sort()
     return moved
 
@@ -172,24 +180,60 @@ def _end_jobs(office_id, enrollment_ids, state, ends_as, at, by, reason) -> list
     return jobs
 
 
-def _count(office_id, deltas: dict) -> None:
-    changes = {state: F(state) + delta for state, delta in deltas.items() if delta}
+def _count(office_id, deltas: Counter) -> None:
+    """Add these changes, by (state, enrollment date), to the office's counts per state and per day and state."""
+    deltas = {key: delta for key, delta in deltas.items() if delta}
+    if not deltas:
+        return
+    totals = Counter()
+    for (state, _day), delta in deltas.items():
+        totals[state] += delta
+    changes = {state: F(state) + delta for state, delta in totals.items() if delta}
     if changes:
         EnrollmentCounts.objects.filter(office_id=office_id).update(**changes)
+    # Cards arrive in a state on a day that may have no row yet (an upsert); they leave one that has a row (an update:
+    # the database checks the count of an upsert's proposed row, so a negative one could not go that way).
+    rows = sorted((day, state, delta) for (state, day), delta in deltas.items())
+    with connection.cursor() as cursor:
+        for chunk in _chunks([row for row in rows if row[2] > 0], size=_CHUNK // 4):
+            cursor.execute(
+                "INSERT INTO registry_enrollmentdaycount (office_id, enrolled_on, state, count) VALUES "
+                + ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+                + " ON CONFLICT (office_id, enrolled_on, state) DO UPDATE SET count = registry_enrollmentdaycount.count + excluded.count",
+                [value for row in chunk for value in (office_id, *row)],
+            )
+        for chunk in _chunks([row for row in rows if row[2] < 0], size=_CHUNK // 3):
+            cursor.execute(
+                "UPDATE registry_enrollmentdaycount SET count = registry_enrollmentdaycount.count + v.column3 FROM (VALUES "
+                + ", ".join(["(%s, %s, %s)"] * len(chunk))
+                + ") AS v WHERE registry_enrollmentdaycount.office_id = %s AND registry_enrollmentdaycount.enrolled_on = v.column1"
+                " AND registry_enrollmentdaycount.state = v.column2",
+                [value for row in chunk for value in row] + [office_id],
+            )
 
 
-def hold_new(*, run, cards, **also) -> int:
+def hold_new(*, run, cards, **also) -> None:
     """An import's own new records among `cards` go on hold (re-enrolled residents), before they are counted.
 
     They are rows of the import's open transaction: nobody else can see or
     lock them, they have no print job, and they are not in the counts yet,
     so this needs no lock and no mirror; `add_imported` counts them, under
     the ledger lock. `also`: other columns set in the same statement (their
-    duplicate case). Returns how many went on hold.
+    duplicate case).
     """
-    return cards.filter(source=run, state=S.RECORDED).update(state=S.ON_HOLD, **also)
+    cards.filter(source=run, state=S.RECORDED).update(state=S.ON_HOLD, **also)
 
 
-def add_imported(*, office_id, recorded: int, on_hold: int = 0) -> None:
-    """An import's new records, counted at the end: recorded, or on hold (`hold_new`). The caller holds the ledger lock."""
-    _count(office_id, {S.RECORDED: recorded, S.ON_HOLD: on_hold})
+def count_new(*, run, after_id: int) -> Counter:
+    """An import's new records by (state, enrollment date), once `hold_new` is done: for `add_imported`.
+
+    Read before the ledger lock (nobody else sees these rows yet); its new
+    rows are the run's with ids after `after_id`, a range of the primary key.
+    """
+    new = Enrollment.objects.filter(office_id=run.office_id, pk__gt=after_id, source=run)
+    return Counter({(state, day): n for state, day, n in new.order_by().values_list("state", "enrolled_on").annotate(n=Count("*"))})
+
+
+def add_imported(*, office_id, new: Counter) -> None:
+    """An import's new records (`count_new`) into the counts, at the end. The caller holds the ledger lock."""
+    _count(office_id, new)

@@ -22,7 +22,6 @@ class Reenrolled:
     """The re-enrolled residents an import found, their cases half opened before the ledger lock."""
 
     niks: list[str] = field(default_factory=list)
-    held: int = 0  # the import's own records put on hold (not counted yet: add_imported counts them)
 
 
 def prepare_duplicate_cases(*, office: Office, run, niks: list[str]) -> Reenrolled:
@@ -60,7 +59,7 @@ def prepare_duplicate_cases(*, office: Office, run, niks: list[str]) -> Reenroll
             " SELECT %s, nik, %s, %s, '' FROM reenrolled_nik WHERE new_case",
             [office.pk, DuplicateCase.Status.OPEN, timezone.now()],
         )
-        held = cards.hold_new(
+        cards.hold_new(
             run=run, cards=Enrollment.objects.filter(office=office, nik__in=RawSQL("SELECT nik FROM reenrolled_nik WHERE new_case", [])),
             duplicate_case=Subquery(DuplicateCase.objects.filter(office=office, nik=OuterRef("nik"), status=DuplicateCase.Status.OPEN).values("pk")[:1]),
         )
@@ -70,7 +69,7 @@ def prepare_duplicate_cases(*, office: Office, run, niks: list[str]) -> Reenroll
             [office.pk, run.pk],
         )
         _analyze(cursor, "reenrolled_record")
-    return Reenrolled(niks=niks, held=held)
+    return Reenrolled(niks=niks)
 
 
 def open_duplicate_cases(*, office: Office, reenrolled: Reenrolled) -> int:

@@ -22,6 +22,7 @@ itself goes to the log); `retry_upload` asks for the task again.
 """
 import logging
 import os
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -92,14 +93,15 @@ def import_enrollments(*, office: Office, path, by, progress=None, file_name: st
             result.imported = loader.added
             result.rejected = rejected.count
             result.already_there = result.rows - result.rejected - result.imported
-            reenrolled = Reenrolled()
+            reenrolled, new = Reenrolled(), Counter()
             if result.imported:
                 _analyze_if_grown(result.imported)
                 niks = _reenrolled_niks(office.pk, last_id, imported=result.imported, held_before=held_before)
                 reenrolled = prepare_duplicate_cases(office=office, run=run, niks=niks)
+                new = cards.count_new(run=run, after_id=last_id)
             # The final step, under the ledger lock: the new records counted, the other records of re-enrolled residents on hold.
             lock_ledger(office.pk)
-            cards.add_imported(office_id=office.pk, recorded=result.imported - reenrolled.held, on_hold=reenrolled.held)
+            cards.add_imported(office_id=office.pk, new=new)
             result.duplicates = open_duplicate_cases(office=office, reenrolled=reenrolled)
             run.rows, run.imported, run.already_there = result.rows, result.imported, result.already_there
             run.rejected, run.duplicates, run.finished_at = result.rejected, result.duplicates, timezone.now()

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from printing.models import PrintJob
 from registry.dates import local_midnight, month_after
-from registry.models import Enrollment, EnrollmentCounts, EnrollmentImport, EnrollmentState, Office
+from registry.models import Enrollment, EnrollmentCounts, EnrollmentDayCount, EnrollmentImport, EnrollmentState, Office
 
 from .models import BlankMovement, BlankRequest, BlankStock, MonthlyFigures, MovementKind, ReceiptCorrection, StockCount
 
@@ -96,6 +96,7 @@ def ledger_breaches(office: Office) -> list[str]:
     for state in EnrollmentState.values:
         if getattr(counts, state) != states.get(state, 0):
             breaches.append(f"the {state} count is {getattr(counts, state)} but {states.get(state, 0)} enrollments are {state}")
+    breaches += _day_count_breaches(office)
     if states.get(EnrollmentState.QUEUED, 0) != queued_jobs:
         breaches.append(f"{states.get(EnrollmentState.QUEUED, 0)} enrollments are queued but {queued_jobs} print jobs are")
     unlinked = Enrollment.objects.filter(office=office, source__isnull=False).exclude(
@@ -112,6 +113,16 @@ def ledger_breaches(office: Office) -> list[str]:
     if mismatched:
         breaches.append(f"{mismatched} queued print jobs belong to enrollments that are not queued")
     return breaches
+
+
+def _day_count_breaches(office: Office) -> list[str]:
+    """The counts per enrollment day and state against the records, recounted in one grouped pass."""
+    recounted = {(day, state): n for day, state, n in Enrollment.objects.filter(office=office).order_by()
+                 .values_list("enrolled_on", "state").annotate(n=Count("*"))}
+    kept = {(day, state): n for day, state, n in EnrollmentDayCount.objects.filter(office=office).exclude(count=0)
+            .values_list("enrolled_on", "state", "count")}
+    return [f"the {state} count of {day.isoformat()} is {kept.get((day, state), 0)} but {recounted.get((day, state), 0)} enrollments are"
+            f" {state} on that day" for day, state in sorted(recounted.keys() | kept.keys()) if kept.get((day, state)) != recounted.get((day, state))]
 
 
 def _monthly_figure_breaches(office: Office, movements) -> list[str]:
@@ -213,17 +224,15 @@ class BacklogMonth:
 def backlog_by_month(office: Office) -> list[BacklogMonth]:
     """Cards waiting (recorded, or on hold as duplicates) per enrollment month, oldest first.
 
-    One grouped query per state, each over that state's partial index
-    (`enrollment_waiting_order`, `enrollment_on_hold_order`): an index-only scan
-    of the waiting records, never the office's printed millions.
+    From the counts per day and state the write side keeps (one row per day an
+    office recorded): the same few thousand rows whatever the office's size.
     """
     months: dict[date, BacklogMonth] = {}
-    for state in (EnrollmentState.RECORDED, EnrollmentState.ON_HOLD):
-        grouped = (Enrollment.objects.filter(office=office, state=state).annotate(month=TruncMonth("enrolled_on"))
-                   .order_by().values_list("month").annotate(n=Count("*")))
-        for month, n in grouped:
-            entry = months.setdefault(month, BacklogMonth(month, 0, 0))
-            setattr(entry, state, n)
+    grouped = (EnrollmentDayCount.objects.filter(office=office, state__in=[EnrollmentState.RECORDED, EnrollmentState.ON_HOLD], count__gt=0)
+               .annotate(month=TruncMonth("enrolled_on")).order_by().values_list("month", "state").annotate(n=Sum("count")))
+    for month, state, n in grouped:
+        entry = months.setdefault(month, BacklogMonth(month, 0, 0))
+        setattr(entry, state, n)
     return [months[month] for month in sorted(months)]
 
 

@@ -147,6 +147,29 @@ class EnrollmentCounts(models.Model):
         ]
 
 
+class EnrollmentDayCount(models.Model):
+    """Per office, recording day and state, how many enrollments there are now: the backlog by day and month.
+
+    Kept by the same statement that counts EnrollmentCounts (backlog.cards), in
+    the same transaction, so a dashboard or a resident's place in the queue
+    adds up a few thousand rows (one per day an office recorded) instead of
+    counting millions; check_ledger recounts every office in one grouped pass.
+    A row whose count fell to zero stays.
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+", db_index=False)
+    enrolled_on = models.DateField(_("enrollment date"))
+    state = models.CharField(_("state"), max_length=10, choices=EnrollmentState.choices)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The upsert of backlog.cards rests on it (ON CONFLICT), and so does the dashboard's order.
+            models.UniqueConstraint(fields=["office", "enrolled_on", "state"], name="one_count_per_office_day_and_state"),
+            models.CheckConstraint(condition=Q(count__gte=0), name="enrollment_day_count_never_negative"),
+        ]
+
+
 class DuplicateCase(models.Model):
     """One resident recorded more than once (pendobelan): held until resolved in person."""
 

@@ -154,6 +154,9 @@ def test_check_ledger_is_clean_after_a_day_at_the_office(office, keeper, head, t
         "UPDATE registry_enrollment SET state = 'ready' WHERE id = (SELECT min(id) FROM registry_enrollment WHERE state = 'queued')",
         "UPDATE printing_printjob SET state = 'cancelled' WHERE id = (SELECT min(id) FROM printing_printjob)",
         "UPDATE printing_printjob SET enrolled_on = '2099-01-01' WHERE id = (SELECT min(id) FROM printing_printjob)",
+        "UPDATE registry_enrollmentdaycount SET count = count + 1 WHERE id = (SELECT min(id) FROM registry_enrollmentdaycount)",
+        "UPDATE registry_enrollmentdaycount SET enrolled_on = '2017-12-31' WHERE id = (SELECT max(id) FROM registry_enrollmentdaycount)",
+        "DELETE FROM registry_enrollmentdaycount WHERE state = 'queued'",
     ],
 )
 def test_check_ledger_exits_1_on_a_breach_made_behind_the_apps_back(office, keeper, tmp_path, tamper):
@@ -168,3 +171,34 @@ def test_check_ledger_exits_1_on_a_breach_made_behind_the_apps_back(office, keep
         call_command("check_ledger", stdout=out)
     assert exited.value.code == 1
     assert "BREACH 5371" in out.getvalue()
+
+
+@pytest.mark.breaks_ledger
+def test_check_ledger_names_the_day_whose_count_was_changed_behind_the_apps_back(office, keeper, tmp_path):
+    f.enrollments(office, f.user(office), tmp_path, [date(2018, 1, 2), date(2018, 1, 2), date(2018, 1, 3)])
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE registry_enrollmentdaycount SET count = 5 WHERE enrolled_on = '2018-01-02' AND state = 'recorded'")
+    out = StringIO()
+    with pytest.raises(SystemExit):
+        call_command("check_ledger", stdout=out)
+    assert "the recorded count of 2018-01-02 is 5 but 2 enrollments are recorded on that day" in out.getvalue()
+
+
+def test_the_counts_per_day_follow_each_card_and_fill_once_for_records_held_before_them(office, keeper, tmp_path):
+    from importlib import import_module
+
+    from django.apps import apps as live_apps
+    from registry.models import EnrollmentDayCount
+
+    clerk = f.user(office)
+    f.enrollments(office, clerk, tmp_path, [date(2018, 1, 2), date(2018, 1, 2), date(2018, 1, 3)])
+    receive_blanks(office=office, quantity=1, reference="R1", by=keeper)
+    build_print_queue(office=office)
+    counts = {(day.isoformat(), state): n for day, state, n in EnrollmentDayCount.objects.exclude(count=0).values_list("enrolled_on", "state", "count")}
+    assert counts == {("2018-01-02", "queued"): 1, ("2018-01-02", "recorded"): 1, ("2018-01-03", "recorded"): 1}
+    # An office upgraded to them: its counts are filled from its records, once.
+    EnrollmentDayCount.objects.all().delete()
+    fill = import_module("registry.migrations.0011_enrollment_day_counts_filled").count_each_office
+    fill(live_apps, connection.schema_editor())
+    fill(live_apps, connection.schema_editor())
+    assert {(day.isoformat(), state): n for day, state, n in EnrollmentDayCount.objects.values_list("enrolled_on", "state", "count")} == counts
