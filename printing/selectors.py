@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from inventory.models import BlankMovement, BlankStock, MovementKind
 from registry.cells import escaped_sql
-from registry.dates import local_midnight
+from registry.dates import local_day, local_midnight
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentState, Office
 
 from .models import PRINT_ORDER, PrintJob
@@ -67,7 +67,7 @@ def queue_reaches(office: Office) -> date | None:
 
 def desk_work_today(office: Office, limit: int = 20) -> QuerySet:
     """The latest cards printed or spoiled today, from the ledger (its office-and-time index), with who did it."""
-    start = local_midnight(timezone.localdate())
+    start = local_midnight(local_day(office), office)
     return (
         BlankMovement.objects.filter(office=office, kind__in=[MovementKind.PRINTED, MovementKind.SPOILED], created_at__gte=start)
         .select_related("print_job__enrollment", "created_by").order_by("-created_at", "-id")[:limit]
