@@ -196,3 +196,15 @@ def test_kupang_s_day_month_and_documents_hold_at_every_hour_of_the_day(kupang, 
         suket = issue_suket(enrollment=Enrollment.objects.filter(office=kupang, state="queued").get(), by=clerk)
     assert suket.issued_on == kupang_day
     assert ledger_breaches(kupang) == []
+
+
+def test_office_pages_show_times_on_the_office_s_clock(client, kupang, clerk, tangerang, tmp_path):
+    """The print desk's work of the day: Kupang's clerk reads WITA, Tangerang's WIB, for prints made now."""
+    for office, user, zone in ((kupang, clerk, WITA), (tangerang, f.user(tangerang, Role.CLERK), WIB)):
+        f.enrollments(office, user, tmp_path, [date(2017, 11, 1)])
+        receive_blanks(office=office, quantity=1, reference=f"470/{office.code}", by=user)
+        build_print_queue(office=office)
+        job = mark_printed(job=PrintJob.objects.get(office=office, state=PrintJob.State.QUEUED), by=user)
+        client.force_login(user)
+        page = client.get("/cetak/").content.decode()
+        assert f'<td class="num">{job.printed_at.astimezone(zone):%H:%M}</td>' in page, office.code
