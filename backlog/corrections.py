@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from inventory.models import BlankMovement, MovementKind
 from printing.models import PrintJob
+from registry.dates import local_day
 from registry.models import Correction, Enrollment, EnrollmentState, Role
 
 from . import cards
@@ -52,8 +53,9 @@ def _check_rule(by, kind, *, office_id, done_at=None, today=None) -> None:
         raise PermissionDenied(_("Only the head of this office makes this correction.") if rule == "head"
                                else _("Only a clerk or the head of this office makes this correction."))
     if rule == "same_day" and by.role == Role.CLERK and done_at is not None:
-        day = timezone.localdate(done_at)
-        if day != (today or timezone.localdate()):
+        # The working day is the office's own (by.office: the check above made it this office).
+        day = local_day(by.office, done_at)
+        if day != (today or local_day(by.office)):
             raise PermissionDenied(_("This was recorded on %(day)s; after that working day only the head of office corrects it.")
                                    % {"day": day.isoformat()})
 
@@ -110,8 +112,8 @@ def undo_printed(*, job: PrintJob, by, reason: str, at=None) -> Correction:
                                   % {"state": job.get_state_display().lower()}, code="state")
         if job.collected_at is not None:
             raise ValidationError(_("This card was collected on %(day)s; undo the pickup first.")
-                                  % {"day": timezone.localdate(job.collected_at).isoformat()}, code="collected")
-        _check_rule(by, K.UNDO_PRINTED, office_id=job.office_id, done_at=job.printed_at, today=timezone.localdate(at))
+                                  % {"day": local_day(job.office, job.collected_at).isoformat()}, code="collected")
+        _check_rule(by, K.UNDO_PRINTED, office_id=job.office_id, done_at=job.printed_at, today=local_day(job.office, at))
         back = reverse(_used_blank(job, MovementKind.PRINTED), by=by, reason=reason, at=at)
         cards.move(office_id=job.office_id, cards=_card(job), to=EnrollmentState.QUEUED, at=at, by=by, build=job.build,
                    first_in_line=job.first_in_line)
@@ -136,7 +138,7 @@ def undo_spoiled(*, job: PrintJob, by, reason: str, at=None) -> Correction:
                                   % {"state": job.get_state_display().lower()}, code="state")
         if _done(job, K.DEFECTIVE):
             raise ValidationError(_("This card was printed and found defective; that blank stays spoiled."), code="defective")
-        _check_rule(by, K.UNDO_SPOILED, office_id=job.office_id, done_at=job.printed_at, today=timezone.localdate(at))
+        _check_rule(by, K.UNDO_SPOILED, office_id=job.office_id, done_at=job.printed_at, today=local_day(job.office, at))
         back = reverse(_used_blank(job, MovementKind.SPOILED), by=by, reason=reason, at=at)
         # An ended job changes only its label here: the card's own state moves through cards.move below.
         PrintJob.objects.filter(pk=job.pk).update(state=PrintJob.State.UNDONE)
@@ -165,7 +167,7 @@ def found_defective(*, job: PrintJob, by, reason: str, at=None) -> Correction:
             return done
         if job.collected_at is not None:
             raise ValidationError(_("This card was collected on %(day)s: a defective card after pickup is a replacement, not a correction.")
-                                  % {"day": timezone.localdate(job.collected_at).isoformat()}, code="collected")
+                                  % {"day": local_day(job.office, job.collected_at).isoformat()}, code="collected")
         if job.state != PrintJob.State.PRINTED:
             raise ValidationError(_("This card is not printed (%(state)s); only a printed card can be found defective.")
                                   % {"state": job.get_state_display().lower()}, code="state")
@@ -191,13 +193,13 @@ def undo_pickup(*, job: PrintJob, by, reason: str, at=None) -> Correction:
                 return done
             raise ValidationError(_("No pickup is recorded for this card; there is nothing to undo."), code="state")
         collected_at = job.collected_at
-        _check_rule(by, K.UNDO_PICKUP, office_id=job.office_id, done_at=collected_at, today=timezone.localdate(at))
+        _check_rule(by, K.UNDO_PICKUP, office_id=job.office_id, done_at=collected_at, today=local_day(job.office, at))
         cards.move(office_id=job.office_id, cards=_card(job), to=EnrollmentState.READY, at=at, by=by)
         pickup = {"collected_at": collected_at.isoformat(), "collected_by_name": job.collected_by_name,
                   "handed_over_by": job.handed_over_by.get_username() if job.handed_over_by_id else ""}
         job.collected_at, job.collected_by_name, job.handed_over_by = None, "", None
         job.save(update_fields=["collected_at", "collected_by_name", "handed_over_by"])
-        restore_suket(enrollment_id=job.enrollment_id, ended_on=timezone.localdate(collected_at), today=timezone.localdate(at))
+        restore_suket(enrollment_id=job.enrollment_id, ended_on=local_day(job.office, collected_at), today=local_day(job.office, at))
         return _record(job, K.UNDO_PICKUP, by=by, reason=reason, at=at, pickup=pickup)
 
 
@@ -254,7 +256,7 @@ def void_record(*, enrollment: Enrollment, by, reason: str, at=None) -> Correcti
     reason = _reason(reason)
     at = at or timezone.now()
     with transaction.atomic():
-        lock_ledger(enrollment.office_id)
+        office = lock_ledger(enrollment.office_id).office
         enrollment = _unprinted(enrollment.pk)
         _check_rule(by, K.VOID_RECORD, office_id=enrollment.office_id)
         if enrollment.state == EnrollmentState.VOID:
@@ -267,7 +269,7 @@ def void_record(*, enrollment: Enrollment, by, reason: str, at=None) -> Correcti
                                   % {"state": enrollment.get_state_display().lower()}, code="state")
         was_queued = enrollment.state == EnrollmentState.QUEUED
         cards.move(office_id=enrollment.office_id, cards=Enrollment.objects.filter(pk=enrollment.pk), to=EnrollmentState.VOID, at=at, by=by)
-        end_suket(enrollment_ids=[enrollment.pk], today=timezone.localdate(at))
+        end_suket(enrollment_ids=[enrollment.pk], today=local_day(office, at))
         if was_queued:
             ask_for_queue_build(enrollment.office_id)
         return Correction.objects.create(office_id=enrollment.office_id, enrollment=enrollment, kind=K.VOID_RECORD,

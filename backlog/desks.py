@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from inventory.models import BlankStock, MovementKind
 from printing.models import PrintJob
+from registry.dates import local_day
 from registry.models import Enrollment, EnrollmentState, Office
 
 from . import cards
@@ -19,7 +20,7 @@ from .suket import end_suket
 def locked_job(job: PrintJob) -> PrintJob:
     """The job as it is now, with its office's ledger locked and then the job itself (the lock order)."""
     lock_ledger(job.office_id)
-    (job,) = lock_rows(PrintJob.objects.filter(pk=job.pk).select_related("enrollment"))
+    (job,) = lock_rows(PrintJob.objects.filter(pk=job.pk).select_related("enrollment", "office"))
     return job
 
 
@@ -27,7 +28,7 @@ def _card(job):
     return Enrollment.objects.filter(pk=job.enrollment_id)
 
 
-def mark_printed(*, job: PrintJob, by) -> PrintJob:
+def mark_printed(*, job: PrintJob, by, at=None) -> PrintJob:
     """The card came out of the printer: one blank used, the card is ready for pickup.
 
     Marking a printed job printed again changes nothing (a double click).
@@ -38,14 +39,14 @@ def mark_printed(*, job: PrintJob, by) -> PrintJob:
             return job
         if job.state != PrintJob.State.QUEUED:
             raise ValidationError(_("This print job is %(state)s; only queued jobs can be printed.") % {"state": job.get_state_display().lower()}, code="state")
-        at = timezone.now()
+        at = at or timezone.now()
         moved = cards.move(office_id=job.office_id, cards=_card(job), to=EnrollmentState.READY, at=at, by=by)
         use_blanks(office_id=job.office_id, kind=MovementKind.PRINTED, by=by, print_jobs=moved.ended_jobs, at=at)
         (job,) = moved.ended_jobs
     return job
 
 
-def mark_spoiled(*, job: PrintJob, by, reason: str) -> PrintJob:
+def mark_spoiled(*, job: PrintJob, by, reason: str, at=None) -> PrintJob:
     """The blank was ruined: it is lost, and the card keeps its old place in the queue.
 
     The card is queued again at once on a blank that is still available; if
@@ -62,7 +63,7 @@ def mark_spoiled(*, job: PrintJob, by, reason: str) -> PrintJob:
             return job
         if job.state != PrintJob.State.QUEUED:
             raise ValidationError(_("This print job is %(state)s; only queued jobs can be spoiled.") % {"state": job.get_state_display().lower()}, code="state")
-        at = timezone.now()
+        at = at or timezone.now()
         moved = cards.move(office_id=job.office_id, cards=_card(job), to=EnrollmentState.RECORDED, at=at, by=by,
                            job_ends_as=PrintJob.State.SPOILED, reason=reason)
         use_blanks(office_id=job.office_id, kind=MovementKind.SPOILED, by=by, print_jobs=moved.ended_jobs, reason=reason, at=at)
@@ -88,7 +89,7 @@ def queue_again(*, job: PrintJob, at, first_in_line=False) -> bool:
     return True
 
 
-def record_pickup(*, job: PrintJob, by, collected_by_name: str) -> PrintJob:
+def record_pickup(*, job: PrintJob, by, collected_by_name: str, at=None) -> PrintJob:
     """The resident (or someone for them) collected the card; the Suket ends. Twice changes nothing."""
     collected_by_name = (collected_by_name or "").strip()
     if not collected_by_name:
@@ -99,11 +100,11 @@ def record_pickup(*, job: PrintJob, by, collected_by_name: str) -> PrintJob:
             return job
         if job.state != PrintJob.State.PRINTED:
             raise ValidationError(_("This card has not been printed yet."), code="state")
-        at = timezone.now()
+        at = at or timezone.now()
         cards.move(office_id=job.office_id, cards=_card(job), to=EnrollmentState.COLLECTED, at=at, by=by)
         job.collected_at, job.collected_by_name, job.handed_over_by = at, collected_by_name, by
         job.save(update_fields=["collected_at", "collected_by_name", "handed_over_by"])
-        end_suket(enrollment_ids=[job.enrollment_id], today=timezone.localdate(at))
+        end_suket(enrollment_ids=[job.enrollment_id], today=local_day(job.office, at))
     return job
 
 

@@ -8,6 +8,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registry.dates import local_day
 from registry.models import Correction, DuplicateCase, Enrollment, EnrollmentState, Office
 
 from . import cards
@@ -117,7 +118,7 @@ def resolve_duplicate_case(*, case: DuplicateCase, by, keep: Enrollment | None, 
     place; if the clerk keeps another record's data, it is copied onto it.
     """
     with transaction.atomic():
-        lock_ledger(case.office_id)
+        office = lock_ledger(case.office_id).office
         (case,) = lock_rows(DuplicateCase.objects.filter(pk=case.pk))
         if case.status != DuplicateCase.Status.OPEN:
             if case.kept_id == (keep.pk if keep else None):
@@ -138,7 +139,7 @@ def resolve_duplicate_case(*, case: DuplicateCase, by, keep: Enrollment | None, 
         others = list(held.exclude(pk=survivor.pk if survivor else None).values_list("pk", flat=True))
         cards.move(office_id=case.office_id, cards=Enrollment.objects.filter(pk__in=others), to=EnrollmentState.VOID, at=at)
         # A voided record's Suket no longer stands for anything; the survivor can be issued one.
-        end_suket(enrollment_ids=others, today=timezone.localdate(at))
+        end_suket(enrollment_ids=others, today=local_day(office, at))
         case.status = DuplicateCase.Status.RESOLVED if keep is not None else DuplicateCase.Status.VOID
         case.kept = survivor
         case.resolved_by = by

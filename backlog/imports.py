@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry import bulk
+from registry.dates import local_day
 from registry.importer import VALID_FIELDS, EnrollmentFile, Rejected, RejectedFile, UnusableFile
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentImport, EnrollmentState, EnrollmentUpload, Office
 
@@ -72,7 +73,7 @@ def import_enrollments(*, office: Office, path, by, progress=None, file_name: st
     batch, so it must not use the database. The run records who ran it, and
     every record it adds links to it.
     """
-    source = EnrollmentFile(path)
+    source = EnrollmentFile(path, today=local_day(office))
     rejected = RejectedFile(path)
     result = ImportResult(rejected_path=rejected.path)
     try:

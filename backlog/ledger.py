@@ -16,9 +16,10 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inventory.models import BlankMovement, BlankRequest, MovementKind, ReceiptCorrection, StockCount
-from inventory.selectors import FIGURE_OF_KIND
-from registry.models import Office, Role
+from inventory.models import BlankMovement, BlankRequest, MonthlyFigures, MovementKind, ReceiptCorrection, StockCount
+from inventory.selectors import FIGURE_OF_KIND, monthly_figures_of
+from registry.dates import local_day
+from registry.models import Office, Role, TimeZone
 
 from . import cards
 from .locks import lock_ledger
@@ -26,15 +27,16 @@ from .offices import require_head
 from .work import ask_for_queue_build
 
 
-
 def book(movements: list[BlankMovement]) -> list[BlankMovement]:
     """Add movements to the ledger and their month's figures; the caller holds the office's ledger lock."""
     if not movements:
         return []
     created = BlankMovement.objects.bulk_create(movements)
+    # A movement's month is the office's: the ledger lock keeps the office's zone from changing meanwhile (set_time_zone).
+    offices = Office.objects.in_bulk({movement.office_id for movement in created})
     per_month: dict[tuple, dict[str, int]] = defaultdict(lambda: {"received": 0, "printed": 0, "spoiled": 0, "adjusted": 0})
     for movement in created:
-        month = timezone.localtime(movement.created_at).date().replace(day=1)
+        month = local_day(offices[movement.office_id], movement.created_at).replace(day=1)
         figure, sign = FIGURE_OF_KIND[movement.kind]
         per_month[(movement.office_id, month)][figure] += sign * movement.quantity
     with connection.cursor() as cursor:
@@ -49,6 +51,11 @@ def book(movements: list[BlankMovement]) -> list[BlankMovement]:
                 [office_id, month, values["received"], values["printed"], values["spoiled"], values["adjusted"]],
             )
     return created
+
+
+def _moment(office: Office, at) -> str:
+    """A moment as the office's clock shows it, in a sentence: "2018-07-02 08:15 WITA"."""
+    return f"{timezone.localtime(at, office.zone):%Y-%m-%d %H:%M} {office.zone_abbreviation}"
 
 
 def use_blanks(*, office_id, kind, by, print_jobs, reason: str = "", at=None) -> list[BlankMovement]:
@@ -126,7 +133,7 @@ def receive_blanks(*, office: Office, quantity: int, reference: str, by, request
                     return booked
                 raise ValidationError(
                     _("Delivery note %(note)s was already booked on %(when)s by %(who)s (%(quantity)d blanks).")
-                    % {"note": booked.delivery_note, "when": timezone.localtime(booked.created_at).strftime("%Y-%m-%d %H:%M"),
+                    % {"note": booked.delivery_note, "when": _moment(office, booked.created_at),
                        "who": booked.created_by.get_username(), "quantity": booked.quantity},
                     code="delivery_note",
                 )
@@ -207,7 +214,7 @@ def record_stock_count(*, office: Office, counted: int, by, note: str) -> StockC
             raise ValidationError(
                 _("A count of %(counted)d blanks made on %(when)s waits for the head's decision; "
                   "a new count can be recorded once it is approved or rejected.")
-                % {"counted": waiting.counted, "when": timezone.localtime(waiting.counted_at).strftime("%Y-%m-%d %H:%M")},
+                % {"counted": waiting.counted, "when": _moment(office, waiting.counted_at)},
                 code="pending",
             )
         return StockCount.objects.create(office=office, counted=counted, expected=stock.on_hand, counted_by=by, note=note)
@@ -345,3 +352,25 @@ def _book_receipt_correction(correction: ReceiptCorrection, *, by) -> None:
     correction.save(update_fields=["status", "decided_by", "decided_at", "movement"])
     if difference > 0:
         ask_for_queue_build(correction.office_id)
+
+
+def set_time_zone(*, office: Office, time_zone: str) -> int:
+    """Move an office to another time zone; its monthly figures are bucketed again by its new local days.
+
+    Under the ledger lock, so no movement is booked into a month of the old
+    zone meanwhile. Returns how many months' figures were written. Setting
+    the zone it already has changes nothing.
+    """
+    if time_zone not in TimeZone.values:
+        raise ValidationError(_("An office's time zone is WIB, WITA or WIT."), code="time_zone")
+    with transaction.atomic():
+        lock_ledger(office.pk)
+        current = Office.objects.get(pk=office.pk)
+        office.time_zone = time_zone
+        if current.time_zone == time_zone:
+            return 0
+        Office.objects.filter(pk=office.pk).update(time_zone=time_zone)
+        figures = monthly_figures_of(BlankMovement.objects.filter(office=office), office.zone)
+        MonthlyFigures.objects.filter(office=office).delete()
+        MonthlyFigures.objects.bulk_create(MonthlyFigures(office=office, month=month, **values) for month, values in figures.items())
+        return len(figures)

@@ -58,8 +58,8 @@ def lock_for_import(office_id) -> None:
 
 
 def lock_ledger(office_id) -> BlankStock:
-    """Lock 2: the office's ledger, until the end of the transaction. Returns the stock as it is now."""
-    return BlankStock.objects.select_for_update(of=("self",)).get(office_id=office_id)
+    """Lock 2: the office's ledger, until the end of the transaction. Returns the stock as it is now, with its office (its clock)."""
+    return BlankStock.objects.select_for_update(of=("self",)).select_related("office").get(office_id=office_id)
 
 
 def lock_rows(queryset) -> list:

@@ -1,15 +1,16 @@
-"""Offices: a new one with its empty ledger and counts, and the head's lead time for requests."""
+"""Offices: a new one with its empty ledger, counts and its province's clock, and the head's lead time for requests."""
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from inventory.models import BlankStock
+from registry.dates import zone_of_region
 from registry.models import EnrollmentCounts, Office, Role
 from registry.nik import region_name
 
 
 def create_office(*, code: str, name: str = "") -> Office:
-    """An office, with its empty ledger and counts. Creating it again changes nothing."""
+    """An office, with its empty ledger and counts, on its province's time zone. Creating it again changes nothing."""
     code = (code or "").strip()
     if len(code) != 4 or not code.isdigit():
         raise ValidationError(_("The region code must be 4 digits, e.g. 5371."), code="code")
@@ -17,7 +18,7 @@ def create_office(*, code: str, name: str = "") -> Office:
     if not name:
         raise ValidationError(_("Region code %(code)s is not in the region table; give the office a name.") % {"code": code}, code="name")
     with transaction.atomic():
-        office, created = Office.objects.get_or_create(code=code, defaults={"name": name})
+        office, created = Office.objects.get_or_create(code=code, defaults={"name": name, "time_zone": zone_of_region(code)})
         if created:
             BlankStock.objects.create(office=office)
             EnrollmentCounts.objects.create(office=office)

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory.models import BlankRequest
+from registry.dates import local_day
 from registry.models import Office
 
 from .locks import lock_ledger, lock_rows
@@ -26,16 +27,16 @@ def draft_blank_request(*, office: Office, quantity: int, reference: str, by, no
         return BlankRequest.objects.create(office=office, quantity=quantity, reference=reference, created_by=by, note=note)
 
 
-def mark_request_sent(*, request: BlankRequest, by, sent_on=None) -> BlankRequest:
-    """The letter went to the ministry: from now on its blanks are expected. Twice changes nothing."""
+def mark_request_sent(*, request: BlankRequest, by, sent_on=None, at=None) -> BlankRequest:
+    """The letter went to the ministry (on `sent_on`, the office's day at `at` by default): its blanks are expected. Twice changes nothing."""
     require_head(by, request.office_id, _("Only the head of this office sends requests to the ministry."))
-    if sent_on is not None and sent_on > timezone.localdate():
-        raise ValidationError(_("The date sent cannot be in the future."), code="sent_on")
     with transaction.atomic():
-        lock_ledger(request.office_id)
+        today = local_day(lock_ledger(request.office_id).office, at)
+        if sent_on is not None and sent_on > today:
+            raise ValidationError(_("The date sent cannot be in the future."), code="sent_on")
         (request,) = lock_rows(BlankRequest.objects.filter(pk=request.pk))
         if request.status == BlankRequest.Status.DRAFT:
-            request.status, request.sent_on, request.sent_by = BlankRequest.Status.SENT, sent_on or timezone.localdate(), by
+            request.status, request.sent_on, request.sent_by = BlankRequest.Status.SENT, sent_on or today, by
             request.save(update_fields=["status", "sent_on", "sent_by"])
     return request
 

@@ -5,10 +5,9 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry.dates import add_months
+from registry.dates import add_months, local_day
 from registry.models import Enrollment, EnrollmentState, TemporaryCertificate
 
 from .locks import lock_ledger, lock_rows
@@ -17,11 +16,11 @@ SUKET_STATES = {EnrollmentState.RECORDED, EnrollmentState.QUEUED, EnrollmentStat
 
 
 def issue_suket(*, enrollment: Enrollment, by, today: date | None = None) -> TemporaryCertificate:
-    """A Suket for a resident whose card is not printed. Asking again returns the same valid one."""
-    today = today or timezone.localdate()
+    """A Suket for a resident whose card is not printed, dated the office's `today`. Asking again returns the same valid one."""
     with transaction.atomic():
         lock_ledger(enrollment.office_id)
         (enrollment,) = lock_rows(Enrollment.objects.filter(pk=enrollment.pk).select_related("office"))
+        today = today or local_day(enrollment.office)
         if enrollment.state not in SUKET_STATES:
             raise ValidationError(
                 _("A Suket is only issued while the card is waiting; this card is %(state)s.")

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from registry.cells import append_row, escape_cell
+from registry.dates import local_day
 from registry.models import Office
 from registry.pdf import letterhead, regional_head_title, render_pdf, terbilang
 
@@ -28,7 +29,7 @@ def _person(user) -> str:
 
 
 def _printed(by) -> dict:
-    return {"printed_at": timezone.localtime(), "printed_by": _person(by)}
+    return {"printed_at": timezone.now(), "printed_by": _person(by)}
 
 
 # Request letter to the ministry
@@ -42,14 +43,14 @@ def request_letter_pdf(blank_request: BlankRequest, *, printed_by) -> bytes:
     head = blank_request.created_by
     return render_pdf("documents/request_letter.html", {
         "blank_request": blank_request, "office": office, "letterhead": letterhead(office),
-        "letter_date": blank_request.sent_on or timezone.localdate(),
+        "letter_date": blank_request.sent_on or local_day(office),
         "quantity_words": terbilang(blank_request.quantity), "forecast": forecast, "printing": printing,
         "weeks": [(monday, monday + timedelta(days=6), n) for monday, n in printing.weeks],
         "per_week": per_week,
         "weeks_of_stock": int(forecast.available // per_week) if per_week else None,
         "signer": head.get_full_name(), "copy_to": regional_head_title(office),
         **_printed(printed_by),
-    })
+    }, office=office)
 
 
 # Monthly stock report
@@ -58,7 +59,7 @@ def monthly_report_pdf(office: Office, lines: list[selectors.LedgerMonth], *, pr
     return render_pdf("documents/stock_report.html", {
         "office": office, "letterhead": letterhead(office), "lines": lines, "totals": selectors.ledger_totals(lines),
         "first_month": lines[0].month, "last_month": lines[-1].month, **_printed(printed_by),
-    })
+    }, office=office)
 
 
 def _row(line: selectors.LedgerMonth) -> list[int]:
@@ -116,12 +117,12 @@ def spoilage_minutes_pdf(office: Office, lines: list[selectors.SpoilageLine], fi
     """The minutes of the period's spoiled blanks: each numbered, with a count, for destruction and the report upwards."""
     in_printer = sum(line.quantity for line in lines if line.in_printer)
     total = sum(line.quantity for line in lines)
-    today = timezone.localdate()
+    today = local_day(office)
     return render_pdf("documents/spoilage_minutes.html", {
         "office": office, "letterhead": letterhead(office), "lines": lines, "first_day": first_day, "last_day": last_day,
         "total": total, "in_printer": in_printer, "in_store": total - in_printer, "total_words": terbilang(total),
         "today": today, **_printed(printed_by),
-    })
+    }, office=office)
 
 
 def minutes_filename(office: Office, first_day: date, last_day: date) -> str:

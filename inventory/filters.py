@@ -19,8 +19,12 @@ class MovementFilter(django_filters.FilterSet):
         model = BlankMovement
         fields = []
 
+    def __init__(self, *args, office, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.office = office  # its days begin at the office's midnight
+
     def filter_since(self, queryset, name, value):
-        return queryset.filter(created_at__gte=local_midnight(value))
+        return queryset.filter(created_at__gte=local_midnight(value, self.office))
 
     def filter_until(self, queryset, name, value):
-        return queryset.filter(created_at__lt=local_midnight(value + timedelta(days=1)))
+        return queryset.filter(created_at__lt=local_midnight(value + timedelta(days=1), self.office))

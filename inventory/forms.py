@@ -1,6 +1,5 @@
 """Forms of the stock desk, the dashboard and the requests page: each says what is wrong next to the field."""
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry.datefields import DayField, MonthField
@@ -67,12 +66,20 @@ class DraftRequestForm(forms.Form):
     note = forms.CharField(label=_("Note (the reasoning)"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class SendRequestForm(forms.Form):
+class OfficeDayForm(forms.Form):
+    """A form whose dates are checked against the office's `today` (registry.dates.local_day), given by the view."""
+
+    def __init__(self, *args, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+
+class SendRequestForm(OfficeDayForm):
     sent_on = DayField(label=_("Sent on"))
 
     def clean_sent_on(self):
         sent_on = self.cleaned_data["sent_on"]
-        if sent_on > timezone.localdate():
+        if sent_on > self.today:
             raise forms.ValidationError(_("The date sent cannot be in the future."))
         return sent_on
 
@@ -87,19 +94,19 @@ def month_index(month) -> int:
     return month.year * 12 + month.month - 1
 
 
-class MonthlyReportForm(forms.Form):
+class MonthlyReportForm(OfficeDayForm):
     since = MonthField(label=_("From month"))
     until = MonthField(label=_("To month"))
 
     def clean_since(self):
         since = self.cleaned_data["since"]
-        if since > timezone.localdate():
+        if since > self.today:
             raise forms.ValidationError(_("The report cannot start in a month that has not begun."))
         return since
 
     def clean_until(self):
         until = self.cleaned_data["until"]
-        if until > timezone.localdate():
+        if until > self.today:
             raise forms.ValidationError(_("The report cannot run into a month that has not begun."))
         return until
 
@@ -114,13 +121,13 @@ class MonthlyReportForm(forms.Form):
         return data
 
 
-class SpoilageMinutesForm(forms.Form):
+class SpoilageMinutesForm(OfficeDayForm):
     since = DayField(label=_("From"))
     until = DayField(label=_("To"))
 
     def clean_until(self):
         until = self.cleaned_data["until"]
-        if until > timezone.localdate():
+        if until > self.today:
             raise forms.ValidationError(_("The period cannot end in the future."))
         return until
 

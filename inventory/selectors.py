@@ -3,16 +3,14 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Case, Count, F, Min, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from printing.models import PrintJob
-from registry.dates import local_midnight, month_after
+from registry.dates import local_day, local_midnight, month_after
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentDayCount, EnrollmentImport, EnrollmentState, Office
 
 from .models import BlankMovement, BlankRequest, BlankStock, MonthlyFigures, MovementKind, ReceiptCorrection, StockCount
@@ -125,16 +123,26 @@ def _day_count_breaches(office: Office) -> list[str]:
             f" {state} on that day" for day, state in sorted(recounted.keys() | kept.keys()) if kept.get((day, state)) != recounted.get((day, state))]
 
 
-def _monthly_figure_breaches(office: Office, movements) -> list[str]:
-    """The maintained monthly figures against the movements grouped by month (in the office's time zone)."""
-    tz = ZoneInfo(settings.TIME_ZONE)
-    expected: dict[date, dict[str, int]] = {}
-    grouped = (movements.annotate(month=TruncMonth("created_at", tzinfo=tz)).order_by()
+def monthly_figures_of(movements, zone) -> dict[date, dict[str, int]]:
+    """The monthly figures that these movements (a queryset) add up to, each in the month of its moment in `zone`.
+
+    check_ledger compares the maintained figures with it; a change of an
+    office's zone (and the migration that gave each office its own) writes
+    the figures again from it.
+    """
+    figures: dict[date, dict[str, int]] = {}
+    grouped = (movements.annotate(month=TruncMonth("created_at", tzinfo=zone)).order_by()
                .values_list("month", "kind").annotate(total=Sum("quantity")))
     for moment, kind, total in grouped:
-        month = timezone.localtime(moment, tz).date()
+        month = timezone.localtime(moment, zone).date()
         figure, sign = FIGURE_OF_KIND[kind]
-        expected.setdefault(month, dict.fromkeys(FIGURES, 0))[figure] += sign * total
+        figures.setdefault(month, dict.fromkeys(FIGURES, 0))[figure] += sign * total
+    return figures
+
+
+def _monthly_figure_breaches(office: Office, movements) -> list[str]:
+    """The maintained monthly figures against the movements grouped by month (in the office's time zone)."""
+    expected = monthly_figures_of(movements, office.zone)
     kept = {row.month: {name: getattr(row, name) for name in FIGURES} for row in MonthlyFigures.objects.filter(office=office)}
     breaches = []
     for month in sorted(set(expected) | set(kept)):
@@ -185,15 +193,15 @@ def print_rate(office: Office, *, today: date | None = None, weeks: int = PRINT_
     window began or since the office's first movement, whichever is later,
     so a day lost to an outage lowers it and a new office is not diluted.
     """
-    today = today or timezone.localdate()
+    today = today or local_day(office)
     start = today - timedelta(days=7 * weeks)
-    since_moment = local_midnight(start)
+    since_moment = local_midnight(start, office)
     per_day = dict(
         BlankMovement.objects.filter(office=office, kind=MovementKind.PRINTED, created_at__gte=since_moment)
-        .annotate(day=TruncDate("created_at")).order_by().values_list("day").annotate(n=Count("id"))
+        .annotate(day=TruncDate("created_at", tzinfo=office.zone)).order_by().values_list("day").annotate(n=Count("id"))
     )
     first = BlankMovement.objects.filter(office=office).order_by("created_at").values_list("created_at", flat=True).first()
-    first_day = timezone.localdate(first) if first else None
+    first_day = local_day(office, first) if first else None
     days, printed, working = [], 0, 0
     day = start
     while day <= today:
@@ -363,7 +371,7 @@ def blanks_to_ask_for(office: Office, *, lead_time_days: int | None = None, toda
       When the ministry delivered nothing at all, the needed number is asked.
     """
     lead_time_days = office.request_lead_time_days if lead_time_days is None else lead_time_days
-    today = today or timezone.localdate()
+    today = today or local_day(office)
     stock = stock or BlankStock.objects.get(office=office)
     counts = counts or EnrollmentCounts.objects.get(office=office)
     lines = request_lines(office) if lines is None else lines
@@ -395,13 +403,13 @@ def running_balances(office: Office, movements: list[BlankMovement], on_hand: in
     """
     if not movements:
         return
-    month_of = {movement.pk: timezone.localtime(movement.created_at).date().replace(day=1) for movement in movements}
+    month_of = {movement.pk: local_day(office, movement.created_at).replace(day=1) for movement in movements}
     first_month = min(month_of.values())
     net = {row.month: row.net for row in MonthlyFigures.objects.filter(office=office, month__gte=first_month)}
     oldest = min(movement.pk for movement in movements)
-    within = BlankMovement.objects.filter(office=office, pk__gt=oldest, created_at__gte=local_midnight(first_month)).aggregate(**{
+    within = BlankMovement.objects.filter(office=office, pk__gt=oldest, created_at__gte=local_midnight(first_month, office)).aggregate(**{
         f"after_{movement.pk}": Coalesce(Sum(Case(
-            When(pk__gt=movement.pk, created_at__lt=local_midnight(month_after(month_of[movement.pk])), then="quantity"),
+            When(pk__gt=movement.pk, created_at__lt=local_midnight(month_after(month_of[movement.pk]), office), then="quantity"),
             default=Value(0))), 0)
         for movement in movements
     })
@@ -498,8 +506,8 @@ def spoiled_blanks(office: Office, first_day: date, last_day: date) -> list[Spoi
     No resident's name or NIK: the berita acara goes up to the province and
     the ministry, and the print job number is enough to find the card.
     """
-    spoiled = BlankMovement.objects.filter(office=office, kind=MovementKind.SPOILED, created_at__gte=local_midnight(first_day),
-                                           created_at__lt=local_midnight(last_day + timedelta(days=1))).order_by()
+    spoiled = BlankMovement.objects.filter(office=office, kind=MovementKind.SPOILED, created_at__gte=local_midnight(first_day, office),
+                                           created_at__lt=local_midnight(last_day + timedelta(days=1), office)).order_by()
     user = ("created_by__first_name", "created_by__last_name", "created_by__username")
     lines = [
         SpoilageLine(at=at, in_printer=True, reference=str(job), reason=reason, by=_person(*names), quantity=1)
@@ -526,7 +534,7 @@ class WeeklyPrinting:
 
 def printed_by_week(office: Office, *, today: date | None = None, weeks: int = PRINT_RATE_WEEKS) -> WeeklyPrinting:
     """Cards printed in each complete week (Monday to Sunday) of the dashboard's print-rate window, and this week so far."""
-    today = today or timezone.localdate()
+    today = today or local_day(office)
     monday = today - timedelta(days=today.weekday())
     rate = print_rate(office, today=today, weeks=weeks)
     window_start = today - timedelta(days=7 * weeks)

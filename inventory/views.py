@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,7 +19,7 @@ from registry.access import office_object, office_view
 from registry.models import EnrollmentCounts, Role
 from registry.paging import paginate
 from registry.pdf import pdf_response
-from registry.dates import add_months
+from registry.dates import add_months, local_day
 
 from . import documents, selectors
 from .filters import MovementFilter
@@ -48,7 +48,7 @@ def _stock_page(request, *, status=200, receipt_form=None, spoilage_form=None, c
     office = request.office
     stock = BlankStock.objects.get(office=office)
     filters = MovementFilter(request.GET, queryset=BlankMovement.objects.filter(office=office)
-                             .select_related("created_by", "approved_by").order_by("-pk"))
+                             .select_related("created_by", "approved_by").order_by("-pk"), office=office)
     role = request.user.role
     table = MovementTable(filters.qs, exclude=() if role in KEEPERS else ("correct",))
     paginate(request, table, per_page=LEDGER_PAGE)
@@ -307,17 +307,22 @@ def _dashboard_page(request, *, lead_form=None, status=200):
         "open_lines": [line for line in lines if line.is_open], "forecast": forecast, "steps": reasoning(forecast),
         "lead_form": lead_form, "is_head": request.user.role == Role.HEAD,
         "pending_counts": selectors.pending_stock_counts(office).count(),
-        "chart_data": _chart_data(rate, backlog), "today": timezone.localdate(),
+        "chart_data": _chart_data(rate, backlog), "today": local_day(office),
     }, status=status)
 
 
 # Requests to the ministry
 
+def _send_form(office):
+    today = local_day(office)
+    return SendRequestForm(initial={"sent_on": today}, today=today)
+
+
 def _requests_page(request, *, status=200):
     lines = selectors.request_lines(request.office)
     return render(request, "inventory/requests.html", {
         "lines": lines, "delivered": selectors.delivered_share(lines), "is_head": request.user.role == Role.HEAD,
-        "send_form": SendRequestForm(initial={"sent_on": timezone.localdate()}),
+        "send_form": _send_form(request.office),
     }, status=status)
 
 
@@ -356,7 +361,7 @@ def request_detail(request, pk):
     return render(request, "inventory/request_detail.html", {
         "blank_request": blank_request, "receipts": receipts, "received": received,
         "outstanding": max(0, blank_request.quantity - received), "is_head": request.user.role == Role.HEAD,
-        "send_form": SendRequestForm(initial={"sent_on": timezone.localdate()}),
+        "send_form": _send_form(request.office),
     })
 
 
@@ -364,7 +369,7 @@ def request_detail(request, pk):
 @require_POST
 def request_send(request, pk):
     blank_request = office_object(BlankRequest, request, pk=pk)
-    form = SendRequestForm(request.POST)
+    form = SendRequestForm(request.POST, today=local_day(request.office))
     if not form.is_valid():
         messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
         return redirect("request_detail", pk=blank_request.pk)
@@ -408,17 +413,19 @@ def request_letter_pdf(request, pk):
     return pdf_response(pdf, f"surat-permintaan-blanko-{blank_request.reference}.pdf")
 
 
-def _period_form(form_class, request, default: dict):
+def _period_form(form_class, request, default: dict, today):
     """The period form from the query string, or the default period when none was asked for."""
     asked = "since" in request.GET or "until" in request.GET
-    return form_class(request.GET if asked else default), asked
+    return form_class(request.GET if asked else default, today=today), asked
 
 
 @office_view(*REPORTERS)
 def stock_report_monthly(request):
     office = request.office
-    this_month = timezone.localdate().replace(day=1)
-    form, asked = _period_form(MonthlyReportForm, request, {"since": f"{add_months(this_month, -5):%Y-%m}", "until": f"{this_month:%Y-%m}"})
+    today = local_day(office)
+    this_month = today.replace(day=1)
+    form, asked = _period_form(MonthlyReportForm, request, {"since": f"{add_months(this_month, -5):%Y-%m}", "until": f"{this_month:%Y-%m}"},
+                               today)
     if not form.is_valid():
         return render(request, "inventory/stock_report_monthly.html", {"form": form, "max_months": MAX_REPORT_MONTHS},
                       status=400 if asked else 200)
@@ -439,8 +446,8 @@ def stock_report_monthly(request):
 @office_view(*REPORTERS)
 def spoilage_minutes(request):
     office = request.office
-    today = timezone.localdate()
-    form, asked = _period_form(SpoilageMinutesForm, request, {"since": today.replace(day=1).isoformat(), "until": today.isoformat()})
+    today = local_day(office)
+    form, asked = _period_form(SpoilageMinutesForm, request, {"since": today.replace(day=1).isoformat(), "until": today.isoformat()}, today)
     if not form.is_valid():
         return render(request, "inventory/spoilage_minutes.html", {"form": form}, status=400 if asked else 200)
     since, until = form.cleaned_data["since"], form.cleaned_data["until"]

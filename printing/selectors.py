@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from inventory.models import BlankMovement, BlankStock, MovementKind
 from registry.cells import escaped_sql
-from registry.dates import local_midnight
+from registry.dates import local_day, local_midnight
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentState, Office
 
 from .models import PRINT_ORDER, PrintJob
@@ -70,7 +70,7 @@ def desk_work_today(office: Office, limit: int = 20) -> QuerySet:
 
     Blanks written off in the store room are the stock desk's: they have no card, so they are not the print desk's work.
     """
-    start = local_midnight(timezone.localdate())
+    start = local_midnight(local_day(office), office)
     return (
         BlankMovement.objects.filter(office=office, kind__in=[MovementKind.PRINTED, MovementKind.SPOILED], created_at__gte=start,
                                      print_job__isnull=False)

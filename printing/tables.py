@@ -1,8 +1,9 @@
 """The desks' tables: the print queue in print order, and printed cards at the pickup desk."""
 import django_tables2 as tables
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+
+from registry.dates import local_day
 
 from .models import PRINT_ORDER, PrintJob
 
@@ -67,14 +68,18 @@ class CardTable(tables.Table):
         attrs = {"class": "desk-table stack"}
         empty_text = _("No card found.")
 
+    def __init__(self, *args, office, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.office = office
+
     def render_waiting(self, record):
         if record.collected_at is not None:
             return "—"
-        return (timezone.localdate() - timezone.localtime(record.printed_at).date()).days
+        return (local_day(self.office) - local_day(self.office, record.printed_at)).days
 
     def render_status(self, record):
         if record.collected_at is None:
             return _("Ready for pickup")
         return _("Collected on %(date)s by %(name)s") % {
-            "date": date_format(timezone.localtime(record.collected_at), "SHORT_DATE_FORMAT"), "name": record.collected_by_name,
+            "date": date_format(local_day(self.office, record.collected_at), "SHORT_DATE_FORMAT"), "name": record.collected_by_name,
         }

@@ -176,7 +176,7 @@ def pickup_desk(request):
     context = {
         "form": form,
         "query": query,
-        "results": _paginated(request, CardTable(selectors.pickup_search(office, query))) if query else None,
+        "results": _paginated(request, CardTable(selectors.pickup_search(office, query), office=office)) if query else None,
         "records": selectors.enrollments_with_nik(office, query) if query.isdigit() else None,
         "ready": EnrollmentCounts.objects.get(office=office).ready,
         "months": selectors.ready_by_month(office),
@@ -190,7 +190,7 @@ def pickup_desk(request):
 @require_safe
 def ready_list(request):
     filterset = ReadyCardFilter(request.GET or None, queryset=selectors.ready_cards(request.office))
-    table = _paginated(request, CardTable(filterset.qs, exclude=("status",)))
+    table = _paginated(request, CardTable(filterset.qs, exclude=("status",), office=request.office))
     return render(request, "printing/ready_list.html", {"filter": filterset, "table": table})
 
 

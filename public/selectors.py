@@ -20,6 +20,7 @@ from inventory.models import BlankStock
 from inventory.selectors import WORKING_DAYS, backlog_by_month, print_rate, printing_reached, request_lines
 from printing.models import PrintJob
 from printing.selectors import queue_reaches, ready_by_month
+from registry.dates import local_day
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentDayCount, EnrollmentState, Office, TemporaryCertificate
 
 
@@ -110,6 +111,8 @@ class Card:
 def find_cards(*, nik: str, birth_date: date, mother_name: str, today: date | None = None) -> list[Card]:
     """The resident's records in every office, newest first; [] when the answers match nothing.
 
+    Each card is told on its office's day (`today` overrides it).
+
     NIK, birth date and mother's name must all match: the birth date is
     written in the NIK itself, the mother's name is not. A record with no
     mother's name on file is never found (nothing could be checked). The NIK
@@ -120,7 +123,6 @@ def find_cards(*, nik: str, birth_date: date, mother_name: str, today: date | No
     Void records are shown only when nothing else is left; the records of one
     duplicate case are one card.
     """
-    today = today or timezone.localdate()
     answer = name_key(mother_name)
     # A literal list of offices lets PostgreSQL probe the (office, nik, enrolled_on) unique index once per
     # office instead of reading every enrollment: there is no index on the NIK alone.
@@ -135,7 +137,7 @@ def find_cards(*, nik: str, birth_date: date, mother_name: str, today: date | No
             if record.duplicate_case_id in cases:
                 continue
             cases.add(record.duplicate_case_id)
-        cards.append(_card(record, today))
+        cards.append(_card(record, today or local_day(record.office)))
     return cards
 
 
@@ -159,17 +161,17 @@ def _same_name(on_file: str, answer: str) -> bool:
 def _card(record: Enrollment, today: date) -> Card:
     collected_on = estimate = None
     if record.state == EnrollmentState.COLLECTED:
-        collected_on = _collected_on(record.pk)
+        collected_on = _collected_on(record.office, record.pk)
     elif record.state in (EnrollmentState.QUEUED, EnrollmentState.RECORDED):
         estimate = _estimate(record, today)
     return Card(office=record.office, state=record.state, enrolled_month=record.enrolled_on.replace(day=1),
                 collected_on=collected_on, estimate=estimate)
 
 
-def _collected_on(enrollment_id) -> date | None:
+def _collected_on(office: Office, enrollment_id) -> date | None:
     collected = (PrintJob.objects.filter(enrollment_id=enrollment_id, collected_at__isnull=False)
                  .values_list("collected_at", flat=True).first())
-    return timezone.localdate(collected) if collected else None
+    return local_day(office, collected) if collected else None
 
 
 def _estimate(record: Enrollment, today: date) -> Estimate:
@@ -231,15 +233,15 @@ class SuketCheck:
 
 def check_suket(number: str, today: date | None = None) -> SuketCheck | None:
     """A Suket is genuine if its number exists; valid if it has not ended and today is not past valid_until."""
-    today = today or timezone.localdate()
     suket = TemporaryCertificate.objects.select_related("office", "enrollment").filter(number=number).first()
     if suket is None:
         return None
+    today = today or local_day(suket.office)
     ended_by_pickup = False
     # Ended by the pickup: it ended the day the card was collected, still valid then. (A Suket replaced
     # after it had expired ended later than its valid_until, perhaps on the day of the pickup too.)
     if suket.ended_on is not None and suket.ended_on <= suket.valid_until and suket.enrollment.state == EnrollmentState.COLLECTED:
-        ended_by_pickup = _collected_on(suket.enrollment_id) == suket.ended_on
+        ended_by_pickup = _collected_on(suket.office, suket.enrollment_id) == suket.ended_on
     return SuketCheck(
         number=suket.number, office=suket.office, holder=mask_name(suket.enrollment.name), issued_on=suket.issued_on,
         valid_until=suket.valid_until, ended_on=suket.ended_on,

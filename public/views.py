@@ -22,7 +22,8 @@ def offices(request):
 
 def ready(request, code):
     office = get_object_or_404(Office, code=code)
-    return render(request, "public/ready.html", {"office": office, "board": selectors.board(office)})
+    with timezone.override(office.zone):  # the office's board in its own clock
+        return render(request, "public/ready.html", {"office": office, "board": selectors.board(office)})
 
 
 @never_cache
@@ -44,7 +45,7 @@ def my_card(request):
             cards = selectors.find_cards(nik=form.cleaned_data["nik"], birth_date=form.cleaned_data["tanggal_lahir"],
                                          mother_name=form.cleaned_data["nama_ibu"])
             if cards:
-                return render(request, "public/my_card.html", {"cards": cards, "today": timezone.localdate()})
+                return render(request, "public/my_card.html", {"cards": cards})
             return render(request, "public/my_card.html", {"form": MyCardForm(), "not_found": True})
     else:
         form = MyCardForm()

@@ -20,6 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -33,7 +34,8 @@ EVERYONE = (Role.CLERK, Role.STOCK_KEEPER, Role.HEAD)
 def office_view(*roles, steps=False):
     """A page of the user's office, for these roles (all office roles if none given).
 
-    Sets `request.office`. Users without an office (the admin) get 403. A
+    Sets `request.office`, and renders the page in the office's time zone.
+    Users without an office (the admin) get 403. A
     POST carrying a form token does its work once (see above), unless the
     view commits in `steps`.
     """
@@ -50,9 +52,11 @@ def office_view(*roles, steps=False):
                 raise PermissionDenied(_("This page is not for your role."))
             request.office = user.office
             token = request.POST.get(FORM_TOKEN, "") if request.method == "POST" and not steps else ""
-            if not token:
-                return view(request, *args, **kwargs)
-            return _once(request, token, lambda: view(request, *args, **kwargs))
+            # Every office view renders its page before it returns (no lazy TemplateResponse), so times show in the office's clock.
+            with timezone.override(request.office.zone):
+                if not token:
+                    return view(request, *args, **kwargs)
+                return _once(request, token, lambda: view(request, *args, **kwargs))
 
         wrapper.allowed_roles = allowed
         return wrapper

@@ -24,10 +24,10 @@ def suket_context(suket: TemporaryCertificate, *, printed_by) -> dict:
     return {
         "suket": suket, "enrollment": suket.enrollment, "letterhead": letterhead(suket.office),
         "check_url": url, "qr_svg": mark_safe(qr_svg(url)),  # segno's markup is path data only: nothing typed by a user
-        "printed_at": timezone.localtime(), "printed_by": printed_by.get_username(),
+        "printed_at": timezone.now(), "printed_by": printed_by.get_username(),
     }
 
 
 def suket_pdf(suket: TemporaryCertificate, *, printed_by) -> bytes:
     """The Suket as issued: printing it again shows the same number, dates and QR code."""
-    return render_pdf("documents/suket.html", suket_context(suket, printed_by=printed_by))
+    return render_pdf("documents/suket.html", suket_context(suket, printed_by=printed_by), office=suket.office)

@@ -12,7 +12,6 @@ import re
 from datetime import date
 from typing import NamedTuple
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .cells import escape_cell, unescape_cell
@@ -97,10 +96,14 @@ def parse_date(text: str) -> date | None:
 
 
 class EnrollmentFile:
-    """Iterate over a SIAK CSV: `rows()` yields a tuple of VALID_FIELDS or a Rejected row."""
+    """Iterate over a SIAK CSV: `rows()` yields a tuple of VALID_FIELDS or a Rejected row.
 
-    def __init__(self, path):
+    `today` is the importing office's day: no enrollment date may come after it.
+    """
+
+    def __init__(self, path, *, today):
         self.path = path
+        self.today = today
         self.header: list[str] = []
 
     def _open(self):
@@ -122,7 +125,7 @@ class EnrollmentFile:
             raise UnusableFile(_("the file is not a readable CSV file (%(error)s)") % {"error": exc}) from None
 
     def _rows(self):
-        today = timezone.localdate()
+        today = self.today
         with self._open() as text:
             first_line = text.readline(MAX_LINE)
             if "\x00" in first_line:

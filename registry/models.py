@@ -1,5 +1,6 @@
 """Offices and their people, enrollments (a card's life), duplicate cases and Suket."""
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -8,6 +9,18 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .dates import now
+
+
+class TimeZone(models.TextChoices):
+    """Indonesia's three time zones; an office's "today" and working day are in its own."""
+
+    WIB = "Asia/Jakarta", "WIB (UTC+7)"
+    WITA = "Asia/Makassar", "WITA (UTC+8)"
+    WIT = "Asia/Jayapura", "WIT (UTC+9)"
+
+    @property
+    def abbreviation(self) -> str:
+        return self.name
 
 
 class Office(models.Model):
@@ -19,6 +32,9 @@ class Office(models.Model):
     opening_hours = models.CharField(_("opening hours"), max_length=200, blank=True)
     # Set by the head on the dashboard: days from sending a request to the ministry until its blanks arrive.
     request_lead_time_days = models.PositiveSmallIntegerField(_("lead time of a request (days)"), default=30)
+    # The office's own clock: its days, months and documents. Set from the province by create_office;
+    # changed through backlog.offices.set_time_zone, which recomputes the monthly figures.
+    time_zone = models.CharField(_("time zone"), max_length=40, choices=TimeZone.choices, default=TimeZone.WIB)
 
     class Meta:
         ordering = ["code"]
@@ -27,10 +43,20 @@ class Office(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(code__regex=r"^[0-9]{4}$"), name="office_code_is_four_digits"),
             models.CheckConstraint(condition=Q(request_lead_time_days__gte=1, request_lead_time_days__lte=365), name="request_lead_time_within_a_year"),
+            models.CheckConstraint(condition=Q(time_zone__in=TimeZone.values), name="office_time_zone_is_indonesian"),
         ]
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def zone_abbreviation(self) -> str:
+        """WIB, WITA or WIT, as residents read it next to a time."""
+        return TimeZone(self.time_zone).abbreviation
 
 
 class Role(models.TextChoices):

@@ -13,7 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 CSS_PATH = Path(settings.BASE_DIR) / "static" / "css" / "documents.css"
@@ -34,17 +34,17 @@ def _offline_fetcher():
     return URLFetcher(allowed_protocols=("data",))
 
 
-def render_html(template_name: str, context: dict) -> str:
-    """The document's HTML, always in the office language: these are official Indonesian documents."""
-    with translation.override(settings.LANGUAGE_CODE):
+def render_html(template_name: str, context: dict, *, office) -> str:
+    """The document's HTML, always in the office language (these are official Indonesian documents) and its clock."""
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(office.zone):
         return render_to_string(template_name, context)
 
 
-def render_pdf(template_name: str, context: dict) -> bytes:
-    """Render a document template to PDF bytes. Slow: call it outside any transaction."""
+def render_pdf(template_name: str, context: dict, *, office) -> bytes:
+    """Render a document of `office` to PDF bytes. Slow: call it outside any transaction."""
     from weasyprint import HTML
 
-    html = render_html(template_name, context)
+    html = render_html(template_name, context, office=office)
     return HTML(string=html, base_url=str(CSS_PATH.parent), url_fetcher=_offline_fetcher()).write_pdf(
         stylesheets=[_stylesheet()])
 

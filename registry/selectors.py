@@ -15,17 +15,13 @@ SUKET_ENDING_SOON_DAYS = 30
 
 @dataclass
 class Event:
-    when: datetime | date
+    when: datetime | date  # a day (an enrollment, a Suket) stands for the office's midnight of that day
     what: str
     who: str = ""
 
-    def __post_init__(self):
-        if not isinstance(self.when, datetime):
-            self.when = local_midnight(self.when)
 
-
-def card_history(enrollment: Enrollment) -> list[Event]:
-    """Everything that happened to this resident's card, oldest first."""
+def card_history(enrollment: Enrollment, office: Office) -> list[Event]:
+    """Everything that happened to this resident's card (a record of `office`), oldest first."""
     events = [Event(enrollment.enrolled_on, _("Enrolled (biometrics recorded)")), _imported(enrollment)]
     corrections = list(enrollment.corrections.select_related("created_by").order_by("id"))
     # A card found defective was printed first: its job ends spoiled, but the history shows the print, then the correction.
@@ -56,6 +52,9 @@ def card_history(enrollment: Enrollment) -> list[Event]:
             events.append(Event(case.resolved_at, outcome, _who(case.resolved_by)))
     for correction in corrections:
         events += _correction_events(correction)
+    for event in events:
+        if not isinstance(event.when, datetime):
+            event.when = local_midnight(event.when, office)
     return sorted(events, key=lambda event: event.when)
 
 

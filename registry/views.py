@@ -21,6 +21,7 @@ from printing.models import PrintJob
 
 from . import documents, login_throttle, selectors
 from .access import office_object, office_view
+from .dates import local_day
 from .filters import EnrollmentFilter, SuketFilter
 from .forms import EditRecordForm, LoginForm, NikForm, ReasonForm, ResolveDuplicateForm, UploadForm
 from .models import Correction, DuplicateCase, Enrollment, EnrollmentUpload, Role, TemporaryCertificate
@@ -138,7 +139,7 @@ def enrollment_detail(request, pk):
     user, unprinted = request.user, enrollment.state in corrections.UNPRINTED
     case = enrollment.duplicate_case
     return render(request, "registry/enrollment_detail.html", {
-        "enrollment": enrollment, "history": selectors.card_history(enrollment),
+        "enrollment": enrollment, "history": selectors.card_history(enrollment, request.office),
         "can_issue_suket": unprinted and user.role in DESK_ROLES,
         "job_corrections": _job_corrections(enrollment, user),
         "can_edit": unprinted and corrections.may_correct(user, Correction.Kind.EDIT_RECORD, office_id=enrollment.office_id),
@@ -198,7 +199,7 @@ def enrollment_void(request, pk):
 def duplicates(request):
     cases = selectors.open_duplicate_cases(request.office)
     page = page_of(request, cases, per_page=20)
-    return render(request, "registry/duplicates.html", {"page": page, "today": timezone.localdate()})
+    return render(request, "registry/duplicates.html", {"page": page, "today": local_day(request.office)})
 
 
 @office_view()
@@ -244,7 +245,7 @@ def duplicate_reopen(request, pk):
 
 @office_view()
 def suket_list(request):
-    today = timezone.localdate()
+    today = local_day(request.office)
     filters = SuketFilter(request.GET, queryset=selectors.current_sukets(request.office, today))
     table = paginate(request, SuketTable(filters.qs))
     return render(request, "registry/suket_list.html", {
@@ -270,7 +271,7 @@ def suket_issue(request):
             else:
                 messages.success(request, _("Suket %(number)s is valid until %(until)s.") % {"number": suket.number, "until": suket.valid_until})
                 return redirect("suket_detail", pk=suket.pk)
-    today = timezone.localdate()
+    today = local_day(request.office)
     filters = SuketFilter(None, queryset=selectors.current_sukets(request.office, today))
     return render(request, "registry/suket_list.html", {
         "filter": filters, "table": paginate(request, SuketTable(filters.qs)), "issue_form": form,
@@ -282,14 +283,14 @@ def suket_issue(request):
 @office_view()
 def suket_detail(request, pk):
     suket = office_object(TemporaryCertificate.objects.select_related("enrollment", "office", "issued_by"), request, pk=pk)
-    return render(request, "registry/suket_detail.html", {"suket": suket, "valid": suket.is_valid_on(timezone.localdate())})
+    return render(request, "registry/suket_detail.html", {"suket": suket, "valid": suket.is_valid_on(local_day(request.office))})
 
 
 @office_view(*DESK_ROLES)
 def suket_pdf(request, pk):
     """The Suket to print and hand over. An ended or expired one is not printed again: the desk issues a new one."""
     suket = office_object(TemporaryCertificate.objects.select_related("enrollment", "office"), request, pk=pk)
-    if not suket.is_valid_on(timezone.localdate()):
+    if not suket.is_valid_on(local_day(request.office)):
         messages.error(request, _("Suket %(number)s is no longer valid and is not printed again; issue a new one if the card is still waiting.")
                        % {"number": suket.number})
         return redirect("suket_detail", pk=suket.pk)

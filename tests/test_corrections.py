@@ -27,11 +27,12 @@ from inventory.selectors import monthly_ledger, stock_report
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
 from registry.models import Correction, DuplicateCase, Enrollment, EnrollmentState, Role
+from registry.dates import local_day
 from tests import factories as f
 from tests.pages import logged_in, page
 
 pytestmark = pytest.mark.django_db
-JAKARTA = ZoneInfo("Asia/Jakarta")
+KUPANG = ZoneInfo("Asia/Makassar")  # WITA, Kota Kupang's office time
 RESIDENTS = [("Yohanes Ndoen", date(2018, 1, 10)), ("Maria Bria", date(2018, 1, 20)),
              ("Petrus Tefa", date(2018, 2, 3)), ("Agustina Nalle", date(2018, 2, 14))]
 
@@ -39,7 +40,7 @@ RESIDENTS = [("Yohanes Ndoen", date(2018, 1, 10)), ("Maria Bria", date(2018, 1, 
 @contextmanager
 def at(year, month, day, hour=10):
     """Services run as if it were this moment in Kupang's office time."""
-    with patch("django.utils.timezone.now", return_value=datetime(year, month, day, hour, tzinfo=JAKARTA)):
+    with patch("django.utils.timezone.now", return_value=datetime(year, month, day, hour, tzinfo=KUPANG)):
         yield
 
 
@@ -243,7 +244,7 @@ def test_a_record_imported_with_a_wrong_nik_is_voided_and_the_right_one_imported
     assert figures(kupang, "queued", "reserved", "on_hand") == (1, 1, 2)
     assert PrintJob.objects.get(pk=jobs[1].pk).state == PrintJob.State.CANCELLED
     suket.refresh_from_db()
-    assert suket.ended_on == timezone.localdate()
+    assert suket.ended_on == local_day(kupang)
     assert corrections.void_record(enrollment=wrong, by=clerk, reason="NIK salah ketik") == correction
     # The same wrong row again is skipped (its key is the voided row's); the right NIK is a new record.
     again = [f.row(wrong.enrolled_on, name=wrong.name, number=wrong.nik), f.row(wrong.enrolled_on, name=wrong.name)]

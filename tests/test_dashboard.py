@@ -14,6 +14,7 @@ from printing.models import PrintJob
 from backlog.desks import mark_printed
 from backlog.queue import build_print_queue
 from registry.models import Role
+from registry.dates import local_day
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +78,7 @@ def test_printed_per_working_day_and_the_working_days_of_stock_left(client, kupa
     enroll(kupang, clerk, tmp_path, [date(2018, 1, 1) + timedelta(days=n) for n in range(40)])
     receive_blanks(office=kupang, quantity=100, reference="R1", by=keeper)
     build_print_queue(office=kupang)
-    today = timezone.localdate()
+    today = local_day(kupang)
     monday = today - timedelta(days=today.weekday() + 7)  # last week's Monday
     jobs = list(PrintJob.objects.filter(state="queued").order_by("enrollment__enrolled_on"))
     print_on(monkeypatch, monday, jobs[:10], clerk)
@@ -132,7 +133,7 @@ def set_lead_time(client, user, value):
 
 
 def test_new_enrollments_are_expected_over_the_lead_time_the_head_sets_for_the_office(client, kupang, head, clerk, tmp_path):
-    today = timezone.localdate()
+    today = local_day(kupang)
     enroll(kupang, clerk, tmp_path, [today - timedelta(days=2 * n) for n in range(28)])  # 28 in 8 weeks: 0.5 a day
     assert set_lead_time(client, head, "60").status_code == 302
     html = dashboard(client, head)

@@ -4,7 +4,6 @@ from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from backlog.ledger import receive_blanks
 from printing.models import PrintJob
@@ -12,6 +11,7 @@ from backlog.desks import mark_printed, mark_spoiled
 from backlog.queue import build_print_queue
 from registry.models import DuplicateCase, Enrollment, EnrollmentState, Role, TemporaryCertificate
 from backlog.suket import issue_suket
+from registry.dates import local_day
 from tests import factories as f
 from tests.pages import page as html, upload
 
@@ -71,7 +71,7 @@ def test_a_card_history_says_when_from_which_file_and_by_whom_it_was_imported(cl
     enrollment = Enrollment.objects.get()
     client.force_login(f.user(kupang, Role.HEAD))
     page = html(client.get(reverse("enrollment_detail", args=[enrollment.pk])))
-    today = timezone.localdate().isoformat()
+    today = local_day(kupang).isoformat()
     assert re.search(rf"<time>{today} \d\d:\d\d</time> Diimpor dari berkas SIAK siak-januari.csv <span class=\"muted\">\({clerk.username}\)</span>", page)
 
 
@@ -126,7 +126,7 @@ def test_a_suket_for_a_bad_or_unknown_nik_is_refused_next_to_the_field(client, c
 def test_the_suket_desk_lists_those_ending_within_30_days(client, clerk, tmp_path, kupang):
     f.enrollments(kupang, clerk, tmp_path, [date(2018, 1, 5), date(2018, 1, 6)])
     soon, later = Enrollment.objects.order_by("id")
-    today = date.today()
+    today = local_day(kupang)
     ending = issue_suket(enrollment=soon, by=clerk, today=today - timedelta(days=170))
     fresh = issue_suket(enrollment=later, by=clerk, today=today)
     page = html(client.get(reverse("suket_list")))

@@ -32,7 +32,7 @@ from backlog.suket import issue_suket
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
-JAKARTA = ZoneInfo("Asia/Jakarta")
+KUPANG = ZoneInfo("Asia/Makassar")  # WITA, Kota Kupang's office time
 IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
 needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext") or not shutil.which("pdfinfo"),
                                    reason="needs pdftotext and pdfinfo (poppler-utils)")
@@ -40,8 +40,8 @@ needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext") or not shutil.w
 
 @contextmanager
 def at(year, month, day, hour=10, minute=0):
-    """Act as if it were this moment in Kupang's office time zone (WIB as the settings say)."""
-    moment = datetime(year, month, day, hour, minute, tzinfo=JAKARTA)
+    """Act as if it were this moment in Kupang's office time zone (WITA)."""
+    moment = datetime(year, month, day, hour, minute, tzinfo=KUPANG)
     with patch("django.utils.timezone.now", return_value=moment):
         yield
 
@@ -179,7 +179,7 @@ def test_the_suket_html_embeds_its_qr_code_inline_and_links_to_nothing(story):
     from registry.documents import qr_svg, suket_context
     from registry.pdf import render_html
 
-    html = render_html("documents/suket.html", suket_context(story.suket, printed_by=story.clerk))
+    html = render_html("documents/suket.html", suket_context(story.suket, printed_by=story.clerk), office=story.suket.office)
     assert qr_svg(check_url(story.suket)) in html
     assert "<img" not in html and "<link" not in html and 'src="' not in html and "@import" not in html
 
@@ -304,7 +304,7 @@ def test_the_berita_acara_lists_each_spoiled_blank_with_its_reason_and_no_reside
     spoiled_jobs = list(PrintJob.objects.filter(office=story.office, state=PrintJob.State.SPOILED).order_by("pk"))
     assert len(spoiled_jobs) == 2
     for number, job in enumerate(spoiled_jobs, start=2):
-        day = f"{job.printed_at.astimezone(JAKARTA):%d-%m-%Y}"
+        day = f"{job.printed_at.astimezone(KUPANG):%d-%m-%Y}"
         assert line_with(document, f"{number} {day} di printer pekerjaan cetak {job.pk} Kartu tertekuk", "petugas.5371 1")
     assert line_with(document, "Jumlah 5")
     assert "Seluruhnya 5 (lima) keping blanko: 2 rusak di printer dan 3 ditemukan rusak di gudang" in text

@@ -198,7 +198,7 @@ def test_the_counts_per_day_follow_each_card_and_fill_once_for_records_held_befo
     assert counts == {("2018-01-02", "queued"): 1, ("2018-01-02", "recorded"): 1, ("2018-01-03", "recorded"): 1}
     # An office upgraded to them: its counts are filled from its records, once.
     EnrollmentDayCount.objects.all().delete()
-    fill = import_module("registry.migrations.0011_enrollment_day_counts_filled").count_each_office
+    fill = import_module("registry.migrations.0012_enrollment_day_counts_filled").count_each_office
     fill(live_apps, connection.schema_editor())
     fill(live_apps, connection.schema_editor())
     assert {(day.isoformat(), state): n for day, state, n in EnrollmentDayCount.objects.values_list("enrolled_on", "state", "count")} == counts

@@ -17,19 +17,20 @@ from backlog.ledger import approve_stock_count, receive_blanks, record_stock_cou
 from printing.models import PrintJob
 from backlog.desks import mark_printed, mark_spoiled
 from backlog.queue import build_print_queue
+from registry.dates import local_day
 from registry.models import Role
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
-JAKARTA = ZoneInfo("Asia/Jakarta")
+KUPANG = ZoneInfo("Asia/Makassar")  # WITA, Kota Kupang's office time
 QUERIES_PER_REPORT_PAGE = 4  # session, user, office, the grouped query
 QUERIES_PER_MINUTES_PAGE = 5  # session, user, office, printer spoilage, desk spoilage
 
 
 @contextmanager
 def at(year, month, day, hour=10, minute=0):
-    """Run services as if it were this moment in Jakarta: movements take the time they are booked."""
-    moment = datetime(year, month, day, hour, minute, tzinfo=JAKARTA)
+    """Run services as if it were this moment in Kupang (WITA): movements take the time they are booked."""
+    moment = datetime(year, month, day, hour, minute, tzinfo=KUPANG)
     with patch("django.utils.timezone.now", return_value=moment):
         yield
 
@@ -48,9 +49,9 @@ def five_months(kupang, keeper, head, clerk, tmp_path):
     with at(2018, 1, 20):
         for job in queued(kupang)[:3]:
             mark_printed(job=job, by=clerk)
-    with at(2018, 1, 31, 23, 30):  # 16:30 UTC: still January in Kupang's office time zone
+    with at(2018, 1, 31, 23, 30):  # 15:30 UTC: still January in Kupang's office time zone
         mark_spoiled(job=queued(kupang)[0], by=clerk, reason="Pita printer habis")
-    with at(2018, 2, 1, 0, 30):  # 17:30 UTC on 31 January: already February in the office
+    with at(2018, 2, 1, 0, 30):  # 16:30 UTC on 31 January: already February in the office
         mark_printed(job=queued(kupang)[0], by=clerk)
     with at(2018, 2, 15):
         spoil_blanks(office=kupang, quantity=2, reference="BA-07/2018", reason="Terkena air hujan", by=keeper)
@@ -87,7 +88,7 @@ def test_every_month_adds_up_and_opens_with_the_previous_closing(five_months):
 
 
 def test_a_period_that_ends_this_month_closes_at_the_stock_on_hand(five_months):
-    this_month = timezone.localdate().replace(day=1)
+    this_month = local_day(five_months).replace(day=1)
     lines = monthly_ledger(five_months, date(2018, 3, 1), this_month)
     assert lines[0].opening == 93
     assert lines[-1].closing == BlankStock.objects.get(office=five_months).on_hand == 140
@@ -113,9 +114,9 @@ def test_the_report_is_one_grouped_query(five_months, django_assert_num_queries)
 def test_another_office_s_movements_are_not_in_the_report(five_months, tmp_path):
     tangerang = f.office("3603")
     receive_blanks(office=tangerang, quantity=5000, reference="R", by=f.user(tangerang, Role.STOCK_KEEPER))
-    lines = monthly_ledger(five_months, date(2018, 1, 1), timezone.localdate())
+    lines = monthly_ledger(five_months, date(2018, 1, 1), local_day(five_months))
     assert lines[-1].closing == 140
-    assert monthly_ledger(tangerang, date(2018, 1, 1), timezone.localdate())[-1].closing == 5000
+    assert monthly_ledger(tangerang, date(2018, 1, 1), local_day(tangerang))[-1].closing == 5000
 
 
 def report(client, user, **params):
@@ -175,7 +176,7 @@ def test_without_a_period_the_page_shows_the_last_six_months(client, kupang, hea
     response = report(client, head)
     assert response.status_code == 200
     assert len(response.context["lines"]) == 6
-    assert response.context["lines"][-1].month == timezone.localdate().replace(day=1)
+    assert response.context["lines"][-1].month == local_day(kupang).replace(day=1)
 
 
 def test_clerks_do_not_get_the_reports(client, kupang, clerk):

@@ -28,6 +28,7 @@ from public.selectors import add_working_days, mask_name
 from registry.models import Enrollment, Office, Role
 from backlog.imports import import_enrollments
 from backlog.suket import issue_suket
+from registry.dates import local_day
 from tests import factories as f
 from tests.loopback import free_port
 from tests.parallel import in_threads_at_once
@@ -178,7 +179,7 @@ def test_a_queued_card_gets_an_estimate_from_its_place_in_print_order_and_the_re
     records = enroll(kupang, clerk, tmp_path, [("Warga", date(2018, 1, 1) + timedelta(days=n)) for n in range(30)])
     receive_blanks(office=kupang, quantity=30, reference="R-1", by=clerk)
     build_print_queue(office=kupang)
-    today = timezone.localdate()
+    today = local_day(kupang)
     monday = today - timedelta(days=today.weekday() + 7)
     print_jobs([job_of(record) for record in records[:10]], clerk, on=monday, monkeypatch=monkeypatch)
     from inventory.selectors import print_rate
@@ -216,7 +217,7 @@ def test_a_waiting_card_with_blanks_available_counts_the_queue_ahead_of_it(clien
 def test_a_collected_card_says_when_and_where_and_not_who(client, kupang_2018, clerk):
     record_pickup(job=job_of(kupang_2018[1]), by=clerk, collected_by_name="Bernadus Bria")
     shown = text(look_up(client, kupang_2018[1].nik, BIRTH))
-    today = timezone.localdate()
+    today = local_day(kupang_2018[1].office)
     from django.utils.formats import date_format
 
     assert f"e-KTP Anda sudah diambil di Kota Kupang pada {date_format(today, 'j F Y')}." in shown

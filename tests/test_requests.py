@@ -3,12 +3,12 @@ from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from inventory.models import BlankMovement, BlankRequest
 from backlog.ledger import receive_blanks
 from backlog.requests import close_blank_request, draft_blank_request, mark_request_sent
 from registry.models import Role
+from registry.dates import local_day
 from tests import factories as f
 from tests.pages import as_user, page
 
@@ -88,7 +88,7 @@ def test_a_bad_or_future_send_date_is_refused_and_the_draft_stays(client, kupang
 
 def test_a_send_date_in_the_future_is_refused(client, kupang, head):
     request = draft_blank_request(office=kupang, quantity=100, reference="470/1", by=head)
-    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    tomorrow = (local_day(kupang) + timedelta(days=1)).isoformat()
     response = as_user(client, head).post(reverse("request_send", args=[request.pk]), {"sent_on": tomorrow}, follow=True)
     assert "Tanggal kirim tidak boleh di masa depan" in page(response)
     assert BlankRequest.objects.get().status == BlankRequest.Status.DRAFT

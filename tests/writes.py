@@ -26,6 +26,7 @@ from backlog.suket import issue_suket
 from inventory.models import BlankMovement, BlankStock, MovementKind
 from printing.models import PRINT_ORDER, PrintJob
 from printing.selectors import queue_in_print_order
+from registry.dates import local_day
 from registry.models import DuplicateCase, Enrollment, EnrollmentCounts, EnrollmentImport, EnrollmentState, Office, Role
 from tests import factories as f
 from tests.parallel import NothingToDo
@@ -80,7 +81,7 @@ def import_a_file(office):
     """Ten new residents, and two waiting ones enrolled again today."""
     waiting = Enrollment.objects.filter(office=office, state__in=[EnrollmentState.RECORDED, EnrollmentState.QUEUED],
                                         duplicate_case__isnull=True).select_related("office").order_by("?")[:2]
-    import_rows(office, new_residents(office, 10) + enrolled_again(waiting, date.today()))
+    import_rows(office, new_residents(office, 10) + enrolled_again(waiting, local_day(office)))
 
 
 def build(office):
@@ -213,7 +214,7 @@ def stock_office(office):
     open_cases = cases.filter(status=DuplicateCase.Status.OPEN).count()
     if counts.recorded < 10 or open_cases < 2:
         waiting = Enrollment.objects.filter(office=office, state=EnrollmentState.RECORDED, duplicate_case__isnull=True).order_by("-pk")[:2]
-        import_rows(office, new_residents(office, 20) + enrolled_again(waiting.select_related("office"), date.today() - timedelta(days=1)))
+        import_rows(office, new_residents(office, 20) + enrolled_again(waiting.select_related("office"), local_day(office) - timedelta(days=1)))
     if not cases.exclude(status=DuplicateCase.Status.OPEN).exists():
         resolve_a_case(office)
     if PrintJob.objects.filter(office=office, state=PrintJob.State.QUEUED).count() < 5:

@@ -7,7 +7,6 @@ from unittest import mock
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
-from django.utils import timezone
 from django.utils.translation import gettext
 
 from config.celery import app as celery_app
@@ -18,6 +17,7 @@ from backlog.desks import mark_printed, mark_spoiled, record_pickup
 from backlog.queue import build_print_queue
 from registry.cli import ScriptCommand
 from registry.demo import write_demo_csv
+from registry.dates import local_day
 from registry.models import Role
 from backlog.imports import import_enrollments
 from backlog.offices import create_office
@@ -52,7 +52,7 @@ class Command(ScriptCommand):
             if not office.address:
                 # Made-up addresses: the demo offices are not the real ones.
                 office.address = f"Jl. Contoh Raya No. {code[-2:]}, {office.name} (alamat demo)"
-                office.opening_hours = "Senin–Jumat 08.00–15.00 WITA" if code == "5371" else "Senin–Jumat 08.00–15.00 WIB"
+                office.opening_hours = f"Senin–Jumat 08.00–15.00 {office.zone_abbreviation}"
                 office.save(update_fields=["address", "opening_hours"])
             people = {}
             for prefix, role in ROLES.items():
@@ -76,12 +76,12 @@ class Command(ScriptCommand):
         (printed per working day, days of stock left, the ministry's share).
         """
         rng = random.Random(office.code)
-        today = timezone.localdate()
+        today = local_day(office)
         days = [today - timedelta(days=n) for n in range(1, 60) if (today - timedelta(days=n)).weekday() < 5][:WORKING_DAYS][::-1]
         head, keeper, clerk = people[Role.HEAD], people[Role.STOCK_KEEPER], people[Role.CLERK]
 
         def at(day, hour):
-            moment = timezone.make_aware(datetime.combine(day, time(hour, rng.randrange(60))))
+            moment = datetime.combine(day, time(hour, rng.randrange(60)), tzinfo=office.zone)
             return mock.patch("django.utils.timezone.now", return_value=moment)
 
         start = days[0] - timedelta(days=14)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0009_enrollment_mother_name'),
+        ('registry', '0010_office_time_zone'),
     ]
 
     operations = [

@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("inventory", "0007_sqlite_movement_history"),
-        ("registry", "0010_enrollment_day_counts"),
+        ("registry", "0011_enrollment_day_counts"),
     ]
 
     operations = [migrations.RunPython(count_each_office, migrations.RunPython.noop)]
