@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry import bulk
-from registry.importer import VALID_FIELDS, EnrollmentFile, Rejected, RejectedFile, UnusableFile
+from registry.importer import VALID_FIELDS, EnrollmentFile, Rejected, UnusableFile, rejected_report
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentImport, EnrollmentState, EnrollmentUpload, Office
 
 from . import cards
@@ -72,7 +72,7 @@ def import_enrollments(*, office: Office, path, by, progress=None, file_name: st
     every record it adds links to it.
     """
     source = EnrollmentFile(path)
-    rejected = RejectedFile(path)
+    rejected = rejected_report(source)
     result = ImportResult(rejected_path=rejected.path)
     try:
         with transaction.atomic():

@@ -30,8 +30,11 @@ def import_file(path, office="5371"):
 
 
 def rejected_rows(path):
-    with open(f"{path}.rejected.csv", encoding="utf-8") as report:
-        return list(csv.DictReader(report))
+    """The rejected-rows report as Excel in an Indonesian locale reads it: a BOM, then `;`-separated columns."""
+    with open(f"{path}.rejected.csv", "rb") as report:
+        assert report.read(3) == b"\xef\xbb\xbf"
+    with open(f"{path}.rejected.csv", encoding="utf-8-sig", newline="") as report:
+        return list(csv.DictReader(report, delimiter=";"))
 
 
 def test_a_clean_export_is_imported_and_exits_0(office, tmp_path):

@@ -35,8 +35,8 @@ def test_a_clerk_uploads_an_export_resolves_a_duplicate_and_issues_a_suket(live_
     screenshot("upload")
     with page.expect_download() as download:
         result.get_by_role("link", name="Unduh baris yang ditolak beserta alasannya").click()
-    report = open(download.value.path(), encoding="utf-8").read()
-    assert report.splitlines()[1].startswith("5,") and "L atau P" in report
+    report = open(download.value.path(), encoding="utf-8-sig").read()
+    assert report.splitlines()[1].startswith("5;") and "L atau P" in report
 
     page.get_by_role("link", name="Perekaman").click()
     expect(page.locator("table")).to_contain_text("Maria Bria")
