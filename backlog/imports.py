@@ -63,7 +63,7 @@ _BATCH_ROWS = 20_000
 def import_enrollments(*, office: Office, path, by, progress=None, file_name: str = "") -> ImportResult:
     """Load a SIAK export: valid rows in, each rejected row reported, re-runs change nothing.
 
-    If the file turns out to be unusable part-way (not UTF-8, not CSV),
+    If the file turns out to be unusable part-way (not UTF-8, not CSV, a hostile workbook),
     UnusableFile is raised and nothing is kept. A thread reads and checks the
     file a batch ahead while the database loads the batch before (see
     registry.bulk); memory stays a few batches whatever the file's length.

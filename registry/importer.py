@@ -428,7 +428,7 @@ def _check(values, today):
         raise RejectedRow(_("enrollment date is before the date of birth"))
     check_nik_matches(number, birth_date, sex)
     if family_card and not (len(family_card) == 16 and family_card.isdigit()):
-        if _NUMBER_LIKE.match(family_card):
+        if not family_card.isdigit() and _NUMBER_LIKE.match(family_card):
             raise RejectedRow(_excel_number("NO_KK", family_card))
         raise RejectedRow(_("family card number (no_kk) '%(value)s' must be 16 digits") % {"value": family_card})
     marital = MARITAL_STATUSES.get(" ".join(marital_text.upper().split())) if marital_text else ""
