@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _, gettext_lazy
 
 from .cells import escape_cell, text_cells, unescape_cell
 from .nik import InvalidNik, check_nik, check_nik_matches
-from .workbook import WorkbookError, Workbook, is_xlsx
+from .workbook import EXCEL_EPOCH, LAST_SERIAL, Workbook, WorkbookError, is_xlsx
 
 # The fields read, in this order: the required ones, then the optional ones (blank when the header lacks them).
 FIELDS = ("nik", "name", "birth_place", "birth_date", "sex", "address", "rt", "rw", "village", "subdistrict", "enrolled_on",
@@ -78,7 +78,6 @@ _KTP_EL_NAMES = {name: status for status, known in KTP_EL_STATUSES.items() for n
 # A NIK or family-card number as Excel shows a number: 5,37103E+15, 5.37103E+15, 5371030101900001.0.
 _NUMBER_LIKE = re.compile(r"^[0-9]+(?:[.,][0-9]*)?(?:[eE][+-]?[0-9]+)?$")
 REJECTED_HEADER = ("baris", "alasan")
-REJECTED_SHEET = "lembar"
 # The longest line read. A SIAK row is well under 1 KB; this leaves room for many extra columns. A longer
 # line is skipped unread and rejected: read whole, a 200 MB line of commas became gigabytes of fields.
 MAX_LINE = 65_536
@@ -91,8 +90,6 @@ _ZIP, _OLE2 = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # How a cell of each field is read from a workbook (see _from_cell).
 _CELL_KINDS = ("digits", "text", "text", "date", "text", "text", "padded", "padded", "text", "text", "date",
                "text", "digits", "text", "text")
-_EXCEL_DAYS = (1, 2_958_466)  # serial numbers Excel shows as dates: 1900-01-01 to 9999-12-31
-_EXCEL_EPOCH = date(1899, 12, 30)
 
 
 class UnusableFile(Exception):
@@ -152,8 +149,8 @@ def parse_date(text: str) -> date | None:
     return None
 
 
-def match_profile(header) -> tuple[Profile, list]:
-    """The profile a header follows and, for each of FIELDS, its column's index (None: an optional column absent).
+def match_profile(header) -> list:
+    """For each of FIELDS, its column's index in the header (None: an optional column absent), by the profile it fits.
 
     A header that fits none is an unusable file: the sentence names what the
     closest profile misses.
@@ -164,7 +161,7 @@ def match_profile(header) -> tuple[Profile, list]:
         wanted = [column.lower() for column in profile.columns]
         missing = [column for column, name in zip(profile.columns[:REQUIRED], wanted) if name not in names]
         if not missing:
-            return profile, [names.index(name) if name in names else None for name in wanted]
+            return [names.index(name) if name in names else None for name in wanted]
         if closest is None or len(missing) < len(closest[1]):
             closest = profile, missing
     profile, missing = closest
@@ -247,7 +244,7 @@ class EnrollmentFile:
             delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
             header = next(csv.reader([first_line], delimiter=delimiter), [])
             self.header = header
-            _profile, index = match_profile(header)
+            index = match_profile(header)
             present, spread = _spread(index)
             width = max(present) + 1
             pick = operator.itemgetter(*present)
@@ -296,7 +293,7 @@ class EnrollmentFile:
                 header_line, cells = first
                 header = [_from_cell(cell, "text") for cell in cells]
                 try:
-                    _profile, index = match_profile(header)
+                    index = match_profile(header)
                 except UnusableFile as exc:
                     raise UnusableFile(_("the sheet '%(sheet)s' holds rows, but %(reason)s") % {"sheet": name, "reason": exc}) from None
                 sheets.append((name, part, header_line, header, index))
@@ -305,12 +302,16 @@ class EnrollmentFile:
             for name, part, header_line, header, index in sheets:
                 self.header = header
                 read = [(i, _CELL_KINDS[field]) for field, i in enumerate(index) if i is not None]
-                present, spread = _spread(index)
+                spread = _spread(index)[1]
                 for line, cells in book.rows(part):
                     if line <= header_line:
                         continue
                     width = len(cells)
                     values = tuple(_from_cell(cells[i], kind) if i < width else "" for i, kind in read)
+                    if _CONTROL.search("".join(values)):  # a line break typed with Alt+Enter, as in a CSV
+                        fields = [_from_cell(cell, "text") for cell in cells]
+                        yield Rejected(line, _control_reason(fields, header), fields, name)
+                        continue
                     if spread:
                         values = spread(values + _ABSENT)
                     try:
@@ -348,8 +349,8 @@ def _from_cell(value, kind) -> str:
     if kind_of is float:
         if kind == "digits":
             return repr(value)
-        if kind == "date" and _EXCEL_DAYS[0] <= value < _EXCEL_DAYS[1]:
-            return (_EXCEL_EPOCH + timedelta(days=int(value))).isoformat()
+        if kind == "date" and 1 <= value < LAST_SERIAL:
+            return (EXCEL_EPOCH + timedelta(days=int(value))).isoformat()
         if value.is_integer():
             return f"{int(value):03d}" if kind == "padded" and 0 <= value < 1000 else str(int(value))
         return repr(value)

@@ -27,6 +27,7 @@ MAX_PART_BYTES = 4 * 2**30
 MAX_SMALL_PART_BYTES = 16 * 2**20
 # The shared strings are held in memory: their XML is bounded apart (a 1,000,000-row export's is about 55 MB).
 MAX_SHARED_STRINGS_BYTES = 512 * 2**20
+MAX_SHARED_STRINGS = 25_000_000  # five distinct texts a row of a 5,000,000-row export
 # Apache POI's rule: an entry inflating more than 100 times its compressed size is a zip bomb (Excel's XML: 5-20).
 MAX_RATIO = 100
 # Excel's own limit on a cell's text.
@@ -41,9 +42,9 @@ _BUILTIN_DATES = frozenset((*range(14, 23), 45, 46, 47))
 # A format code with a day, month or year outside quotes and brackets ([Red], [$-421]) is a date format.
 _DATE_CODE = re.compile(r"[dmy]", re.I)
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
-_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's 1900 leap-year bug puts serial 60 on 29 Feb)
+EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's 1900 leap-year bug puts serial 60 on 29 Feb)
 _EPOCH_1904 = date(1904, 1, 1)
-_LAST_SERIAL = 2_958_466  # 9999-12-31
+LAST_SERIAL = 2_958_466  # 9999-12-31
 _ATTRIBUTE = re.compile(rb'\b([rts])="([^"]*)"')
 _ROW_NUMBER = re.compile(rb'\br="([0-9]+)"')
 _REFERENCE = re.compile(rb'&(lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);')
@@ -63,6 +64,10 @@ def is_xlsx(path) -> bool:
             return _MAIN in archive.NameToInfo
     except (zipfile.BadZipFile, OSError, ValueError):
         return False
+
+
+def _too_long() -> WorkbookError:
+    return WorkbookError(_("a cell holds more text than Excel allows (%(limit)d characters)") % {"limit": MAX_CELL_CHARS})
 
 
 def _damaged(exc) -> WorkbookError:
@@ -127,7 +132,7 @@ class Workbook:
         try:
             strings = self.shared_strings()
             data, ends = strings.data, strings.ends
-            dates, epoch, columns = self._date_styles, _EPOCH_1904 if self.date1904 else _EPOCH, {}
+            dates, epoch, columns = self._date_styles, _EPOCH_1904 if self.date1904 else EXCEL_EPOCH, {}
             count, number, cells, column = 0, 0, None, -1
             with self._open(part_name) as part:
                 expressions, blocks = _blocks(part, "row end")
@@ -168,7 +173,7 @@ class Workbook:
                             if not text:
                                 continue
                             value = float(text)
-                            if style and style in dates and 0 <= value < _LAST_SERIAL:
+                            if style and style in dates and 0 <= value < LAST_SERIAL:
                                 value = epoch + timedelta(days=int(value))
                         else:
                             value = _other_value(kind, text, content, expressions)
@@ -202,7 +207,7 @@ def _other_value(kind, text, content, expressions):
     if kind == b"d":
         return date.fromisoformat(text[:10].decode())
     if len(text) > 4 * MAX_CELL_CHARS:
-        raise WorkbookError(_("a cell holds more text than Excel allows (%(limit)d characters)") % {"limit": MAX_CELL_CHARS})
+        raise _too_long()
     return _unescape(text).decode()  # str (a formula's text), e (an error such as #N/A)
 
 
@@ -280,21 +285,24 @@ def _text(content: bytes, expressions) -> bytes:
     runs = expressions["text"].findall(content)
     text = runs[0] if len(runs) == 1 else b"".join(runs)
     if len(text) > 4 * MAX_CELL_CHARS:  # UTF-8 takes at most four bytes a character
-        raise WorkbookError(_("a cell holds more text than Excel allows (%(limit)d characters)") % {"limit": MAX_CELL_CHARS})
+        raise _too_long()
     return _unescape(text)
 
 
 class _Strings:
-    """The shared strings, packed: their UTF-8 bytes end to end, and where each ends (8 bytes each, not a Python object).
+    """The shared strings, packed: their UTF-8 bytes end to end, and where each ends (4 bytes each, not a Python object).
 
-    String i is data[ends[i]:ends[i + 1]].
+    String i is data[ends[i]:ends[i + 1]]. Their count is bounded too: a million empty strings are a few kilobytes of
+    compressed XML.
     """
 
     def __init__(self):
         self.data = bytearray()
-        self.ends = array("Q", [0])
+        self.ends = array("I", [0])  # the data stays below MAX_SHARED_STRINGS_BYTES, well within 4 bytes
 
     def add(self, text: bytes):
+        if len(self.ends) > MAX_SHARED_STRINGS:
+            raise WorkbookError(_("a part of the workbook is too large to read (%(name)s)") % {"name": "xl/sharedStrings.xml"})
         self.data += text
         self.ends.append(len(self.data))
 

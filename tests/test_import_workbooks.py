@@ -194,3 +194,11 @@ def test_an_old_excel_file_an_ods_or_another_zip_gets_its_own_sentence(office, t
         path.write_bytes(content)
     code, out, err = import_file(path)
     assert code == 2 and sentence in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_line_break_typed_in_a_cell_is_a_rejected_row_as_in_a_csv(office, tmp_path):
+    rows = [f.siak_row("2018-02-01"), f.siak_row("2018-02-02", alamat="Jl. Timor\nRaya")]
+    path = f.workbook(tmp_path / "siak.xlsx", {"SIAK": f.siak_sheet(rows)})
+    assert import_file(path)[0] == 1 and Enrollment.objects.count() == 1
+    [(_, table)] = rejected_workbook(path).items()
+    assert table[1][1][0] == "ALAMAT berisi karakter kendali (kode 10); hanya teks dan tab yang diperbolehkan"

@@ -26,7 +26,7 @@ def test_a_clerk_uploads_an_export_resolves_a_duplicate_and_issues_a_suket(live_
     log_in(page, live_server.url, clerk.username)
     page.get_by_role("link", name="Perekaman").click()
     page.get_by_role("link", name="Unggah ekspor SIAK").click()
-    page.get_by_label("Ekspor SIAK (CSV)").set_input_files(export)
+    page.get_by_label("Ekspor SIAK (CSV atau Excel .xlsx)").set_input_files(export)
     page.get_by_role("button", name="Unggah dan impor").click()
     result = page.locator("#upload")
     expect(result).to_contain_text("Selesai")
