@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from registry import bulk
 from registry.dates import local_day
-from registry.importer import VALID_FIELDS, EnrollmentFile, Rejected, RejectedFile, UnusableFile
+from registry.importer import VALID_FIELDS, EnrollmentFile, Rejected, UnusableFile, rejected_report
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentImport, EnrollmentState, EnrollmentUpload, Office
 
 from . import cards
@@ -65,7 +65,7 @@ _BATCH_ROWS = 20_000
 def import_enrollments(*, office: Office, path, by, progress=None, file_name: str = "") -> ImportResult:
     """Load a SIAK export: valid rows in, each rejected row reported, re-runs change nothing.
 
-    If the file turns out to be unusable part-way (not UTF-8, not CSV),
+    If the file turns out to be unusable part-way (not UTF-8, not CSV, a hostile workbook),
     UnusableFile is raised and nothing is kept. A thread reads and checks the
     file a batch ahead while the database loads the batch before (see
     registry.bulk); memory stays a few batches whatever the file's length.
@@ -74,7 +74,7 @@ def import_enrollments(*, office: Office, path, by, progress=None, file_name: st
     every record it adds links to it.
     """
     source = EnrollmentFile(path, today=local_day(office))
-    rejected = RejectedFile(path)
+    rejected = rejected_report(source)
     result = ImportResult(rejected_path=rejected.path)
     try:
         with transaction.atomic():

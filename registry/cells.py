@@ -49,3 +49,24 @@ def append_row(sheet, values) -> None:
             cell.data_type = "s"
             if cell.value.startswith(TRIGGERS):
                 cell.quotePrefix = True
+
+
+def text_cells(sheet, values) -> list:
+    """Text cells for a row of an openpyxl write-only sheet, as append_row makes them: never a formula, never a number.
+
+    A NIK stays its 16 digits (Excel would keep only 15 of a number); characters XML cannot hold are dropped,
+    and an empty value leaves its cell empty.
+    """
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cells = []
+    for value in values:
+        text = "" if value is None else ILLEGAL_CHARACTERS_RE.sub("", str(value))
+        cell = WriteOnlyCell(sheet, value=text or None)
+        if text:
+            cell.data_type = "s"
+            if text.startswith(TRIGGERS):
+                cell.quotePrefix = True
+        cells.append(cell)
+    return cells

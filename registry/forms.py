@@ -63,7 +63,8 @@ class ResolveDuplicateForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("SIAK export (CSV)"))
+    file = forms.FileField(label=_("SIAK export (CSV or Excel .xlsx)"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -1,4 +1,5 @@
 """Offices and their people, enrollments (a card's life), duplicate cases and Suket."""
+import os
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -93,6 +94,15 @@ class Sex(models.TextChoices):
     FEMALE = "P", _("Female")
 
 
+class MaritalStatus(models.TextChoices):
+    """SIAK's STAT_KWN codes."""
+
+    SINGLE = "1", _("Not married (belum kawin)")
+    MARRIED = "2", _("Married (kawin)")
+    DIVORCED = "3", _("Divorced (cerai hidup)")
+    WIDOWED = "4", _("Widowed (cerai mati)")
+
+
 class Enrollment(models.Model):
     """A resident's biometric recording (perekaman) and the state of their card."""
 
@@ -111,6 +121,13 @@ class Enrollment(models.Model):
     # SIAK's optional nama_ibu: the second thing a resident answers on "my card". Blank for records
     # imported from files without it; such records are never found there (public.selectors.find_cards).
     mother_name = models.CharField(_("mother's name"), max_length=200, blank=True, default="")
+    # SIAK's optional NO_KK, STAT_KWN and EKTP_CURRENT_STATUS_CODE, blank when the file had none. db_default: added
+    # to millions of rows without rewriting the table (a constant default is only noted in PostgreSQL's catalogue).
+    family_card = models.CharField(_("family card number (KK)"), max_length=16, blank=True, default="", db_default="")
+    marital_status = models.CharField(_("marital status"), max_length=1, blank=True, choices=MaritalStatus.choices,
+                                      default="", db_default="")
+    # The status SIAK gave the record when it was imported; blank from a file without the column (print-ready).
+    ktp_status = models.CharField(_("KTP-el status in SIAK"), max_length=30, blank=True, default="", db_default="")
     state = models.CharField(_("state"), max_length=10, choices=EnrollmentState.choices, default=EnrollmentState.RECORDED)
     duplicate_case = models.ForeignKey(
         "DuplicateCase", on_delete=models.PROTECT, null=True, blank=True, related_name="enrollments", db_index=False
@@ -344,4 +361,8 @@ class EnrollmentUpload(models.Model):
 
     @property
     def rejected_path(self):
-        return f"{self.file.path}.rejected.csv" if self.file else ""
+        """The rejected-rows report beside the file: a workbook's is a workbook (the import wrote one or the other)."""
+        if not self.file:
+            return ""
+        workbook = f"{self.file.path}.rejected.xlsx"
+        return workbook if os.path.exists(workbook) else f"{self.file.path}.rejected.csv"

@@ -129,8 +129,8 @@ def enrollment_upload_rejected(request, pk):
     upload = office_object(EnrollmentUpload, request, pk=pk)
     if not upload.rejected or not os.path.exists(upload.rejected_path):
         raise Http404
-    return FileResponse(open(upload.rejected_path, "rb"), as_attachment=True,
-                        filename=f"{upload.original_name}.rejected.csv", content_type="text/csv")
+    report = upload.rejected_path
+    return FileResponse(open(report, "rb"), as_attachment=True, filename=f"{upload.original_name}.rejected.{report.rsplit('.', 1)[-1]}")
 
 
 @office_view()

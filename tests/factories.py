@@ -4,6 +4,7 @@ import itertools
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from openpyxl import Workbook
 
 from registry.models import Role
 from backlog.imports import import_enrollments
@@ -12,6 +13,13 @@ from backlog.offices import create_office
 HEADER = ["nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "alamat", "rt", "rw", "kelurahan", "kecamatan", "tanggal_rekam"]
 # With SIAK's optional mother's name (nama_ibu), which 'my card' asks for.
 HEADER_WITH_MOTHER = [*HEADER, "nama_ibu"]
+# SIAK's own column names for row()'s keys, and a SIAK export's header with its optional columns.
+SIAK_NAMES = {"nik": "NIK", "nama": "NAMA_LGKP", "tempat_lahir": "TMPT_LHR", "tanggal_lahir": "TGL_LHR", "jenis_kelamin": "JENIS_KLMIN",
+              "alamat": "ALAMAT", "rt": "NO_RT", "rw": "NO_RW", "kelurahan": "NAMA_KEL", "kecamatan": "NAMA_KEC",
+              "tanggal_rekam": "EKTP_CREATED_DATE", "nama_ibu": "NAMA_LGKP_IBU", "no_kk": "NO_KK", "status_kawin": "STAT_KWN",
+              "status_ktp_el": "EKTP_CURRENT_STATUS_CODE"}
+_KEYS = {name: key for key, name in SIAK_NAMES.items()}
+SIAK_HEADER = list(SIAK_NAMES.values())
 MOTHER = "Maria Goreti Ndoen"
 PASSWORD = "pw-for-tests-1"
 _serial = itertools.count(1)
@@ -48,8 +56,40 @@ def siak_file(path, rows, *, delimiter=",", header=HEADER, encoding="utf-8"):
         writer = csv.writer(out, delimiter=delimiter)
         writer.writerow(header)
         for values in rows:
-            writer.writerow([values.get(column.lower(), "") for column in header])
+            writer.writerow([values.get(_KEYS.get(column.upper(), column.lower()), "") for column in header])
     return str(path)
+
+
+def siak_row(enrolled_on, **extra):
+    """A row as SIAK exports it (row()'s keys): with a family card, a marital status and the KTP-el status."""
+    values = row(enrolled_on, **extra)
+    values.setdefault("no_kk", "5371012005170007")
+    values.setdefault("status_kawin", "BELUM KAWIN")
+    values.setdefault("status_ktp_el", "PRINT READY RECORD")
+    return values
+
+
+def workbook(path, sheets):
+    """An .xlsx written by openpyxl, as Excel keeps it (shared strings): {sheet name: rows, the header first}."""
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for values in rows:
+            sheet.append(values)
+    book.save(path)
+    return str(path)
+
+
+def siak_sheet(rows, header=SIAK_HEADER):
+    """A SIAK export's sheet: the header, then each row (row()'s keys) with its dates as date cells."""
+    return [header, *([_cell(values.get(_KEYS[column], "")) for column in header] for values in rows)]
+
+
+def _cell(value):
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return date.fromisoformat(value)
+    return value
 
 
 def enrollments(office, by, tmp_path, dates, **kwargs):

@@ -144,9 +144,10 @@ def test_a_clerk_uploads_a_siak_export_and_downloads_the_rejected_rows(client, c
     assert status == {"status": "done", "status_display": "Selesai", "rows": 3, "finished": True}
     assert Enrollment.objects.count() == 2
     report = client.get(reverse("enrollment_upload_rejected", args=[response.url.rstrip("/").split("/")[-1]]))
-    content = b"".join(report.streaming_content).decode()
-    assert content.splitlines()[0].startswith("baris,alasan,")
-    assert content.splitlines()[1].startswith("3,") and "L atau P" in content
+    assert report["Content-Type"] == "text/csv" and report["Content-Disposition"].endswith('siak.csv.rejected.csv"')
+    content = b"".join(report.streaming_content).decode("utf-8-sig")
+    assert content.splitlines()[0].startswith("baris;alasan;")
+    assert content.splitlines()[1].startswith("3;") and "L atau P" in content
 
 
 def test_an_unusable_upload_imports_nothing_and_says_why(client, clerk, tmp_path, django_capture_on_commit_callbacks):
@@ -182,7 +183,7 @@ def test_a_clerk_of_another_office_gets_404_for_every_record_and_action(client, 
     client.force_login(outsider)
     for url in (reverse("enrollment_detail", args=[waiting.pk]), reverse("duplicate_detail", args=[case.pk]),
                 reverse("suket_detail", args=[suket.pk]), f"/perekaman/unggah/{upload_id}/",
-                f"/perekaman/unggah/{upload_id}/ditolak.csv"):
+                f"/perekaman/unggah/{upload_id}/ditolak/"):
         assert client.get(url).status_code == 404, url
     held = case.enrollments.first()
     assert client.post(reverse("duplicate_detail", args=[case.pk]), {"decision": str(held.pk), "note": "x"}).status_code == 404

@@ -51,8 +51,8 @@ def test_a_rejected_rows_file_fixed_and_imported_again_gives_the_names_without_t
     path = f.siak_file(tmp_path / "siak.csv", [{**row, "jenis_kelamin": "X"} for row in hostile_rows()]
                        + [f.row(date(2018, 3, 1), name="Ma'ruf Amin", alamat="'Jl. Kutip'")])
     assert import_file(path)[0] == 1
-    with open(f"{path}.rejected.csv", encoding="utf-8", newline="") as report:
-        table = list(csv.reader(report))
+    with open(f"{path}.rejected.csv", encoding="utf-8-sig", newline="") as report:
+        table = list(csv.reader(report, delimiter=";"))
     sex = table[0].index("jenis_kelamin")
     fixed = tmp_path / "siak-diperbaiki.csv"
     with open(fixed, "w", encoding="utf-8", newline="") as out:

@@ -30,8 +30,11 @@ def import_file(path, office="5371"):
 
 
 def rejected_rows(path):
-    with open(f"{path}.rejected.csv", encoding="utf-8") as report:
-        return list(csv.DictReader(report))
+    """The rejected-rows report as Excel in an Indonesian locale reads it: a BOM, then `;`-separated columns."""
+    with open(f"{path}.rejected.csv", "rb") as report:
+        assert report.read(3) == b"\xef\xbb\xbf"
+    with open(f"{path}.rejected.csv", encoding="utf-8-sig", newline="") as report:
+        return list(csv.DictReader(report, delimiter=";"))
 
 
 def test_a_clean_export_is_imported_and_exits_0(office, tmp_path):
@@ -174,3 +177,71 @@ def test_a_re_enrollment_opens_a_duplicate_case_and_holds_both_records(office, t
     assert Enrollment.objects.filter(state=EnrollmentState.RECORDED).count() == 1
     import_file(second)
     assert DuplicateCase.objects.count() == 1
+
+
+def test_a_siak_named_export_with_its_own_column_names_imports(office, tmp_path):
+    """SIAK's names in any case and order, `;` and a BOM, sex 1/2, marital status by name or code, the family card kept."""
+    header = [name.lower() if i % 2 else name for i, name in enumerate(reversed(f.SIAK_HEADER))] + ["KETERANGAN"]
+    rows = [f.siak_row("2018-02-01", jenis_kelamin="1", status_kawin="CERAI MATI"),
+            f.siak_row("2018-02-02", sex="P", jenis_kelamin="2", status_kawin="2", no_kk="", status_ktp_el="prr")]
+    path = f.siak_file(tmp_path / "siak.csv", rows, header=header, delimiter=";", encoding="utf-8-sig")
+    code, out, err = import_file(path)
+    assert code == 0, err
+    assert list(Enrollment.objects.order_by("enrolled_on").values_list(
+        "sex", "marital_status", "family_card", "ktp_status", "mother_name", "subdistrict")) == [
+        ("L", "4", "5371012005170007", "PRINT READY RECORD", f.MOTHER, "Oebobo"),
+        ("P", "2", "", "PRINT READY RECORD", f.MOTHER, "Oebobo")]
+    assert import_file(path)[0] == 0 and Enrollment.objects.count() == 2
+
+
+def test_a_file_in_the_projects_own_names_keeps_importing_as_before_with_the_new_columns_optional(office, tmp_path):
+    path = f.siak_file(tmp_path / "siak.csv", [f.row("2018-02-01", no_kk="5371012005170007", status_kawin="1")],
+                       header=[*f.HEADER, "no_kk", "status_kawin"])
+    assert import_file(path)[0] == 0
+    assert Enrollment.objects.values_list("family_card", "marital_status", "ktp_status").get() == ("5371012005170007", "1", "")
+
+
+def test_a_header_that_fits_no_profile_exits_2_naming_what_the_closest_misses(office, tmp_path):
+    header = [name for name in f.SIAK_HEADER if name not in ("NAMA_KEC", "EKTP_CREATED_DATE")]
+    path = f.siak_file(tmp_path / "siak.csv", [f.siak_row("2018-02-01")], header=header)
+    code, out, err = import_file(path)
+    assert code == 2 and not Enrollment.objects.exists()
+    assert "profil terdekat, SIAK, tidak memiliki kolom NAMA_KEC, EKTP_CREATED_DATE" in err
+
+
+@pytest.mark.parametrize("status", ["PRINT READY RECORD", "print ready record", "PRR", "Print_Ready_Record", "SENT FOR CARD PRINTING"])
+def test_a_print_ready_record_is_imported_and_waits_for_a_blank(office, tmp_path, status):
+    path = f.siak_file(tmp_path / "siak.csv", [f.siak_row("2018-02-01", status_ktp_el=status)], header=f.SIAK_HEADER)
+    assert import_file(path)[0] == 0
+    assert Enrollment.objects.get().state == EnrollmentState.RECORDED
+
+
+@pytest.mark.parametrize("status, reason", [
+    ("DUPLICATE RECORD", "rekaman belum siap cetak di SIAK (status DUPLICATE RECORD); tidak diimpor, sehingga tidak memakai blanko"),
+    ("sent for enrollment", "rekaman belum siap cetak di SIAK (status SENT FOR ENROLLMENT)"),
+    ("BAD RECORD", "(status BAD RECORD)"),
+    ("CARD ISSUED", "(status CARD ISSUED)"),
+    ("MENUNGGU", "status KTP-el (status_ktp_el) 'MENUNGGU' bukan status SIAK"),
+    ("", "status KTP-el (status_ktp_el) kosong"),
+])
+def test_a_record_siak_does_not_call_print_ready_is_a_rejected_row_and_takes_no_blank(office, tmp_path, status, reason):
+    rows = [f.siak_row("2018-02-01"), f.siak_row("2018-02-02", status_ktp_el=status)]
+    path = f.siak_file(tmp_path / "siak.csv", rows, header=f.SIAK_HEADER)
+    assert import_file(path)[0] == 1
+    assert Enrollment.objects.count() == 1
+    [rejected] = rejected_rows(path)
+    assert rejected["baris"] == "3" and reason in rejected["alasan"]
+
+
+@pytest.mark.parametrize("values, reason", [
+    ({"nik": "5,37101E+15"}, "NIK 5,37101E+15 tersimpan sebagai angka: Excel hanya menyimpan 15 digit"),
+    ({"nik": "5.37101E+15"}, "Format Cells > Text"),
+    ({"no_kk": "5,37101E+15"}, "NO_KK 5,37101E+15 tersimpan sebagai angka: Excel hanya menyimpan 15 digit"),
+    ({"no_kk": "53710120051700"}, "nomor kartu keluarga (no_kk) '53710120051700' harus 16 digit"),
+    ({"status_kawin": "JANDA"}, "status perkawinan (status_kawin) 'JANDA' harus 1-4"),
+])
+def test_a_number_excel_mangled_or_a_bad_family_card_or_marital_status_is_a_rejected_row(office, tmp_path, values, reason):
+    path = f.siak_file(tmp_path / "siak.csv", [f.siak_row("2018-02-01", **values)], header=f.SIAK_HEADER)
+    assert import_file(path)[0] == 1
+    [rejected] = rejected_rows(path)
+    assert reason in rejected["alasan"]

@@ -273,7 +273,7 @@ def test_uploaded_files_are_deleted_after_the_retention_period_and_the_record_st
     kept = EnrollmentUpload.objects.get(pk=pk)
     assert (kept.uploaded_by, kept.rows, kept.imported, kept.rejected) == (clerk, 4, 3, 1) and kept.run.by == clerk
     assert "dihapus pada" in status_page(client, pk)
-    assert client.get(f"/perekaman/unggah/{pk}/ditolak.csv").status_code == 404
+    assert client.get(f"/perekaman/unggah/{pk}/ditolak/").status_code == 404
     assert remove_old_upload_files_task.apply().get() == 0  # again: nothing more
 
 

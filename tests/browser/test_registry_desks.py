@@ -26,7 +26,7 @@ def test_a_clerk_uploads_an_export_resolves_a_duplicate_and_issues_a_suket(live_
     log_in(page, live_server.url, clerk.username)
     page.get_by_role("link", name="Perekaman").click()
     page.get_by_role("link", name="Unggah ekspor SIAK").click()
-    page.get_by_label("Ekspor SIAK (CSV)").set_input_files(export)
+    page.get_by_label("Ekspor SIAK (CSV atau Excel .xlsx)").set_input_files(export)
     page.get_by_role("button", name="Unggah dan impor").click()
     result = page.locator("#upload")
     expect(result).to_contain_text("Selesai")
@@ -35,8 +35,8 @@ def test_a_clerk_uploads_an_export_resolves_a_duplicate_and_issues_a_suket(live_
     screenshot("upload")
     with page.expect_download() as download:
         result.get_by_role("link", name="Unduh baris yang ditolak beserta alasannya").click()
-    report = open(download.value.path(), encoding="utf-8").read()
-    assert report.splitlines()[1].startswith("5,") and "L atau P" in report
+    report = open(download.value.path(), encoding="utf-8-sig").read()
+    assert report.splitlines()[1].startswith("5;") and "L atau P" in report
 
     page.get_by_role("link", name="Perekaman").click()
     expect(page.locator("table")).to_contain_text("Maria Bria")

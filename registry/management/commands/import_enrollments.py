@@ -1,3 +1,4 @@
+"""import_enrollments FILE --office CODE: the stable command that loads an office's SIAK export (README, "Command line")."""
 import sys
 
 from django.utils.translation import gettext as _
@@ -9,8 +10,9 @@ from backlog.imports import import_enrollments
 
 class Command(ScriptCommand):
     help = (
-        "Import enrollments from a SIAK CSV export. Exit 0: every row accepted; 1: some rows rejected "
-        "(see FILE.rejected.csv); 2: the file is unusable and nothing was imported."
+        "Import enrollments from a SIAK export, CSV or Excel (.xlsx), told from the content. Exit 0: every row "
+        "accepted; 1: some rows rejected (see FILE.rejected.csv, or FILE.rejected.xlsx for a workbook); 2: the file "
+        "is unusable and nothing was imported."
     )
 
     def add_arguments(self, parser):
