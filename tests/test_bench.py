@@ -37,3 +37,21 @@ def test_the_bench_prints_every_step_beside_its_raw_limit_and_the_desks_beside_t
         with conn.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [name])
             assert cursor.fetchone()[0] == 0
+
+
+def test_the_migration_bench_times_each_migration_with_a_desk_writing_beside_it_and_drops_its_database(run_command):
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/ektp_bench_test_{os.getpid()}"
+
+    code, out, err = run_command("bench_migrations", "--enrollments", "3000", "--database-url", url)
+
+    assert code == 0, err
+    assert out.startswith("machine: ") and "3,000 enrollments in one office" in out
+    rows = {line.split("|")[1].strip(): line for line in out.splitlines() if line.startswith("| registry.")}
+    assert {"registry.0010_office_time_zone", "registry.0012_enrollment_day_counts_filled"} <= set(rows)
+    assert all(row.rstrip(" |").endswith("ok") for row in rows.values()), out
+    assert "desk errors" not in out
+    with psycopg2.connect(dbname="postgres", user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or 5432) as conn:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [f"ektp_bench_migrations_test_{os.getpid()}"])
+            assert cursor.fetchone()[0] == 0

@@ -184,7 +184,7 @@ def test_check_ledger_names_the_day_whose_count_was_changed_behind_the_apps_back
     assert "the recorded count of 2018-01-02 is 5 but 2 enrollments are recorded on that day" in out.getvalue()
 
 
-def test_the_counts_per_day_follow_each_card_and_fill_once_for_records_held_before_them(office, keeper, tmp_path):
+def test_the_counts_per_day_follow_each_card_and_are_filled_from_the_records_held_before_them(office, keeper, tmp_path):
     from importlib import import_module
 
     from django.apps import apps as live_apps
