@@ -91,8 +91,13 @@ class Command(Bench):
 
     def fill(self, enrollments) -> int:
         with self.connect() as conn, conn.cursor() as cursor:
-            cursor.execute("INSERT INTO registry_office (code, name, address, opening_hours, request_lead_time_days)"
-                           " VALUES ('5371', 'Kota Kupang', '', '', 30) RETURNING id")
+            cursor.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'registry_office'")
+            office = {"code": "5371", "name": "Kota Kupang", "address": "", "opening_hours": "", "request_lead_time_days": 30,
+                      "time_zone": "Asia/Makassar"}  # the last from registry 0010 on
+            columns = {row[0] for row in cursor.fetchall()}
+            office = {column: value for column, value in office.items() if column in columns}
+            cursor.execute(f"INSERT INTO registry_office ({', '.join(office)}) VALUES ({', '.join(['%s'] * len(office))}) RETURNING id",
+                           list(office.values()))
             office_id = cursor.fetchone()[0]
             cursor.execute("INSERT INTO inventory_blankstock (office_id, on_hand, reserved, received, printed, spoiled, adjusted)"
                            " VALUES (%s, 0, 0, 0, 0, 0, 0)", [office_id])
