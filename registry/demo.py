@@ -1,7 +1,15 @@
-"""Realistic demo data: SIAK-shaped CSV files with valid NIKs, for seed_demo and make bench."""
+"""Realistic demo data with valid NIKs, for seed_demo and make bench: this project's CSV, and SIAK's own workbook.
+
+The workbook is what an office gets from SIAK: SIAK's column names, Excel's
+cells (dates, numbers in RT/RW), the KTP-el statuses of a real export,
+16-year-olds married and not, and a few NIKs that Excel turned into numbers.
+"""
 import csv
 import random
+import tempfile
+import zipfile
 from datetime import date, timedelta
+from xml.sax.saxutils import escape
 
 FIRST_NAMES = {
     "L": ["Yohanes", "Agustinus", "Marthen", "Yosef", "Dominggus", "Ahmad", "Budi", "Dedi", "Eko", "Fransiskus",
@@ -68,4 +76,140 @@ def write_demo_csv(path, office_code, count, **kwargs):
         writer = csv.writer(out)
         writer.writerow(HEADER)
         writer.writerows(demo_rows(office_code, count, **kwargs))
+    return path
+
+
+SIAK_HEADER = ["NIK", "NO_KK", "NAMA_LGKP", "TMPT_LHR", "TGL_LHR", "JENIS_KLMIN", "STAT_KWN", "NAMA_LGKP_IBU", "ALAMAT",
+               "NO_RT", "NO_RW", "NAMA_KEL", "NAMA_KEC", "EKTP_CREATED_DATE", "EKTP_CURRENT_STATUS_CODE"]
+# What a real export holds, about: most records passed by the centre, some still there, failed, flagged or carded.
+DEMO_STATUSES = [("PRINT READY RECORD", 0.92), ("SENT FOR ENROLLMENT", 0.025), ("ENROLL FAILURE AT CENTRAL", 0.008),
+                 ("BAD RECORD", 0.004), ("DUPLICATE RECORD", 0.01), ("ADJUDICATE RECORD", 0.005), ("CARD ISSUED", 0.028)]
+SIXTEEN_SHARE = 0.03  # residents who recorded at 16; a fifth of them married
+EXCEL_NUMBER_SHARE = 0.002  # NIKs that Excel made into numbers (15 digits kept)
+
+
+def siak_demo_rows(office_code, count, *, seed=1, realities=True, **kwargs):
+    """`count` rows under SIAK_HEADER: str, int, date or (a NIK Excel made a number) float values.
+
+    The residents of `demo_rows`; with `realities`, the statuses, 16-year-olds
+    and Excel numbers above, else every row print-ready and every NIK text.
+    """
+    rng = random.Random(f"{office_code}-{seed}-siak")
+    statuses, weights = zip(*DEMO_STATUSES)
+    for i, (nik, name, place, birth, sex, address, rt, rw, village, subdistrict, mother, enrolled) in enumerate(
+            demo_rows(office_code, count, seed=seed, **kwargs)):
+        enrolled_on, birth_date = date.fromisoformat(enrolled), date.fromisoformat(birth)
+        married = rng.choices((1, 2, 3, 4), (25, 68, 4, 3))[0]
+        status = "PRINT READY RECORD"
+        if realities:
+            status = rng.choices(statuses, weights)[0]
+            if rng.random() < SIXTEEN_SHARE:
+                sixteenth = enrolled_on.replace(year=enrolled_on.year - 16, day=min(enrolled_on.day, 28))
+                birth_date = sixteenth - timedelta(days=rng.randrange(1, 300))  # 16 on the day they recorded
+                nik = _nik(office_code, int(nik[4:6]), birth_date, sex, int(nik[-4:]))
+                married = 2 if rng.random() < 0.2 else 1
+        family = f"{nik[:6]}{(i % 28) + 1:02d}{(i % 12) + 1:02d}{(i % 20) + 1:02d}{i % 10000:04d}"
+        nik_cell = float(nik[:15] + "0") if realities and rng.random() < EXCEL_NUMBER_SHARE else nik
+        yield (nik_cell, family, name, place, birth_date, 1 if sex == "L" else 2, married, mother, address,
+               int(rt), int(rw), village, subdistrict, enrolled_on, status)
+
+
+_EPOCH = date(1899, 12, 30)
+_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_REL_NS = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '{sheets}'
+        '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+        '</Types>'),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+        '</Relationships>'),
+    "xl/styles.xml": (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet {_NS}>'
+        '<numFmts count="1"><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/></numFmts>'
+        '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+        '<borders count="1"><border/></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+        '</styleSheet>'),
+}
+
+
+def _column(index):
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def write_workbook(path, rows, header=SIAK_HEADER, sheet_rows=1_000_000):
+    """Write `rows` (tuples of str, int or date) under `header`, `sheet_rows` data rows per sheet; returns the path."""
+    columns = [_column(i) for i in range(len(header))]
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as strings, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as out:
+        count, known = 0, {}
+
+        def string(text):
+            nonlocal count
+            index = known.get(text)
+            if index is None:  # each distinct text once, as Excel keeps it
+                index = known[text] = len(known)
+                strings.write(f"<si><t>{escape(text)}</t></si>")
+            count += 1
+            return f't="s"><v>{index}</v>'
+
+        sheets, rows = 0, iter(rows)
+        pending = next(rows, None)
+        while pending is not None:
+            sheets += 1
+            with out.open(f"xl/worksheets/sheet{sheets}.xml", "w", force_zip64=True) as part:
+                part.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet {_NS}><sheetData>'.encode())
+                cells = "".join(f'<c r="{c}1" {string(name)}</c>' for c, name in zip(columns, header))
+                part.write(f'<row r="1">{cells}</row>'.encode())
+                line = 1
+                while pending is not None and line <= sheet_rows:
+                    line += 1
+                    cells = []
+                    for c, value in zip(columns, pending):
+                        if isinstance(value, str):
+                            cells.append(f'<c r="{c}{line}" {string(value)}</c>')
+                        elif isinstance(value, date):
+                            cells.append(f'<c r="{c}{line}" s="1"><v>{(value - _EPOCH).days}</v></c>')
+                        else:
+                            cells.append(f'<c r="{c}{line}"><v>{value}</v></c>')
+                    part.write(f'<row r="{line}">{"".join(cells)}</row>'.encode())
+                    pending = next(rows, None)
+                part.write(b"</sheetData></worksheet>")
+        strings.seek(0)
+        with out.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+            part.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst {_NS} count="{count}" uniqueCount="{len(known)}">'.encode())
+            while chunk := strings.read(1 << 20):
+                part.write(chunk.encode())
+            part.write(b"</sst>")
+        names = "".join(f'<sheet name="SIAK{n}" sheetId="{n}" r:id="rId{n}"/>' for n in range(1, sheets + 1))
+        out.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                                        f'<workbook {_NS} {_REL_NS}><sheets>{names}</sheets></workbook>')
+        rels = "".join(f'<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                       f'worksheet" Target="worksheets/sheet{n}.xml"/>' for n in range(1, sheets + 1))
+        rels += ('<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+                 '<Relationship Id="rIdT" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>')
+        out.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                     f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>')
+        overrides = "".join(f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/'
+                            f'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' for n in range(1, sheets + 1))
+        for name, text in _PARTS.items():
+            out.writestr(name, text.replace("{sheets}", overrides))
     return path

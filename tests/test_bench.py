@@ -20,7 +20,7 @@ def test_the_bench_prints_every_step_beside_its_raw_limit_and_the_desks_beside_t
     assert out.startswith("machine: ")
     assert "| step" in out and "| raw limit (same run)" in out and "| peak memory" in out
     for step in ("import_enrollments, 2,000 rows", "build_print_queue, 500 jobs", "stock_report at 2,200 enrollments",
-                 "export_queue, 500 rows"):
+                 "export_queue, 500 rows", "import_enrollments, 2,000 rows from a SIAK .xlsx"):
         assert step in out
     assert "reading and checking the 2,000 rows alone" in out
     assert "bare COPY" in out and "bare SQL" in out and "COPY TO STDOUT" in out and "grouped COUNT" in out
@@ -32,7 +32,7 @@ def test_the_bench_prints_every_step_beside_its_raw_limit_and_the_desks_beside_t
     for phase in ("idle", "import", "build"):
         assert f"desks beside {phase}, run 1 (" in out
     assert "desk error" not in out
-    assert "check_ledger (exit 0): ok 5371" in out
+    assert "check_ledger (exit 0): ok 3603 | ok 5371" in out
     with psycopg2.connect(dbname="postgres", user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or 5432) as conn:
         with conn.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [name])

@@ -16,7 +16,7 @@ from printing.selectors import queue_in_print_order
 from backlog.desks import mark_printed, mark_spoiled, record_pickup
 from backlog.queue import build_print_queue
 from registry.cli import ScriptCommand
-from registry.demo import write_demo_csv
+from registry.demo import siak_demo_rows, write_workbook
 from registry.dates import local_day
 from registry.models import Role
 from backlog.imports import import_enrollments
@@ -61,12 +61,14 @@ class Command(ScriptCommand):
                 user.save()
                 people[role] = user
             with tempfile.TemporaryDirectory() as folder:
-                path = write_demo_csv(os.path.join(folder, f"siak-{code}.csv"), code, enrollments)
+                # The office's own SIAK workbook, as it comes: statuses, 16-year-olds, a few NIKs Excel made numbers.
+                path = write_workbook(os.path.join(folder, f"siak-{code}.xlsx"), siak_demo_rows(code, enrollments))
                 result = import_enrollments(office=office, path=path, by=people[Role.CLERK])
             if not office.blank_movements.exists():
                 self.recent_weeks(office, people, asked, blanks)
             build_print_queue(office=office, by=people[Role.HEAD])
-            self.stdout.write(f"{office}: {result.imported} enrollments imported, {result.duplicates} re-enrollments on hold")
+            self.stdout.write(f"{office}: {result.imported} enrollments imported, {result.duplicates} re-enrollments on hold, "
+                              f"{result.rejected} rows rejected")
         self.stdout.write(f"demo users: admin, petugas.CODE, bendahara.CODE, kepala.CODE; password {DEMO_PASSWORD}")
 
     def recent_weeks(self, office, people, asked, blanks):

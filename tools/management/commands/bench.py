@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from printing.selectors import QUEUE_EXPORT_SQL
-from registry.demo import HEADER as DEMO_HEADER, write_demo_csv
+from registry.demo import HEADER as DEMO_HEADER, siak_demo_rows, write_demo_csv, write_workbook
 
 OFFICE = "5371"
 BENCH_PREFIX = "ektp_bench"
@@ -37,6 +37,9 @@ TARGET_EXPORT = 0.50
 TARGET_REPORT_SECONDS = 0.100
 TARGET_IMPORT_MEMORY = 300 * 2**20
 TARGET_DESK_P99 = 0.500
+TARGET_WORKBOOK_RATE = 20_000
+TARGET_WORKBOOK_MEMORY = 500 * 2**20
+WORKBOOK_OFFICE = "3603"
 IDLE_SECONDS = 3
 
 # The stock_report selector as the dashboard calls it, timed inside a real `manage.py shell`.
@@ -180,6 +183,7 @@ class Command(BaseCommand):
         self.report_rows(report_small, report_big, first_rows, total)
         start_up = report_big["command"].seconds
         self.notes.append(f"start-up of a command here: {start_up:.2f} s (the stock_report command's wall time)")
+        self.workbook_import(folder, enrollments, rate)
 
         self.say(f"queue: receiving {queue:,} blanks, then the bare statement and build_print_queue")
         self.manage("receive_blanks", "--office", OFFICE, "--quantity", str(queue), "--reference", "BENCH", check=True)
@@ -393,6 +397,18 @@ class Command(BaseCommand):
                     f"{loaded / seconds:,.0f} rows/s ({seconds:.1f} s)", "", f"import: {import_rate / (loaded / seconds):.0%} of it",
                     "", None, None,
                 )
+
+    def workbook_import(self, folder, enrollments, csv_rate):
+        """The same number of rows as the office gets them from SIAK, a workbook, into an office of its own."""
+        self.say(f"writing {enrollments:,} rows as a SIAK workbook (.xlsx) and importing it into office {WORKBOOK_OFFICE}")
+        path = write_workbook(folder / "siak.xlsx", siak_demo_rows(WORKBOOK_OFFICE, enrollments, realities=False, seed=4))
+        self.manage("create_office", WORKBOOK_OFFICE, check=True)
+        step = self.manage("import_enrollments", str(path), "--office", WORKBOOK_OFFICE, ok=(0, 1))
+        rate = enrollments / step.seconds
+        self.row(f"import_enrollments, {enrollments:,} rows from a SIAK .xlsx ({path.stat().st_size / 2**20:.0f} MB, an empty office)",
+                 f"{rate:,.0f} rows/s ({step.seconds:.1f} s)", f"the CSV above {csv_rate:,.0f} rows/s", f"{rate / csv_rate:.0%} of the CSV",
+                 f">= {TARGET_WORKBOOK_RATE:,} rows/s, < {TARGET_WORKBOOK_MEMORY // 2**20} MB", step.peak,
+                 rate >= TARGET_WORKBOOK_RATE and step.peak < TARGET_WORKBOOK_MEMORY)
 
     def validation_alone(self, path, raw_rate):
         """How fast one core reads and checks the file with no database at all (the reading thread's work)."""
