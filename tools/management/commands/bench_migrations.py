@@ -107,13 +107,7 @@ class Command(Bench):
             with self.connect() as conn, conn.cursor() as cursor:
                 cursor.execute(FILL_SQL, {"office": office_id, "first": first, "last": last})
         self.say("VACUUM ANALYZE")
-        conn = self.connect()
-        try:
-            conn.autocommit = True
-            with conn.cursor() as cursor:
-                cursor.execute("VACUUM ANALYZE registry_enrollment")
-        finally:
-            conn.close()
+        self.vacuum()
         return office_id
 
 
