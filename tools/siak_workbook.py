@@ -18,11 +18,14 @@ def main(argv=None):
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--sheet-rows", type=int, default=1_000_000)
     parser.add_argument("--realities", action="store_true")
+    parser.add_argument("--office", default="5371", help="the region code the NIKs and places are of")
+    parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from registry.demo import siak_demo_rows, write_workbook
 
-    write_workbook(args.out, siak_demo_rows("5371", args.rows, realities=args.realities, reenroll_share=0), sheet_rows=args.sheet_rows)
+    rows = siak_demo_rows(args.office, args.rows, seed=args.seed, realities=args.realities, reenroll_share=0)
+    write_workbook(args.out, rows, sheet_rows=args.sheet_rows)
     print(f"{args.out}: {args.rows} rows, {os.path.getsize(args.out) / 2**20:.0f} MB", file=sys.stderr)
 
 

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from printing.selectors import QUEUE_EXPORT_SQL
-from registry.demo import HEADER as DEMO_HEADER, siak_demo_rows, write_demo_csv, write_workbook
+from registry.demo import HEADER as DEMO_HEADER, write_demo_csv
 
 OFFICE = "5371"
 BENCH_PREFIX = "ektp_bench"
@@ -401,7 +401,11 @@ class Command(BaseCommand):
     def workbook_import(self, folder, enrollments, csv_rate):
         """The same number of rows as the office gets them from SIAK, a workbook, into an office of its own."""
         self.say(f"writing {enrollments:,} rows as a SIAK workbook (.xlsx) and importing it into office {WORKBOOK_OFFICE}")
-        path = write_workbook(folder / "siak.xlsx", siak_demo_rows(WORKBOOK_OFFICE, enrollments, realities=False, seed=4))
+        # Written by a child of its own: the writer's table of shared strings would stay in this process, and in the
+        # peak memory every later child is born with.
+        path = folder / "siak.xlsx"
+        subprocess.run([sys.executable, "-m", "tools.siak_workbook", str(path), "--rows", str(enrollments), "--office", WORKBOOK_OFFICE,
+                        "--seed", "4"], cwd=str(MANAGE.parent), env=self.env, check=True, capture_output=True)
         self.manage("create_office", WORKBOOK_OFFICE, check=True)
         step = self.manage("import_enrollments", str(path), "--office", WORKBOOK_OFFICE, ok=(0, 1))
         rate = enrollments / step.seconds
