@@ -94,6 +94,9 @@ def ledger_breaches(office: Office) -> list[str]:
     for state in EnrollmentState.values:
         if getattr(counts, state) != states.get(state, 0):
             breaches.append(f"the {state} count is {getattr(counts, state)} but {states.get(state, 0)} enrollments are {state}")
+    under_age = Enrollment.objects.filter(office=office, state=EnrollmentState.RECORDED, printable_on__gt=F("enrolled_on")).count()
+    if counts.under_age != under_age:
+        breaches.append(f"the under-age count is {counts.under_age} but {under_age} waiting enrollments were under age when recorded")
     breaches += _day_count_breaches(office)
     if states.get(EnrollmentState.QUEUED, 0) != queued_jobs:
         breaches.append(f"{states.get(EnrollmentState.QUEUED, 0)} enrollments are queued but {queued_jobs} print jobs are")
