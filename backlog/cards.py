@@ -240,6 +240,20 @@ def _count(office_id, deltas: Counter, *, under_age: int = 0) -> None:
             )
 
 
+def set_printable_on(*, enrollment: Enrollment, day: date) -> None:
+    """Give one card (locked by the caller, under the ledger lock) another first printable day, its count in step.
+
+    A waiting card that was under age at recording and is no longer counts
+    out of EnrollmentCounts.under_age, and the other way round.
+    """
+    was = enrollment.printable_on is not None and enrollment.printable_on > enrollment.enrolled_on
+    now = day > enrollment.enrolled_on
+    Enrollment.objects.filter(pk=enrollment.pk).update(printable_on=day)
+    enrollment.printable_on = day
+    if enrollment.state == S.RECORDED and was != now:
+        _count(enrollment.office_id, Counter(), under_age=now - was)
+
+
 def hold_new(*, run, cards, **also) -> None:
     """An import's own new records among `cards` go on hold (re-enrolled residents), before they are counted.
 
