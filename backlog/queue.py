@@ -21,19 +21,22 @@ from . import cards
 from .locks import lock_ledger
 
 
-def build_print_queue(*, office: Office, by=None, batch: int | None = None) -> QueueBuild:
-    """Queue as many of the oldest waiting cards as there are blanks available. Returns the build (queued = how many)."""
+def build_print_queue(*, office: Office, by=None, batch: int | None = None, at=None) -> QueueBuild:
+    """Queue as many of the oldest waiting cards as there are blanks available. Returns the build (queued = how many).
+
+    `at`: the moment of the build (now when not given); its day in the office's clock decides which cards are of age.
+    """
     batch = batch or settings.QUEUE_BUILD_BATCH
     build = None
     given_back = False
     while True:
         with transaction.atomic():
             stock = lock_ledger(office.pk)
-            at = timezone.now()
-            today = local_day(office, at)
+            moment = at or timezone.now()
+            today = local_day(office, moment)
             if not given_back:
                 # Cards queued before the age rule for residents not yet 17 wait for their day; their blanks go on.
-                if cards.give_back_not_printable(office_id=office.pk, today=today, at=at):
+                if cards.give_back_not_printable(office_id=office.pk, today=today, at=moment):
                     stock.refresh_from_db()
                 given_back = True
             wanted = min(stock.available, batch)
@@ -41,7 +44,7 @@ def build_print_queue(*, office: Office, by=None, batch: int | None = None) -> Q
                 break
             if build is None:
                 build = QueueBuild.objects.create(office=office, created_by=by, available=stock.available)
-            queued = len(cards.queue_oldest(office_id=office.pk, limit=wanted, build=build, today=today, at=at))
+            queued = len(cards.queue_oldest(office_id=office.pk, limit=wanted, build=build, today=today, at=moment))
             if queued:
                 build.queued += queued
                 build.save(update_fields=["queued"])
