@@ -145,9 +145,13 @@ def resolve_a_case(office):
     resolve_duplicate_case(case=case, by=_person(office, Role.CLERK), keep=keep, note="datang langsung")
 
 
+def _reopenable(office):
+    return (DuplicateCase.objects.filter(office=office).exclude(status=DuplicateCase.Status.OPEN)
+            .exclude(enrollments__state__in=[EnrollmentState.READY, EnrollmentState.COLLECTED]))
+
+
 def reopen_a_case(office):
-    case = _first(DuplicateCase.objects.filter(office=office).exclude(status=DuplicateCase.Status.OPEN)
-                  .exclude(enrollments__state__in=[EnrollmentState.READY, EnrollmentState.COLLECTED]).order_by("-pk"))
+    case = _first(_reopenable(office).order_by("-pk"))
     reopen_duplicate_case(case=case, by=_person(office, Role.HEAD), reason="salah pilih")
 
 
@@ -248,6 +252,11 @@ def stock_office(office):
         receive(office)
     if not Enrollment.objects.filter(office=office, state__in=corrections.UNPRINTED, printable_on__gt=F("enrolled_on")).exists():
         import_rows(office, sixteen_year_olds(office, 2))
+    # The case resolved above may have had its kept card printed since: then one more case, opened and resolved.
+    if not _reopenable(office).exists():
+        waiting = Enrollment.objects.filter(office=office, state=EnrollmentState.RECORDED, duplicate_case__isnull=True).order_by("-pk")[:1]
+        import_rows(office, enrolled_again(waiting.select_related("office"), local_day(office) - timedelta(days=2)))
+        resolve_a_case(office)
 
 
 def import_path(office_id, path):
