@@ -4,7 +4,8 @@ A card's state is mirrored in three places, kept in step here in the same
 transaction: its print job (a queued card has exactly one queued job, a
 ready or collected card one printed job), the office's reserved blanks (one
 per queued job) and the office's counts per state (EnrollmentCounts) and
-per enrollment day and state (EnrollmentDayCount).
+per enrollment day and state (EnrollmentDayCount), with the count of
+waiting cards under age at recording (EnrollmentCounts.under_age).
 `move` does all of it for one card or many, a few set-based statements
 whatever their number. The caller holds the ledger lock (backlog.locks).
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from inventory.models import BlankStock
@@ -80,16 +81,19 @@ def move(*, office_id, cards, to: str, at=None, by=None, build=None, first_in_li
     at = at or timezone.now()
     rows = list(
         cards.filter(office_id=office_id).exclude(state=to).select_for_update(of=("self",))
-        .order_by("pk").values_list("pk", "state", "enrolled_on")
+        .order_by("pk").values_list("pk", "state", "enrolled_on", "printable_on")
     )
     moved = Moved()
     if not rows:
         return moved
     by_state: dict[str, list[tuple[int, date]]] = {}
-    for pk, state, enrolled_on in rows:
+    under_age = 0  # waiting cards under age at recording: those leaving the waiting state, less those coming back to it
+    for pk, state, enrolled_on, printable_on in rows:
         if (state, to) not in TRANSITIONS:
             raise ValueError(f"a card cannot go from {state} to {to} (enrollment {pk})")
         by_state.setdefault(state, []).append((pk, enrolled_on))
+        if printable_on is not None and printable_on > enrolled_on:
+            under_age += (to == S.RECORDED) - (state == S.RECORDED)
     reserved = 0
     for state, group in by_state.items():
         ids = [pk for pk, _ in group]
@@ -117,21 +121,40 @@ def move(*, office_id, cards, to: str, at=None, by=None, build=None, first_in_li
         for _pk, enrolled_on in group:
             deltas[state, enrolled_on] -= 1
             deltas[to, enrolled_on] += 1
-    _count(office_id, deltas)
+    _count(office_id, deltas, under_age=under_age)
     moved.cards.sort()
     return moved
 
 
-def queue_oldest(*, office_id, limit: int, build, at=None) -> Moved:
-    """The queue rule: the `limit` oldest waiting cards (enrollment date, then id) onto reserved blanks.
+def printable(today: date) -> Q:
+    """The age rule on the office's `today`: printable from `printable_on`; a record not yet given one (mid-backfill) as before."""
+    return Q(printable_on__isnull=True) | Q(printable_on__lte=today)
+
+
+def queue_oldest(*, office_id, limit: int, build, today: date, at=None) -> Moved:
+    """The queue rule: the `limit` oldest waiting cards printable on the office's `today` (enrollment date, then id) onto reserved blanks.
 
     Read plainly and locked, never skipped: a record that another transaction
-    holds is waited for, so the oldest card is always the next one.
+    holds is waited for, so the oldest card is always the next one. A card
+    not yet printable (under 17, not married) keeps its place and is passed
+    over only until its day: the order is the recording date whatever the
+    birthday, and the index carries the printable date (enrollment_waiting_order).
     """
-    waiting = Enrollment.objects.filter(office_id=office_id, state=S.RECORDED)
+    waiting = Enrollment.objects.filter(printable(today), office_id=office_id, state=S.RECORDED)
     oldest = list(waiting.order_by("enrolled_on", "pk").values_list("pk", flat=True)[:limit])
     # Locked by move(); a row that was held elsewhere is read again once it is free, and still must be waiting.
     return move(office_id=office_id, cards=waiting.filter(pk__in=oldest), to=S.QUEUED, build=build, at=at)
+
+
+def give_back_not_printable(*, office_id, today: date, at=None) -> Moved:
+    """Queued cards not printable on the office's `today` give their blanks back and wait for their day.
+
+    Cards queued for under-17s before the age rule shipped: the queue build
+    does this first, so their blanks go to cards that may be printed.
+    Cheap: the queued cards are at most the blanks on hand (enrollment_queued_order).
+    """
+    early = Enrollment.objects.filter(office_id=office_id, state=S.QUEUED, printable_on__gt=today)
+    return move(office_id=office_id, cards=early, to=S.RECORDED, at=at)
 
 
 def give_back_newest(*, office_id, count: int, newer_than: tuple | None = None, at=None) -> Moved:
@@ -180,15 +203,20 @@ def _end_jobs(office_id, enrollment_ids, state, ends_as, at, by, reason) -> list
     return jobs
 
 
-def _count(office_id, deltas: Counter) -> None:
-    """Add these changes, by (state, enrollment date), to the office's counts per state and per day and state."""
+def _count(office_id, deltas: Counter, *, under_age: int = 0) -> None:
+    """Add these changes, by (state, enrollment date), to the office's counts per state and per day and state.
+
+    `under_age`: the change in waiting cards under age at recording, in the same statement as the recorded count.
+    """
     deltas = {key: delta for key, delta in deltas.items() if delta}
-    if not deltas:
+    if not deltas and not under_age:
         return
     totals = Counter()
     for (state, _day), delta in deltas.items():
         totals[state] += delta
     changes = {state: F(state) + delta for state, delta in totals.items() if delta}
+    if under_age:
+        changes["under_age"] = F("under_age") + under_age
     if changes:
         EnrollmentCounts.objects.filter(office_id=office_id).update(**changes)
     # Cards arrive in a state on a day that may have no row yet (an upsert); they leave one that has a row (an update:
@@ -212,6 +240,20 @@ def _count(office_id, deltas: Counter) -> None:
             )
 
 
+def set_printable_on(*, enrollment: Enrollment, day: date) -> None:
+    """Give one card (locked by the caller, under the ledger lock) another first printable day, its count in step.
+
+    A waiting card that was under age at recording and is no longer counts
+    out of EnrollmentCounts.under_age, and the other way round.
+    """
+    was = enrollment.printable_on is not None and enrollment.printable_on > enrollment.enrolled_on
+    now = day > enrollment.enrolled_on
+    Enrollment.objects.filter(pk=enrollment.pk).update(printable_on=day)
+    enrollment.printable_on = day
+    if enrollment.state == S.RECORDED and was != now:
+        _count(enrollment.office_id, Counter(), under_age=now - was)
+
+
 def hold_new(*, run, cards, **also) -> None:
     """An import's own new records among `cards` go on hold (re-enrolled residents), before they are counted.
 
@@ -224,16 +266,23 @@ def hold_new(*, run, cards, **also) -> None:
     cards.filter(source=run, state=S.RECORDED).update(state=S.ON_HOLD, **also)
 
 
-def count_new(*, run, after_id: int) -> Counter:
-    """An import's new records by (state, enrollment date), once `hold_new` is done: for `add_imported`.
+def count_new(*, run, after_id: int) -> tuple[Counter, int]:
+    """An import's new records by (state, enrollment date), and how many wait under age, once `hold_new` is done: for `add_imported`.
 
     Read before the ledger lock (nobody else sees these rows yet); its new
     rows are the run's with ids after `after_id`, a range of the primary key.
+    One grouped pass counts both.
     """
     new = Enrollment.objects.filter(office_id=run.office_id, pk__gt=after_id, source=run)
-    return Counter({(state, day): n for state, day, n in new.order_by().values_list("state", "enrolled_on").annotate(n=Count("*"))})
+    young = Q(state=S.RECORDED, printable_on__gt=F("enrolled_on"))
+    grouped = new.order_by().values_list("state", "enrolled_on").annotate(n=Count("*"), young=Count("pk", filter=young))
+    counts, under_age = Counter(), 0
+    for state, day, n, young_ones in grouped:
+        counts[state, day] = n
+        under_age += young_ones
+    return counts, under_age
 
 
-def add_imported(*, office_id, new: Counter) -> None:
+def add_imported(*, office_id, new: Counter, under_age: int = 0) -> None:
     """An import's new records (`count_new`) into the counts, at the end. The caller holds the ledger lock."""
-    _count(office_id, new)
+    _count(office_id, new, under_age=under_age)

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 
 from inventory.models import BlankMovement, MovementKind
 from printing.models import PrintJob
+from registry.ages import MARRIED, printable_on
 from registry.dates import local_day
-from registry.models import Correction, Enrollment, EnrollmentState, Role
+from registry.models import Correction, Enrollment, EnrollmentState, MaritalStatus, Role
 
 from . import cards
 from .desks import locked_job, queue_again
@@ -31,7 +32,7 @@ K = Correction.Kind
 # a clerk or the head at any time ("desk"), the head only ("head").
 RULES = {
     K.UNDO_PRINTED: "same_day", K.UNDO_SPOILED: "same_day", K.UNDO_PICKUP: "same_day",
-    K.DEFECTIVE: "desk", K.EDIT_RECORD: "desk", K.VOID_RECORD: "desk", K.REOPEN_DUPLICATE: "head",
+    K.DEFECTIVE: "desk", K.EDIT_RECORD: "desk", K.VOID_RECORD: "desk", K.REOPEN_DUPLICATE: "head", K.MARRIAGE: "desk",
 }
 # The record's data a clerk may correct before the card is printed (an import's nama, tempat_lahir, alamat, rt, rw, kelurahan, kecamatan).
 RECORD_FIELDS = ("name", "birth_place", "address", "rt", "rw", "village", "subdistrict")
@@ -275,6 +276,48 @@ def void_record(*, enrollment: Enrollment, by, reason: str, at=None) -> Correcti
         return Correction.objects.create(office_id=enrollment.office_id, enrollment=enrollment, kind=K.VOID_RECORD,
                                          created_at=at, created_by=by, reason=reason,
                                          changes={"nik": enrollment.nik, "enrolled_on": enrollment.enrolled_on.isoformat()})
+
+
+def may_record_marriage(user, enrollment: Enrollment) -> bool:
+    """The record's page shows the marriage button: a card not printed yet that waits for a 17th birthday."""
+    return (enrollment.state in UNPRINTED and enrollment.printable_on is not None and enrollment.printable_on > enrollment.enrolled_on
+            and may_correct(user, K.MARRIAGE, office_id=enrollment.office_id))
+
+
+def record_marriage(*, enrollment: Enrollment, by, certificate: str, marital_status: str = MaritalStatus.MARRIED,
+                    at=None) -> Correction:
+    """A resident recorded before 17 shows a marriage certificate: the record says married, the card is printable now.
+
+    UU 24/2013 art. 63: once married, the card is printed from the recording
+    date (registry.ages). The certificate's number is the correction's reason;
+    the correction keeps the marital status and printable date before and
+    after. The queue build is asked for, so the card takes a blank at its
+    place by recording date. Sent twice, the second changes nothing.
+    """
+    certificate = _reason(certificate)
+    if marital_status not in MARRIED:
+        raise ValueError(f"not a married status: {marital_status!r}")
+    at = at or timezone.now()
+    with transaction.atomic():
+        lock_ledger(enrollment.office_id)
+        enrollment = _unprinted(enrollment.pk)
+        _check_rule(by, K.MARRIAGE, office_id=enrollment.office_id)
+        if enrollment.marital_status in MARRIED and enrollment.printable_on == enrollment.enrolled_on:
+            done = enrollment.corrections.filter(kind=K.MARRIAGE).order_by("-pk").first()
+            if done is not None:
+                return done
+        if enrollment.state not in UNPRINTED:
+            raise ValidationError(_("This card is %(state)s; a marriage is recorded only before the card is printed.")
+                                  % {"state": enrollment.get_state_display().lower()}, code="state")
+        day = printable_on(birth_date=enrollment.birth_date, enrolled_on=enrollment.enrolled_on, marital_status=marital_status)
+        changes = {"marital_status": [enrollment.marital_status, marital_status],
+                   "printable_on": [enrollment.printable_on.isoformat() if enrollment.printable_on else None, day.isoformat()]}
+        Enrollment.objects.filter(pk=enrollment.pk).update(marital_status=marital_status)
+        cards.set_printable_on(enrollment=enrollment, day=day)
+        if enrollment.state == EnrollmentState.RECORDED:
+            ask_for_queue_build(enrollment.office_id)
+        return Correction.objects.create(office_id=enrollment.office_id, enrollment=enrollment, kind=K.MARRIAGE,
+                                         created_at=at, created_by=by, reason=certificate, changes=changes)
 
 
 def possible_corrections(user, job: PrintJob, *, found_defective=False, today=None) -> list[str]:

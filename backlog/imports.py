@@ -94,15 +94,15 @@ def import_enrollments(*, office: Office, path, by, progress=None, file_name: st
             result.imported = loader.added
             result.rejected = rejected.count
             result.already_there = result.rows - result.rejected - result.imported
-            reenrolled, new = Reenrolled(), Counter()
+            reenrolled, new, under_age = Reenrolled(), Counter(), 0
             if result.imported:
                 _analyze_if_grown(result.imported)
                 niks = _reenrolled_niks(office.pk, last_id, imported=result.imported, held_before=held_before)
                 reenrolled = prepare_duplicate_cases(office=office, run=run, niks=niks)
-                new = cards.count_new(run=run, after_id=last_id)
+                new, under_age = cards.count_new(run=run, after_id=last_id)
             # The final step, under the ledger lock: the new records counted, the other records of re-enrolled residents on hold.
             lock_ledger(office.pk)
-            cards.add_imported(office_id=office.pk, new=new)
+            cards.add_imported(office_id=office.pk, new=new, under_age=under_age)
             result.duplicates = open_duplicate_cases(office=office, reenrolled=reenrolled)
             run.rows, run.imported, run.already_there = result.rows, result.imported, result.already_there
             run.rejected, run.duplicates, run.finished_at = result.rejected, result.duplicates, timezone.now()

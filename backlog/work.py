@@ -21,7 +21,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from inventory.models import BlankStock
-from registry.models import EnrollmentUpload
+from registry.dates import local_day
+from registry.models import Enrollment, EnrollmentState, EnrollmentUpload
 
 log = logging.getLogger(__name__)
 
@@ -50,21 +51,38 @@ def ask_for_queue_build(office_id) -> None:
     after_commit(BUILD_QUEUE, office_id)
 
 
+def printable_waiting(office, at=None) -> bool:
+    """Whether a waiting card of this office under age at recording may be printed on its today (a birthday came).
+
+    A short range of the small partial index enrollment_waiting_under_age.
+    """
+    return Enrollment.objects.filter(office=office, state=EnrollmentState.RECORDED, printable_on__gt=F("enrolled_on"),
+                                     printable_on__lte=local_day(office, at)).exists()
+
+
 @dataclass
 class DueWork:
     builds: list[int]  # offices whose free blanks could go to waiting cards
     uploads: list[int]  # uploads waiting for their import
 
 
-def due_work(*, waiting_for: timedelta = timedelta(0)) -> DueWork:
+def due_work(*, waiting_for: timedelta = timedelta(0), at=None) -> DueWork:
     """What the committed state says is due: two indexed reads, whatever the number of offices and records.
 
     An upload counts once it has waited `waiting_for`, so that the sweep does
     not race the task asked for when it was accepted (a second run would
-    change nothing anyway).
+    change nothing anyway). A build is due where blanks are free and a card
+    waits that may be printed: any waiting card not under age at recording
+    (the maintained counts say so), or else, where every waiting card was
+    under age, one whose 17th birthday has come on the office's day `at`
+    (a probe of a few index rows, only for those offices).
     """
-    builds = list(BlankStock.objects.filter(on_hand__gt=F("reserved"), office__enrollment_counts__recorded__gt=0)
-                  .order_by("office_id").values_list("office_id", flat=True))
+    free = BlankStock.objects.filter(on_hand__gt=F("reserved"), office__enrollment_counts__recorded__gt=0).order_by("office_id")
+    counts = "office__enrollment_counts__"
+    builds = list(free.filter(**{f"{counts}recorded__gt": F(f"{counts}under_age")}).values_list("office_id", flat=True))
+    builds += [stock.office_id for stock in free.filter(**{f"{counts}recorded": F(f"{counts}under_age")}).select_related("office")
+               if printable_waiting(stock.office, at)]
+    builds.sort()
     uploads = list(EnrollmentUpload.objects.filter(status=EnrollmentUpload.Status.WAITING,
                                                    uploaded_at__lte=timezone.now() - waiting_for)
                    .order_by("pk").values_list("pk", flat=True))

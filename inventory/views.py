@@ -236,7 +236,9 @@ def reasoning(forecast: selectors.BlankForecast) -> list[dict]:
     per_day = formats.number_format(float(forecast.enrollments_per_day), 1)
     steps = [
         {"sign": "", "label": _("Backlog (recorded + on hold)"), "value": _number(forecast.backlog),
-         "detail": _("%(recorded)s recorded, %(on_hold)s on hold") % {"recorded": _number(forecast.recorded), "on_hold": _number(forecast.on_hold)}},
+         "detail": _("%(recorded)s recorded, %(on_hold)s on hold") % {"recorded": _number(forecast.recorded), "on_hold": _number(forecast.on_hold)}
+         + (_("; %(n)s recorded before 17 and printable only after %(days)s days not counted") % {
+             "n": _number(forecast.not_yet_printable), "days": forecast.lead_time_days} if forecast.not_yet_printable else "")},
         {"sign": "+", "label": _("New enrollments expected in %(days)s days") % {"days": forecast.lead_time_days},
          "value": _number(forecast.expected_new),
          "detail": _("%(n)s enrolled in the last %(weeks)s weeks, %(per_day)s per day") % {

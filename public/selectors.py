@@ -106,6 +106,7 @@ class Card:
     enrolled_month: date
     collected_on: date | None = None
     estimate: Estimate | None = None
+    printable_from: date | None = None  # a waiting card of a resident not yet 17 (the age rule): printed from that day
 
 
 def find_cards(*, nik: str, birth_date: date, mother_name: str, today: date | None = None) -> list[Card]:
@@ -159,13 +160,15 @@ def _same_name(on_file: str, answer: str) -> bool:
 
 
 def _card(record: Enrollment, today: date) -> Card:
-    collected_on = estimate = None
+    collected_on = estimate = printable_from = None
     if record.state == EnrollmentState.COLLECTED:
         collected_on = _collected_on(record.office, record.pk)
+    elif record.state == EnrollmentState.RECORDED and record.printable_on is not None and record.printable_on > today:
+        printable_from = record.printable_on  # no estimate: the queue does not take it before that day
     elif record.state in (EnrollmentState.QUEUED, EnrollmentState.RECORDED):
         estimate = _estimate(record, today)
     return Card(office=record.office, state=record.state, enrolled_month=record.enrolled_on.replace(day=1),
-                collected_on=collected_on, estimate=estimate)
+                collected_on=collected_on, estimate=estimate, printable_from=printable_from)
 
 
 def _collected_on(office: Office, enrollment_id) -> date | None:

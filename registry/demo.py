@@ -96,22 +96,40 @@ def siak_demo_rows(office_code, count, *, seed=1, realities=True, **kwargs):
     """
     rng = random.Random(f"{office_code}-{seed}-siak")
     statuses, weights = zip(*DEMO_STATUSES)
-    for i, (nik, name, place, birth, sex, address, rt, rw, village, subdistrict, mother, enrolled) in enumerate(
-            demo_rows(office_code, count, seed=seed, **kwargs)):
+    previous = (None, None)  # a resident enrolled twice (the next row) is the same person: NIK, birth and marriage as drawn first
+    for i, (row, following) in enumerate(_with_next(demo_rows(office_code, count, seed=seed, **kwargs))):
+        nik, name, place, birth, sex, address, rt, rw, village, subdistrict, mother, enrolled = row
         enrolled_on, birth_date = date.fromisoformat(enrolled), date.fromisoformat(birth)
         married = rng.choices((1, 2, 3, 4), (25, 68, 4, 3))[0]
         status = "PRINT READY RECORD"
-        if realities:
+        # A resident who recorded again had waited for a print-ready card that never came (pendobelan).
+        if realities and not (following and following[0] == nik):
             status = rng.choices(statuses, weights)[0]
+        if realities:
             if rng.random() < SIXTEEN_SHARE:
                 sixteenth = enrolled_on.replace(year=enrolled_on.year - 16, day=min(enrolled_on.day, 28))
                 birth_date = sixteenth - timedelta(days=rng.randrange(1, 300))  # 16 on the day they recorded
-                nik = _nik(office_code, int(nik[4:6]), birth_date, sex, int(nik[-4:]))
                 married = 2 if rng.random() < 0.2 else 1
+        if previous[0] == nik:
+            nik, birth_date, married = previous[1]
+        else:
+            previous = (nik, (_nik(office_code, int(nik[4:6]), birth_date, sex, int(nik[-4:])), birth_date, married))
+            nik = previous[1][0]
         family = f"{nik[:6]}{(i % 28) + 1:02d}{(i % 12) + 1:02d}{(i % 20) + 1:02d}{i % 10000:04d}"
         nik_cell = float(nik[:15] + "0") if realities and rng.random() < EXCEL_NUMBER_SHARE else nik
         yield (nik_cell, family, name, place, birth_date, 1 if sex == "L" else 2, married, mother, address,
                int(rt), int(rw), village, subdistrict, enrolled_on, status)
+
+
+def _with_next(items):
+    """Each item with the one after it (None after the last)."""
+    items = iter(items)
+    current = next(items, None)
+    for following in items:
+        yield current, following
+        current = following
+    if current is not None:
+        yield current, None
 
 
 _EPOCH = date(1899, 12, 30)

@@ -6,7 +6,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from .models import Enrollment, EnrollmentState
+from .ages import MARRIED
+from .models import Enrollment, EnrollmentState, MaritalStatus
 from .nik import InvalidNik, check_nik
 
 VOID = "void"
@@ -97,3 +98,12 @@ class EditRecordForm(ReasonForm):
 
     def values(self):
         return {name: value for name, value in self.cleaned_data.items() if name != "reason"}
+
+
+class MarriageForm(forms.Form):
+    """A marriage shown at the desk: the certificate's number, and what the record says now."""
+
+    certificate = forms.CharField(label=_("Number of the marriage certificate (akta nikah or buku nikah)"), max_length=300,
+                                  error_messages={"required": _("Type the number of the marriage certificate.")})
+    marital_status = forms.ChoiceField(label=_("Marital status"), initial=MaritalStatus.MARRIED,
+                                       choices=[(code, label) for code, label in MaritalStatus.choices if code in MARRIED])

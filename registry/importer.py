@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from django.utils.translation import gettext as _, gettext_lazy
 
+from .ages import MARRIED, PRINTING_AGE, printable_on
 from .cells import escape_cell, text_cells, unescape_cell
 from .nik import InvalidNik, check_nik, check_nik_matches
 from .workbook import EXCEL_EPOCH, LAST_SERIAL, Workbook, WorkbookError, is_xlsx
@@ -108,8 +109,9 @@ class Rejected(NamedTuple):
     sheet: str = ""
 
 
-# A valid row is a plain tuple of text in this order, dates as YYYY-MM-DD: what the loader copies.
-VALID_FIELDS = FIELDS
+# A valid row is a plain tuple of text in this order, dates as YYYY-MM-DD: what the loader copies. The last is
+# worked out from the others: the day the card may first be printed (registry.ages, the age rule).
+VALID_FIELDS = (*FIELDS, "printable_on")
 # An absent optional column's value: blank, and for the status None (no status: print-ready, today's contract).
 _ABSENT = ("", "", "", None)
 # (value index, longest value), in column order: the first value too long is the one reported.
@@ -437,8 +439,16 @@ def _check(values, today):
     if marital is None:
         raise RejectedRow(_("marital status (status_kawin) '%(value)s' must be 1-4, BELUM KAWIN, KAWIN, CERAI HIDUP or CERAI MATI")
                           % {"value": marital_text})
+    printable = enrolled_iso if marital in MARRIED else _printable_from(birth_date, enrolled_on, enrolled_iso)
     return (number, name, birth_place, birth_iso, sex, address, rt, rw, village, subdistrict, enrolled_iso, mother_name,
-            family_card, marital, status)
+            family_card, marital, status, printable)
+
+
+def _printable_from(birth_date, enrolled_on, enrolled_iso) -> str:
+    """The unmarried's printable day (registry.ages) as text: the recording date itself for nearly every row."""
+    if birth_date.year + PRINTING_AGE + 1 < enrolled_on.year:
+        return enrolled_iso
+    return printable_on(birth_date=birth_date, enrolled_on=enrolled_on, marital_status="").isoformat()
 
 
 def _ktp_status(text) -> str:

@@ -128,6 +128,10 @@ class Enrollment(models.Model):
                                       default="", db_default="")
     # The status SIAK gave the record when it was imported; blank from a file without the column (print-ready).
     ktp_status = models.CharField(_("KTP-el status in SIAK"), max_length=30, blank=True, default="", db_default="")
+    # The first day the card may be printed (registry.ages: the 17th birthday, or the recording date once married),
+    # set by the importer for every row. Null only for records of before the age rule whose backfill has not reached
+    # them yet (migration 0015): those count as printable, as they did.
+    printable_on = models.DateField(_("printable from"), null=True, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=EnrollmentState.choices, default=EnrollmentState.RECORDED)
     duplicate_case = models.ForeignKey(
         "DuplicateCase", on_delete=models.PROTECT, null=True, blank=True, related_name="enrollments", db_index=False
@@ -150,8 +154,15 @@ class Enrollment(models.Model):
             models.CheckConstraint(condition=Q(state__in=EnrollmentState.values), name="enrollment_state_is_known"),
         ]
         indexes = [
-            # The queue rule reads exactly this: waiting records, oldest first.
-            models.Index(fields=["office", "enrolled_on", "id"], condition=Q(state="recorded"), name="enrollment_waiting_order"),
+            # The queue rule reads exactly this: waiting records, oldest first, with the day each may be printed (the age
+            # rule) in the index itself, so the build reads no table row to pass over a card not yet printable.
+            # (INCLUDE is PostgreSQL's; SQLite builds the index without it.)
+            models.Index(fields=["office", "enrolled_on", "id"], include=["printable_on"], condition=Q(state="recorded"),
+                         name="enrollment_waiting_order"),
+            # The cards waiting under age at recording, by the day they may be printed: the sweep's probe for
+            # the day's birthdays and the dashboard's demand within the lead time read a few rows of it.
+            models.Index(fields=["office", "printable_on"], condition=Q(state="recorded", printable_on__gt=models.F("enrolled_on")),
+                         name="enrollment_waiting_under_age"),
             # The enrollments desk's default order, and the dashboard's recent enrollments.
             models.Index(fields=["office", "enrolled_on", "id"], name="enrollment_office_date"),
             # The dashboard: backlog on hold by month, and how far printing has reached.
@@ -180,6 +191,9 @@ class EnrollmentCounts(models.Model):
     collected = models.BigIntegerField(default=0)
     on_hold = models.BigIntegerField(default=0)
     void = models.BigIntegerField(default=0)
+    # Of the recorded ones, those under age when recorded (printable_on after enrolled_on): printable only from
+    # their 17th birthday. The sweep asks for no build where every waiting card is one of them and none is due today.
+    under_age = models.BigIntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [
@@ -187,6 +201,8 @@ class EnrollmentCounts(models.Model):
                 condition=Q(recorded__gte=0, queued__gte=0, ready__gte=0, collected__gte=0, on_hold__gte=0, void__gte=0),
                 name="enrollment_counts_never_negative",
             ),
+            models.CheckConstraint(condition=Q(under_age__gte=0, under_age__lte=models.F("recorded")),
+                                   name="enrollment_counts_under_age_within_recorded"),
         ]
 
 
@@ -297,6 +313,7 @@ class Correction(models.Model):
         EDIT_RECORD = "edit_record", _("Imported data corrected")
         VOID_RECORD = "void_record", _("Record voided (wrong NIK or date)")
         REOPEN_DUPLICATE = "reopen_duplicate", _("Duplicate case reopened")
+        MARRIAGE = "marriage", _("Marriage recorded: printable now")
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="corrections")
     enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="corrections")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("perekaman/<int:pk>/", views.enrollment_detail, name="enrollment_detail"),
     path("perekaman/<int:pk>/koreksi/", views.enrollment_edit, name="enrollment_edit"),
     path("perekaman/<int:pk>/batalkan/", views.enrollment_void, name="enrollment_void"),
+    path("perekaman/<int:pk>/kawin/", views.enrollment_marriage, name="enrollment_marriage"),
     path("perekaman/unggah/", views.enrollment_upload, name="enrollment_upload"),
     path("perekaman/unggah/<int:pk>/", views.enrollment_upload_status, name="enrollment_upload_status"),
     path("perekaman/unggah/<int:pk>/coba-lagi/", views.enrollment_upload_retry, name="enrollment_upload_retry"),

@@ -23,7 +23,7 @@ from . import documents, login_throttle, selectors
 from .access import office_object, office_view
 from .dates import local_day
 from .filters import EnrollmentFilter, SuketFilter
-from .forms import EditRecordForm, LoginForm, NikForm, ReasonForm, ResolveDuplicateForm, UploadForm
+from .forms import EditRecordForm, LoginForm, MarriageForm, NikForm, ReasonForm, ResolveDuplicateForm, UploadForm
 from .models import Correction, DuplicateCase, Enrollment, EnrollmentUpload, Role, TemporaryCertificate
 from .paging import page_of, paginate
 from .pdf import pdf_response
@@ -144,6 +144,7 @@ def enrollment_detail(request, pk):
         "job_corrections": _job_corrections(enrollment, user),
         "can_edit": unprinted and corrections.may_correct(user, Correction.Kind.EDIT_RECORD, office_id=enrollment.office_id),
         "can_void": unprinted and corrections.may_correct(user, Correction.Kind.VOID_RECORD, office_id=enrollment.office_id),
+        "can_record_marriage": corrections.may_record_marriage(user, enrollment),
         "can_reopen": case is not None and case.status != DuplicateCase.Status.OPEN
                       and corrections.may_correct(user, Correction.Kind.REOPEN_DUPLICATE, office_id=enrollment.office_id),
         "reason_form": ReasonForm(),
@@ -193,6 +194,23 @@ def enrollment_void(request, pk):
             messages.success(request, _("Record voided. Import the right record (NIK and enrollment date) from SIAK."))
         return redirect("enrollment_detail", pk=enrollment.pk)
     return render(request, "registry/enrollment_void.html", {"enrollment": enrollment, "form": form})
+
+
+@office_view(*DESK_ROLES)
+def enrollment_marriage(request, pk):
+    """A resident recorded before 17 is married: with the certificate's number, the card may be printed now."""
+    enrollment = office_object(Enrollment, request, pk=pk)
+    form = MarriageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            corrections.record_marriage(enrollment=enrollment, by=request.user, certificate=form.cleaned_data["certificate"],
+                                        marital_status=form.cleaned_data["marital_status"])
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, _refused(error))
+        else:
+            messages.success(request, _("Marriage recorded: the card may be printed now and waits at its place by recording date."))
+        return redirect("enrollment_detail", pk=enrollment.pk)
+    return render(request, "registry/enrollment_marriage.html", {"enrollment": enrollment, "form": form})
 
 
 @office_view()

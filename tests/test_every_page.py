@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 ROLES = (Role.CLERK, Role.STOCK_KEEPER, Role.HEAD)
 # The records a page's <pk> names, by the page's URL name (the part before the first '_' of most names is the desk).
 RECORDS = {
-    "enrollment_detail": Enrollment, "enrollment_edit": Enrollment, "enrollment_void": Enrollment,
+    "enrollment_detail": Enrollment, "enrollment_edit": Enrollment, "enrollment_void": Enrollment, "enrollment_marriage": Enrollment,
     "enrollment_upload_status": EnrollmentUpload, "enrollment_upload_retry": EnrollmentUpload, "enrollment_upload_rejected": EnrollmentUpload,
     "duplicate_detail": DuplicateCase, "duplicate_reopen": DuplicateCase,
     "suket_detail": TemporaryCertificate, "suket_pdf": TemporaryCertificate,

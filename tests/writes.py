@@ -15,6 +15,7 @@ from itertools import count
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import F
 
 from backlog import corrections
 from backlog.desks import mark_printed, mark_spoiled, record_pickup
@@ -26,6 +27,7 @@ from backlog.suket import issue_suket
 from inventory.models import BlankMovement, BlankStock, MovementKind
 from printing.models import PRINT_ORDER, PrintJob
 from printing.selectors import queue_in_print_order
+from registry.ages import birthday
 from registry.dates import local_day
 from registry.models import DuplicateCase, Enrollment, EnrollmentCounts, EnrollmentImport, EnrollmentState, Office, Role
 from tests import factories as f
@@ -63,6 +65,14 @@ def new_residents(office, count, enrolled_on=None):
               number=f.nik(office.code, birth, serial=_random.randrange(10000)))
         for birth in (date(1950, 1, 1) + timedelta(days=_random.randrange(18000)) for _each in range(count))
     ]
+
+
+def sixteen_year_olds(office, count):
+    """SIAK rows of unmarried residents recorded a month ago at 16: printable only from their 17th birthday, months ahead."""
+    today = local_day(office)
+    births = [birthday(today + timedelta(days=_random.randrange(30, 300)), -17) for _each in range(count)]
+    return [f.row(today - timedelta(days=30), code=office.code, birth=birth, number=f.nik(office.code, birth, serial=_random.randrange(10000)))
+            for birth in births]
 
 
 def enrolled_again(records, enrolled_on):
@@ -135,9 +145,13 @@ def resolve_a_case(office):
     resolve_duplicate_case(case=case, by=_person(office, Role.CLERK), keep=keep, note="datang langsung")
 
 
+def _reopenable(office):
+    return (DuplicateCase.objects.filter(office=office).exclude(status=DuplicateCase.Status.OPEN)
+            .exclude(enrollments__state__in=[EnrollmentState.READY, EnrollmentState.COLLECTED]))
+
+
 def reopen_a_case(office):
-    case = _first(DuplicateCase.objects.filter(office=office).exclude(status=DuplicateCase.Status.OPEN)
-                  .exclude(enrollments__state__in=[EnrollmentState.READY, EnrollmentState.COLLECTED]).order_by("-pk"))
+    case = _first(_reopenable(office).order_by("-pk"))
     reopen_duplicate_case(case=case, by=_person(office, Role.HEAD), reason="salah pilih")
 
 
@@ -176,6 +190,13 @@ def void_the_newest_record(office):
     corrections.void_record(enrollment=enrollment, by=_person(office, Role.CLERK), reason=_unique("NIK salah"))
 
 
+def record_a_marriage(office):
+    """A resident recorded at 16 shows a marriage certificate: the oldest such card not printed yet."""
+    enrollment = _first(Enrollment.objects.filter(office=office, state__in=corrections.UNPRINTED, printable_on__gt=F("enrolled_on"))
+                        .order_by("enrolled_on", "pk"))
+    corrections.record_marriage(enrollment=enrollment, by=_person(office, Role.CLERK), certificate=_unique("AN"))
+
+
 # name -> (the locks it takes, the write).
 WRITES = {
     "import": (IMPORT, import_a_file),
@@ -196,6 +217,7 @@ WRITES = {
     "undo pickup": (ROWS, undo_last_pickup),
     "record edited": (ROWS, edit_the_oldest_record),
     "record voided": (ROWS, void_the_newest_record),
+    "marriage": (ROWS, record_a_marriage),
 }
 
 
@@ -228,6 +250,13 @@ def stock_office(office):
         spoil_next(office)
     if BlankStock.objects.get(office=office).available < 2:
         receive(office)
+    if not Enrollment.objects.filter(office=office, state__in=corrections.UNPRINTED, printable_on__gt=F("enrolled_on")).exists():
+        import_rows(office, sixteen_year_olds(office, 2))
+    # The case resolved above may have had its kept card printed since: then one more case, opened and resolved.
+    if not _reopenable(office).exists():
+        waiting = Enrollment.objects.filter(office=office, state=EnrollmentState.RECORDED, duplicate_case__isnull=True).order_by("-pk")[:1]
+        import_rows(office, enrolled_again(waiting.select_related("office"), local_day(office) - timedelta(days=2)))
+        resolve_a_case(office)
 
 
 def import_path(office_id, path):
