@@ -1,4 +1,4 @@
-"""Fill the day each record held may be printed (registry.ages), 50,000 ids per statement, each committing.
+"""Fill the day each record held may be printed (registry.ages), 20,000 ids per statement, each committing.
 
 Not atomic: every batch is its own short transaction, so no row stays locked
 for longer than one batch's UPDATE and no desk waits for the whole table.
@@ -11,7 +11,7 @@ from django.db import migrations
 
 from registry.ages import PRINTABLE_ON_SQL
 
-BATCH_IDS = 50_000
+BATCH_IDS = 20_000
 
 
 def fill(apps, schema_editor):
