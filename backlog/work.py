@@ -21,12 +21,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from inventory.models import BlankStock
-from registry.models import EnrollmentUpload
+from registry.models import EnrollmentUpload, StatusUpdate
 
 log = logging.getLogger(__name__)
 
 BUILD_QUEUE = "backlog.tasks.build_print_queue_task"
 IMPORT_UPLOAD = "backlog.tasks.import_upload_task"
+APPLY_STATUSES = "backlog.tasks.apply_status_updates_task"
 
 
 def after_commit(task_name: str, *args) -> None:
@@ -54,6 +55,7 @@ def ask_for_queue_build(office_id) -> None:
 class DueWork:
     builds: list[int]  # offices whose free blanks could go to waiting cards
     uploads: list[int]  # uploads waiting for their import
+    status_runs: list[int] = ()  # imports whose later-export updates are not all applied (backlog.statuses)
 
 
 def due_work(*, waiting_for: timedelta = timedelta(0)) -> DueWork:
@@ -68,4 +70,6 @@ def due_work(*, waiting_for: timedelta = timedelta(0)) -> DueWork:
     uploads = list(EnrollmentUpload.objects.filter(status=EnrollmentUpload.Status.WAITING,
                                                    uploaded_at__lte=timezone.now() - waiting_for)
                    .order_by("pk").values_list("pk", flat=True))
-    return DueWork(builds=builds, uploads=uploads)
+    status_runs = list(StatusUpdate.objects.filter(applied_at__isnull=True, run__finished_at__lte=timezone.now() - waiting_for)
+                       .order_by("run_id").values_list("run_id", flat=True).distinct())
+    return DueWork(builds=builds, uploads=uploads, status_runs=status_runs)

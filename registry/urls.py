@@ -22,6 +22,7 @@ urlpatterns = [
     path("data-ganda/", views.duplicates, name="duplicates"),
     path("data-ganda/<int:pk>/", views.duplicate_detail, name="duplicate_detail"),
     path("data-ganda/<int:pk>/buka-kembali/", views.duplicate_reopen, name="duplicate_reopen"),
+    path("data-ganda/<int:pk>/kunjungan/", views.duplicate_visit, name="duplicate_visit"),
     path("suket/", views.suket_list, name="suket_list"),
     path("suket/terbitkan/", views.suket_issue, name="suket_issue"),
     path("suket/<int:pk>/", views.suket_detail, name="suket_detail"),
