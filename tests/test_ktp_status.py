@@ -233,3 +233,30 @@ def test_the_upload_page_counts_each_outcome_and_lists_what_to_look_at(kupang, c
         assert f'data-outcome="{outcome}">1<' in page, outcome
     assert row["nik"] in page
     assert "meninggalkan antrean" in page.lower()
+
+
+def test_the_updates_commit_batch_by_batch_and_a_run_cut_short_is_finished_later(kupang, tmp_path, monkeypatch):
+    rows = [resident(i, "SENT FOR ENROLLMENT", f"2017-01-{i:02d}") for i in range(1, 6)]
+    import_file(export(tmp_path, rows, "first.csv"))
+    monkeypatch.setattr("backlog.work.send", lambda *args: None)
+    from backlog import statuses
+    from backlog.imports import import_enrollments
+    run = import_enrollments(office=kupang, path=export(tmp_path, [{**row, "status_ktp_el": "PRR"} for row in rows], "later.csv"),
+                             by=f.user(kupang)).run
+    applied, real = [], statuses._apply
+
+    def dies_in_the_second_batch(*args):
+        if applied:
+            raise RuntimeError("the worker died")
+        applied.append(real(*args))
+        return applied[-1]
+
+    monkeypatch.setattr(statuses, "_apply", dies_in_the_second_batch)
+    with pytest.raises(RuntimeError):
+        statuses.apply_status_updates(run_id=run.pk, batch=2)
+    assert Enrollment.objects.filter(state=S.RECORDED).count() == 2  # the first batch committed
+    assert ledger_breaches(kupang) == []
+    monkeypatch.setattr(statuses, "_apply", real)
+    assert statuses.apply_status_updates(run_id=run.pk, batch=2)["applied"] == 3
+    assert Enrollment.objects.filter(state=S.RECORDED).count() == 5
+    assert statuses.apply_status_updates(run_id=run.pk) == {}
