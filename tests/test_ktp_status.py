@@ -260,3 +260,13 @@ def test_the_updates_commit_batch_by_batch_and_a_run_cut_short_is_finished_later
     assert statuses.apply_status_updates(run_id=run.pk, batch=2)["applied"] == 3
     assert Enrollment.objects.filter(state=S.RECORDED).count() == 5
     assert statuses.apply_status_updates(run_id=run.pk) == {}
+
+
+@pytest.mark.postgres
+def test_the_migration_leaves_the_state_check_validated_with_the_new_states():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT convalidated, pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'enrollment_state_is_known'")
+        validated, definition = cursor.fetchone()
+    assert validated and "'at_centre'" in definition and "'failed'" in definition
