@@ -41,6 +41,7 @@ from . import cards
 from .duplicates import Reenrolled, open_duplicate_cases, prepare_duplicate_cases
 from .locks import keep_upload_runners_out, lock_for_import, lock_ledger, upload_runner, upload_runner_alive
 from .statuses import stage
+from .suket import end_suket
 from .work import APPLY_STATUSES, IMPORT_UPLOAD, after_commit, ask_for_queue_build
 
 
@@ -123,6 +124,7 @@ def import_enrollments(*, office: Office, path, by, progress=None, file_name: st
             cards.add_imported(office_id=office.pk, new=new)
             result.superseded = len(cards.move(office_id=office.pk, cards=Enrollment.objects.filter(pk__in=superseded),
                                                to=EnrollmentState.VOID))
+            end_suket(enrollment_ids=superseded, today=local_day(office))
             result.duplicates = open_duplicate_cases(office=office, reenrolled=reenrolled)
             result.updates = StatusUpdate.objects.filter(run=run).count()
             run.rows, run.imported, run.already_there = result.rows, result.imported, result.already_there

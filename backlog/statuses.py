@@ -134,6 +134,8 @@ def _apply(office, run, updates: list[StatusUpdate], at) -> Counter:
     _hold_flagged(office, flagged, at)
     for case, record in closing:
         (case,) = lock_rows(DuplicateCase.objects.filter(pk=case.pk))
+        if case.status != DuplicateCase.Status.OPEN:
+            continue  # closed by another record of the same case, earlier in this batch
         close_case(case=case, office=office, keep=record, by=run.by, at=at,
                    note=f"PRINT READY RECORD ({run.file_name})", status=DuplicateCase.Status.RESOLVED)
     if moves.get(S.RECORDED) or closing:

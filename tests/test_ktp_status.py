@@ -270,3 +270,26 @@ def test_the_migration_leaves_the_state_check_validated_with_the_new_states():
         cursor.execute("SELECT convalidated, pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'enrollment_state_is_known'")
         validated, definition = cursor.fetchone()
     assert validated and "'at_centre'" in definition and "'failed'" in definition
+
+
+def test_print_ready_for_both_records_of_a_flagged_pair_closes_the_one_case(kupang, tmp_path):
+    older = resident(1, "PRINT READY RECORD", "2017-05-01")
+    import_file(export(tmp_path, [older], "first.csv"))
+    newer = {**older, "tanggal_rekam": "2018-06-01", "status_ktp_el": "DUPLICATE RECORD"}
+    import_file(export(tmp_path, [newer], "again.csv"))
+    code, out, err = import_file(export(tmp_path, [{**newer, "status_ktp_el": "PRR"}, older], "later.csv"))
+    assert code == 0, err
+    case = DuplicateCase.objects.get()
+    assert case.status == DuplicateCase.Status.RESOLVED and case.kept.enrolled_on == date(2017, 5, 1)
+    assert dict(Enrollment.objects.values_list("enrolled_on", "state")) == {date(2017, 5, 1): S.RECORDED, date(2018, 6, 1): S.VOID}
+
+
+def test_the_suket_of_a_superseded_failed_recording_ends(kupang, clerk, tmp_path):
+    first = resident(1, "SENT FOR ENROLLMENT", "2017-05-01")
+    import_file(export(tmp_path, [first], "first.csv"))
+    suket = issue_suket(enrollment=Enrollment.objects.get(), by=clerk)
+    import_file(export(tmp_path, [{**first, "status_ktp_el": "BAD RECORD"}], "failed.csv"))
+    assert Enrollment.objects.get().state == S.FAILED
+    import_file(export(tmp_path, [{**first, "tanggal_rekam": "2018-06-01", "status_ktp_el": "SENT FOR ENROLLMENT"}], "again.csv"))
+    suket.refresh_from_db()
+    assert suket.ended_on is not None and not DuplicateCase.objects.exists()
