@@ -171,6 +171,7 @@ def to_look_at(run: EnrollmentImport):
             .select_related("enrollment").order_by("pk"))
 
 
-def pending_runs() -> list[int]:
-    """Runs whose updates are not all applied (a worker died mid-way): for the sweep."""
-    return sorted(set(StatusUpdate.objects.filter(applied_at__isnull=True).values_list("run_id", flat=True).distinct()))
+def office_to_look_at(office):
+    """The same for every run of the office, newest first (a partial index)."""
+    return (StatusUpdate.objects.filter(office=office, outcome__in=[U.TO_LOOK_AT, U.LEFT_BACKLOG])
+            .select_related("enrollment").order_by("-pk"))

@@ -341,6 +341,8 @@ class StatusUpdate(models.Model):
         indexes = [
             # The apply batches and the sweep read only the unapplied ones.
             models.Index(fields=["run", "id"], condition=Q(applied_at__isnull=True), name="status_update_pending"),
+            # The enrollments desk's list of what later exports said that the office has to look at.
+            models.Index(fields=["office", "id"], condition=Q(outcome__in=["to_look_at", "left_backlog"]), name="status_update_to_look_at"),
         ]
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("akun-kantor/blokir/buka/", views.lift_login_block, name="lift_login_block"),
     path("perekaman/", views.enrollments, name="enrollments"),
     path("perekaman/<int:pk>/", views.enrollment_detail, name="enrollment_detail"),
+    path("perekaman/perlu-diperiksa/", views.enrollments_to_look_at, name="enrollments_to_look_at"),
     path("perekaman/<int:pk>/koreksi/", views.enrollment_edit, name="enrollment_edit"),
     path("perekaman/<int:pk>/batalkan/", views.enrollment_void, name="enrollment_void"),
     path("perekaman/unggah/", views.enrollment_upload, name="enrollment_upload"),

@@ -89,6 +89,13 @@ def enrollments(request):
     return render(request, "registry/enrollments.html", {"filter": filters, "table": table, "counts": counts})
 
 
+@office_view()
+def enrollments_to_look_at(request):
+    """What later SIAK exports said of records the office holds that it has to look at, newest first."""
+    updates = statuses.office_to_look_at(request.office)
+    return render(request, "registry/enrollments_to_look_at.html", {"look_at": page_of(request, updates, per_page=50)})
+
+
 @office_view(*DESK_ROLES)
 def enrollment_upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)

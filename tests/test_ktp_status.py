@@ -293,3 +293,12 @@ def test_the_suket_of_a_superseded_failed_recording_ends(kupang, clerk, tmp_path
     import_file(export(tmp_path, [{**first, "tanggal_rekam": "2018-06-01", "status_ktp_el": "SENT FOR ENROLLMENT"}], "again.csv"))
     suket.refresh_from_db()
     assert suket.ended_on is not None and not DuplicateCase.objects.exists()
+
+
+def test_what_a_command_import_lists_stays_on_the_enrollments_desk(kupang, clerk, head, tmp_path):
+    row = resident(1, "PRINT READY RECORD", "2017-01-01")
+    import_file(export(tmp_path, [row], "first.csv"))
+    import_file(export(tmp_path, [{**row, "status_ktp_el": "CARD SHIPPED"}], "later.csv"))
+    for person in (clerk, head):
+        page = as_user(Client(), person).get(reverse("enrollments_to_look_at")).content.decode()
+        assert row["nik"] in page and "CARD SHIPPED" in page

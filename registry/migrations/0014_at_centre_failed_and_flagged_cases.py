@@ -188,4 +188,8 @@ class Migration(migrations.Migration):
             model_name='statusupdate',
             index=models.Index(condition=models.Q(('applied_at__isnull', True)), fields=['run', 'id'], name='status_update_pending'),
         ),
+        migrations.AddIndex(
+            model_name='statusupdate',
+            index=models.Index(condition=models.Q(('outcome__in', ['to_look_at', 'left_backlog'])), fields=['office', 'id'], name='status_update_to_look_at'),
+        ),
     ]
