@@ -195,6 +195,14 @@ def test_every_kind_of_write_at_once_in_random_rounds_leaves_the_ledger_clean(wo
     assert_figures_add_up(kupang)
 
 
+def print_and_issue_within_two_seconds(office, clerk, enrollment):
+    """A print click and a Suket in one transaction that gives up on any lock held longer than 2 s."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '2s'")
+        return mark_printed(job=queue_in_print_order(office).first(), by=clerk), issue_suket(enrollment=enrollment, by=clerk)
+
+
 def test_the_desks_do_not_wait_while_an_import_puts_its_own_re_enrollments_on_hold(tmp_path, monkeypatch):
     """All an import does before its short final step leaves the desks free: the file's rows, and the cases and
     holds of the residents it re-enrolls. Held just before the final step, it lets a print click and a Suket for a
@@ -226,11 +234,7 @@ def test_the_desks_do_not_wait_while_an_import_puts_its_own_re_enrollments_on_ho
     importing.start()
     try:
         assert prepared.wait(timeout=30)
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '2s'")
-            printed = mark_printed(job=queue_in_print_order(office).first(), by=clerk)
-            suket = issue_suket(enrollment=older, by=clerk)
+        printed, suket = print_and_issue_within_two_seconds(office, clerk, older)
     finally:
         go_on.set()
         importing.join(timeout=60)
@@ -278,11 +282,7 @@ def test_the_desks_do_not_wait_between_the_batches_of_a_later_exports_updates(tm
     try:
         assert between.wait(timeout=30)
         assert Enrollment.objects.filter(office=office, state=EnrollmentState.RECORDED, ktp_status="PRINT READY RECORD").count() == 2
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '2s'")
-            printed = mark_printed(job=queue_in_print_order(office).first(), by=clerk)
-            suket = issue_suket(enrollment=last, by=clerk)
+        printed, suket = print_and_issue_within_two_seconds(office, clerk, last)
     finally:
         go_on.set()
         applying.join(timeout=60)
