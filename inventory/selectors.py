@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from printing.models import PrintJob
 from registry.dates import local_day, local_midnight, month_after
-from registry.models import Enrollment, EnrollmentCounts, EnrollmentDayCount, EnrollmentImport, EnrollmentState, Office
+from registry.models import (Enrollment, EnrollmentCounts, EnrollmentDayCount, EnrollmentImport, EnrollmentState, Office,
+                             StatusUpdate)
 
 from .models import BlankMovement, BlankRequest, BlankStock, MonthlyFigures, MovementKind, ReceiptCorrection, StockCount
 
@@ -102,6 +103,10 @@ def ledger_breaches(office: Office) -> list[str]:
         source_id__in=EnrollmentImport.objects.filter(office=office).values("pk")).count()
     if unlinked:
         breaches.append(f"{unlinked} enrollments link to an import that is not this office's")
+    strays = StatusUpdate.objects.filter(office=office).exclude(enrollment__office=office).count()
+    strays += StatusUpdate.objects.filter(office=office).exclude(run__office=office).count()
+    if strays:
+        breaches.append(f"{strays} updates of a later export belong to another office's record or import")
     live_cards = states.get(EnrollmentState.READY, 0) + states.get(EnrollmentState.COLLECTED, 0)
     if live_cards != jobs.get(PrintJob.State.PRINTED, 0):
         breaches.append(f"{live_cards} cards are ready or collected but {jobs.get(PrintJob.State.PRINTED, 0)} print jobs are printed")
