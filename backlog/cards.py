@@ -39,6 +39,13 @@ TRANSITIONS = {
     (S.RECORDED, S.VOID): "imported with a wrong NIK or date: voided",
     (S.QUEUED, S.VOID): "imported with a wrong NIK or date: voided, its blank given back",
     (S.VOID, S.ON_HOLD): "duplicate case reopened",
+    # The centre's check, as a later SIAK export tells it (backlog.statuses).
+    (S.AT_CENTRE, S.RECORDED): "the centre passed it: print-ready, waits at its place",
+    (S.AT_CENTRE, S.FAILED): "the centre's check failed: the resident must record again",
+    (S.AT_CENTRE, S.ON_HOLD): "flagged as a duplicate by the centre, or re-enrolled",
+    (S.AT_CENTRE, S.VOID): "voided, or the centre says the card exists",
+    (S.FAILED, S.RECORDED): "the centre passed it after all: waits at its place",
+    (S.FAILED, S.VOID): "recorded again: superseded by the new recording, or voided",
 }
 
 _CHUNK = 10_000  # ids per statement on SQLite (its limit on parameters)
@@ -263,7 +270,20 @@ def hold_new(*, run, cards, **also) -> None:
     the ledger lock. `also`: other columns set in the same statement (their
     duplicate case).
     """
-    cards.filter(source=run, state=S.RECORDED).update(state=S.ON_HOLD, **also)
+    cards.filter(source=run, state__in=[S.RECORDED, S.AT_CENTRE]).update(state=S.ON_HOLD, **also)
+
+
+def place_new(*, run, after_id: int, statuses: dict[str, str]) -> None:
+    """An import's own new records go to the state their KTP-el status says (`statuses`: status -> state).
+
+    Like `hold_new`, before they are counted and with no lock: nobody else sees them yet.
+    """
+    new = Enrollment.objects.filter(office_id=run.office_id, pk__gt=after_id, source=run)
+    by_state: dict[str, list[str]] = {}
+    for status, state in statuses.items():
+        by_state.setdefault(state, []).append(status)
+    for state, group in by_state.items():
+        new.filter(ktp_status__in=group, state=S.RECORDED).update(state=state)
 
 
 def count_new(*, run, after_id: int) -> tuple[Counter, int]:

@@ -36,7 +36,8 @@ RULES = {
 }
 # The record's data a clerk may correct before the card is printed (an import's nama, tempat_lahir, alamat, rt, rw, kelurahan, kecamatan).
 RECORD_FIELDS = ("name", "birth_place", "address", "rt", "rw", "village", "subdistrict")
-UNPRINTED = (EnrollmentState.RECORDED, EnrollmentState.QUEUED, EnrollmentState.ON_HOLD)
+UNPRINTED = (EnrollmentState.RECORDED, EnrollmentState.QUEUED, EnrollmentState.ON_HOLD, EnrollmentState.AT_CENTRE,
+             EnrollmentState.FAILED)
 
 
 def may_correct(user, kind: str, *, office_id, done_at: datetime | None = None, today=None) -> bool:

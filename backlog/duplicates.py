@@ -25,7 +25,7 @@ class Reenrolled:
     niks: list[str] = field(default_factory=list)
 
 
-def prepare_duplicate_cases(*, office: Office, run, niks: list[str]) -> Reenrolled:
+def prepare_duplicate_cases(*, office: Office, run, niks: list[str], flagged=frozenset()) -> Reenrolled:
     """The part of opening the cases that only this import can see, done under the import lock while the desks go on.
 
     A resident with no case at all gets one, and the import's own records of
@@ -36,19 +36,22 @@ def prepare_duplicate_cases(*, office: Office, run, niks: list[str]) -> Reenroll
     the older records of these residents and every record of a resident who
     has a case already (a resolved one can be reopened), is noted for
     `open_duplicate_cases`, the step under the ledger lock. Set-based: the
-    NIKs and the noted records go into temporary tables.
+    NIKs and the noted records go into temporary tables. `flagged`: the NIKs
+    among them whose new record the centre flags (DUPLICATE RECORD,
+    ADJUDICATE RECORD): their case is flagged by the centre, one case even
+    when the resident also re-enrolled.
     """
     if not niks:
         return Reenrolled()
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS reenrolled_nik")
         cursor.execute("DROP TABLE IF EXISTS reenrolled_record")
-        cursor.execute("CREATE TEMP TABLE reenrolled_nik (nik varchar(16) PRIMARY KEY, new_case boolean NOT NULL)")
+        cursor.execute("CREATE TEMP TABLE reenrolled_nik (nik varchar(16) PRIMARY KEY, new_case boolean NOT NULL, flagged boolean NOT NULL)")
         cursor.execute("CREATE TEMP TABLE reenrolled_record (id bigint PRIMARY KEY)")
         for start in range(0, len(niks), 1000):
             chunk = niks[start:start + 1000]
-            cursor.execute(f"INSERT INTO reenrolled_nik (nik, new_case) VALUES {', '.join(['(%s, %s)'] * len(chunk))}",
-                           [value for nik in chunk for value in (nik, False)])
+            cursor.execute(f"INSERT INTO reenrolled_nik (nik, new_case, flagged) VALUES {', '.join(['(%s, %s, %s)'] * len(chunk))}",
+                           [value for nik in chunk for value in (nik, False, nik in flagged)])
         _analyze(cursor, "reenrolled_nik")
         cursor.execute(
             "UPDATE reenrolled_nik SET new_case = %s WHERE NOT EXISTS ("
@@ -56,8 +59,8 @@ def prepare_duplicate_cases(*, office: Office, run, niks: list[str]) -> Reenroll
             [True, office.pk],
         )
         cursor.execute(
-            "INSERT INTO registry_duplicatecase (office_id, nik, status, opened_at, note)"
-            " SELECT %s, nik, %s, %s, '' FROM reenrolled_nik WHERE new_case",
+            "INSERT INTO registry_duplicatecase (office_id, nik, status, opened_at, note, flagged_by_centre, documents_sent)"
+            " SELECT %s, nik, %s, %s, '', flagged, '' FROM reenrolled_nik WHERE new_case",
             [office.pk, DuplicateCase.Status.OPEN, timezone.now()],
         )
         cards.hold_new(
@@ -86,19 +89,24 @@ def open_duplicate_cases(*, office: Office, reenrolled: Reenrolled) -> int:
         return 0
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO registry_duplicatecase (office_id, nik, status, opened_at, note)"
-            " SELECT %s, r.nik, %s, %s, '' FROM reenrolled_nik r WHERE NOT r.new_case AND NOT EXISTS ("
+            "INSERT INTO registry_duplicatecase (office_id, nik, status, opened_at, note, flagged_by_centre, documents_sent)"
+            " SELECT %s, r.nik, %s, %s, '', r.flagged, '' FROM reenrolled_nik r WHERE NOT r.new_case AND NOT EXISTS ("
             "  SELECT 1 FROM registry_duplicatecase c WHERE c.office_id = %s AND c.nik = r.nik AND c.status = %s)",
             [office.pk, DuplicateCase.Status.OPEN, timezone.now(), office.pk, DuplicateCase.Status.OPEN],
         )
+        cursor.execute(
+            "UPDATE registry_duplicatecase SET flagged_by_centre = %s WHERE office_id = %s AND status = %s AND NOT flagged_by_centre"
+            " AND nik IN (SELECT nik FROM reenrolled_nik WHERE flagged)",
+            [True, office.pk, DuplicateCase.Status.OPEN],
+        )
         noted = RawSQL("SELECT id FROM reenrolled_record", [])
-        cards.move(office_id=office.pk, to=EnrollmentState.ON_HOLD,
-                   cards=Enrollment.objects.filter(pk__in=noted, state__in=[EnrollmentState.RECORDED, EnrollmentState.QUEUED]))
+        cards.move(office_id=office.pk, to=EnrollmentState.ON_HOLD, cards=Enrollment.objects.filter(
+            pk__in=noted, state__in=[EnrollmentState.RECORDED, EnrollmentState.QUEUED, EnrollmentState.AT_CENTRE]))
         cursor.execute(
             "UPDATE registry_enrollment SET duplicate_case_id = (SELECT c.id FROM registry_duplicatecase c"
             "  WHERE c.office_id = registry_enrollment.office_id AND c.nik = registry_enrollment.nik AND c.status = %s)"
-            " WHERE id IN (SELECT id FROM reenrolled_record) AND state <> %s",
-            [DuplicateCase.Status.OPEN, EnrollmentState.VOID],
+            " WHERE id IN (SELECT id FROM reenrolled_record) AND state NOT IN (%s, %s)",
+            [DuplicateCase.Status.OPEN, EnrollmentState.VOID, EnrollmentState.FAILED],
         )
         cursor.execute("DROP TABLE reenrolled_record")
         cursor.execute("DROP TABLE reenrolled_nik")
@@ -124,30 +132,67 @@ def resolve_duplicate_case(*, case: DuplicateCase, by, keep: Enrollment | None, 
             if case.kept_id == (keep.pk if keep else None):
                 return case
             raise ValidationError(_("This duplicate case was already closed."), code="closed")
-        records = list(case.enrollments.exclude(state=EnrollmentState.VOID).order_by("enrolled_on", "id"))
-        if keep is not None and keep.pk not in {r.pk for r in records}:
-            raise ValidationError(_("The record to keep is not part of this case."), code="keep")
-        survivor = records[0] if keep is not None else None
-        if survivor is not None and keep.pk != survivor.pk:
-            for name in ("name", "birth_place", "address", "rt", "rw", "village", "subdistrict"):
-                setattr(survivor, name, getattr(keep, name))
-            survivor.save(update_fields=["name", "birth_place", "address", "rt", "rw", "village", "subdistrict"])
-        at = timezone.now()
-        held = Enrollment.objects.filter(duplicate_case=case, state=EnrollmentState.ON_HOLD)
-        if survivor is not None:
-            cards.move(office_id=case.office_id, cards=held.filter(pk=survivor.pk), to=EnrollmentState.RECORDED, at=at)
-        others = list(held.exclude(pk=survivor.pk if survivor else None).values_list("pk", flat=True))
-        cards.move(office_id=case.office_id, cards=Enrollment.objects.filter(pk__in=others), to=EnrollmentState.VOID, at=at)
-        # A voided record's Suket no longer stands for anything; the survivor can be issued one.
-        end_suket(enrollment_ids=others, today=local_day(office, at))
-        case.status = DuplicateCase.Status.RESOLVED if keep is not None else DuplicateCase.Status.VOID
-        case.kept = survivor
-        case.resolved_by = by
-        case.resolved_at = at
-        case.note = note
-        case.save()
-        if survivor is not None:
-            ask_for_queue_build(case.office_id)
+        close_case(case=case, office=office, keep=keep, by=by, at=timezone.now(), note=note,
+                   status=DuplicateCase.Status.RESOLVED if keep is not None else DuplicateCase.Status.VOID)
+    return case
+
+
+def close_case(*, case: DuplicateCase, office: Office, keep: Enrollment | None, by, at, note: str, status: str) -> None:
+    """Close an open case, its record `keep` kept (or none): the caller holds the ledger lock and the case.
+
+    The surviving record is the earliest one, so the resident keeps their
+    place; if another record's data is kept, it is copied onto it. The
+    others go void, their Suket ended. For a clerk's resolution in person,
+    and for the centre's PRINT READY RECORD on a case it flagged.
+    """
+    records = list(case.enrollments.exclude(state__in=[EnrollmentState.VOID, EnrollmentState.FAILED]).order_by("enrolled_on", "id"))
+    if keep is not None and keep.pk not in {r.pk for r in records}:
+        raise ValidationError(_("The record to keep is not part of this case."), code="keep")
+    survivor = records[0] if keep is not None else None
+    if survivor is not None and keep.pk != survivor.pk:
+        for name in ("name", "birth_place", "address", "rt", "rw", "village", "subdistrict"):
+            setattr(survivor, name, getattr(keep, name))
+        survivor.save(update_fields=["name", "birth_place", "address", "rt", "rw", "village", "subdistrict"])
+    held = Enrollment.objects.filter(duplicate_case=case, state=EnrollmentState.ON_HOLD)
+    if survivor is not None:
+        cards.move(office_id=case.office_id, cards=held.filter(pk=survivor.pk), to=EnrollmentState.RECORDED, at=at)
+    others = list(held.exclude(pk=survivor.pk if survivor else None).values_list("pk", flat=True))
+    cards.move(office_id=case.office_id, cards=Enrollment.objects.filter(pk__in=others), to=EnrollmentState.VOID, at=at)
+    # A voided record's Suket no longer stands for anything; the survivor can be issued one.
+    end_suket(enrollment_ids=others, today=local_day(office, at))
+    case.status = status
+    case.kept = survivor
+    case.resolved_by = by
+    case.resolved_at = at
+    case.note = note
+    case.save()
+    if survivor is not None:
+        ask_for_queue_build(case.office_id)
+
+
+def record_visit(*, case: DuplicateCase, by, visited_on, documents: str, at=None) -> DuplicateCase:
+    """The resident of a case the centre flagged came in; the documents sent for the centre's adjudication are noted.
+
+    Who recorded it and when are kept. The case stays open until a later
+    export says PRINT READY RECORD (or the clerk resolves it in person).
+    Recording the same again changes nothing.
+    """
+    documents = " ".join((documents or "").split())
+    if not documents:
+        raise ValidationError(_("Say which documents were sent for adjudication."), code="documents")
+    at = at or timezone.now()
+    with transaction.atomic():
+        office = lock_ledger(case.office_id).office
+        (case,) = lock_rows(DuplicateCase.objects.filter(pk=case.pk))
+        if case.status != DuplicateCase.Status.OPEN:
+            raise ValidationError(_("This duplicate case was already closed."), code="closed")
+        if visited_on > local_day(office, at):
+            raise ValidationError(_("The visit cannot be after today."), code="visited_on")
+        if (case.visited_on, case.documents_sent) == (visited_on, documents):
+            return case
+        case.visited_on, case.documents_sent = visited_on, documents
+        case.visit_recorded_at, case.visit_recorded_by = at, by
+        case.save(update_fields=["visited_on", "documents_sent", "visit_recorded_at", "visit_recorded_by"])
     return case
 
 

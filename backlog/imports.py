@@ -23,7 +23,7 @@ itself goes to the log); `retry_upload` asks for the task again.
 import logging
 import os
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -34,13 +34,15 @@ from django.utils.translation import gettext as _
 
 from registry import bulk
 from registry.dates import local_day
-from registry.importer import VALID_FIELDS, EnrollmentFile, Rejected, UnusableFile, rejected_report
-from registry.models import Enrollment, EnrollmentCounts, EnrollmentImport, EnrollmentState, EnrollmentUpload, Office
+from registry.importer import OUTCOME_OF, VALID_FIELDS, EnrollmentFile, Outcome, Rejected, UnusableFile, rejected_report
+from registry.models import Enrollment, EnrollmentCounts, EnrollmentImport, EnrollmentState, EnrollmentUpload, Office, StatusUpdate
 
 from . import cards
 from .duplicates import Reenrolled, open_duplicate_cases, prepare_duplicate_cases
 from .locks import keep_upload_runners_out, lock_for_import, lock_ledger, upload_runner, upload_runner_alive
-from .work import IMPORT_UPLOAD, after_commit, ask_for_queue_build
+from .statuses import stage
+from .suket import end_suket
+from .work import APPLY_STATUSES, IMPORT_UPLOAD, after_commit, ask_for_queue_build
 
 
 @dataclass
@@ -49,15 +51,23 @@ class ImportResult:
     imported: int = 0  # new enrollments
     already_there: int = 0  # same NIK and date as an enrollment already held
     rejected: int = 0
-    duplicates: int = 0  # residents put on hold as re-enrolled
+    duplicates: int = 0  # residents put on hold as re-enrolled, or in a case the centre flagged
     rejected_path: str = ""
     run: EnrollmentImport | None = None
+    statuses: Counter = field(default_factory=Counter)  # the file's valid rows by KTP-el status ("" without the column)
+    updates: int = 0  # records already held that a later export moves on or fills in (backlog.statuses)
+    superseded: int = 0  # failed recordings superseded by a new recording of the resident
+
+    def outcome(self, outcome: str) -> int:
+        """The file's valid rows whose status has this outcome (registry.importer.Outcome)."""
+        return sum(n for status, n in self.statuses.items() if OUTCOME_OF[status] == outcome)
 
 
 logger = logging.getLogger(__name__)
 
 
 _CONFLICT = ("office_id", "nik", "enrolled_on")  # one_enrollment_per_person_and_date
+_STATUS = VALID_FIELDS.index("ktp_status")
 # Rows read ahead per batch (~3 MB of COPY text): small enough that the database starts early.
 _BATCH_ROWS = 20_000
 
@@ -87,6 +97,8 @@ def import_enrollments(*, office: Office, path, by, progress=None, file_name: st
                 "registry_enrollment", VALID_FIELDS,
                 {"office_id": office.pk, "state": EnrollmentState.RECORDED, "created_at": timezone.now(), "source_id": run.pk},
                 conflict=_CONFLICT,
+                # The rows of records already held, staged for backlog.statuses to apply after the commit.
+                on_existing=lambda cursor, staging: stage(cursor, staging, run=run, held_up_to=last_id),
             )
             batches = _read_in_batches(source, rejected, result, loader, _BATCH_ROWS, progress)
             with bulk.in_background(batches) as ready:
@@ -94,22 +106,39 @@ def import_enrollments(*, office: Office, path, by, progress=None, file_name: st
             result.imported = loader.added
             result.rejected = rejected.count
             result.already_there = result.rows - result.rejected - result.imported
-            reenrolled, new, under_age = Reenrolled(), Counter(), 0
+            reenrolled, new, under_age, superseded = Reenrolled(), Counter(), 0, []
+            if result.imported:
+                result.imported -= _leave_out_carded(run, last_id, result.statuses)
+                result.already_there = result.rows - result.rejected - result.imported - result.outcome(Outcome.CARDED)
             if result.imported:
                 _analyze_if_grown(result.imported)
+                cards.place_new(run=run, after_id=last_id, statuses={
+                    status: {Outcome.AT_CENTRE: EnrollmentState.AT_CENTRE, Outcome.FAILED: EnrollmentState.FAILED}[OUTCOME_OF[status]]
+                    for status in result.statuses if OUTCOME_OF[status] in (Outcome.AT_CENTRE, Outcome.FAILED)})
                 niks = _reenrolled_niks(office.pk, last_id, imported=result.imported, held_before=held_before)
-                reenrolled = prepare_duplicate_cases(office=office, run=run, niks=niks)
+                flagged = _flagged_niks(run, last_id, result.statuses)
+                reenrolled = prepare_duplicate_cases(office=office, run=run, niks=sorted(set(niks) | flagged), flagged=flagged)
+                superseded = _superseded_failures(office.pk, last_id)
                 new, under_age = cards.count_new(run=run, after_id=last_id)
             # The final step, under the ledger lock: the new records counted, the other records of re-enrolled residents on hold.
             lock_ledger(office.pk)
             cards.add_imported(office_id=office.pk, new=new, under_age=under_age)
+            result.superseded = len(cards.move(office_id=office.pk, cards=Enrollment.objects.filter(pk__in=superseded),
+                                               to=EnrollmentState.VOID))
+            end_suket(enrollment_ids=superseded, today=local_day(office))
             result.duplicates = open_duplicate_cases(office=office, reenrolled=reenrolled)
+            result.updates = StatusUpdate.objects.filter(run=run).count()
             run.rows, run.imported, run.already_there = result.rows, result.imported, result.already_there
             run.rejected, run.duplicates, run.finished_at = result.rejected, result.duplicates, timezone.now()
+            run.print_ready, run.at_centre, run.failed, run.flagged, run.carded = (
+                result.outcome(outcome) for outcome in (Outcome.PRINT_READY, Outcome.AT_CENTRE, Outcome.FAILED, Outcome.FLAGGED, Outcome.CARDED))
+            run.updates = result.updates
             run.save()
             result.run = run
             if result.imported:
                 ask_for_queue_build(office.pk)
+            if result.updates:
+                after_commit(APPLY_STATUSES, run.pk)
     except BaseException:
         # Unusable, or the database lost mid-file: nothing was imported, so no half-written report is left.
         rejected.close(keep=False)
@@ -126,6 +155,7 @@ def _read_in_batches(source, rejected, result, loader, size, progress=None):
         if type(item) is Rejected:
             rejected.add(source.header, *item)
             continue
+        result.statuses[item[_STATUS]] += 1
         batch.append(encode(item))
         if len(batch) == size:
             yield loader.batch(batch)
@@ -136,6 +166,48 @@ def _read_in_batches(source, rejected, result, loader, size, progress=None):
         yield loader.batch(batch)
     if progress:
         progress(result.rows)
+
+
+def _leave_out_carded(run, last_id, statuses) -> int:
+    """The new rows whose card exists already are not backlog: out again before anything counts them; how many.
+
+    They went in with the rest (COPY cannot skip them) so that a row of a record
+    already held still meets it; a new one is deleted here, unseen by anyone.
+    """
+    carded = [status for status in statuses if OUTCOME_OF[status] == Outcome.CARDED]
+    if not carded:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM registry_enrollment WHERE office_id = %s AND id > %s AND source_id = %s AND ktp_status IN ({', '.join(['%s'] * len(carded))})",
+            [run.office_id, last_id, run.pk, *carded])
+        return cursor.rowcount
+
+
+def _flagged_niks(run, last_id, statuses) -> set[str]:
+    """NIKs of the import's new records that the centre flags as duplicates: each opens (or joins) a case."""
+    flagged = [status for status in statuses if OUTCOME_OF[status] == Outcome.FLAGGED]
+    if not flagged:
+        return set()
+    return set(Enrollment.objects.filter(office_id=run.office_id, pk__gt=last_id, source=run, ktp_status__in=flagged)
+               .values_list("nik", flat=True))
+
+
+def _superseded_failures(office_id, last_id) -> list[int]:
+    """Failed recordings of residents this import recorded again on a later date: they go void, and open no case.
+
+    Read before the ledger lock; `cards.move` locks them and checks their state again. Looked up only
+    when the office holds failed records, each new record's NIK in the unique index.
+    """
+    if not EnrollmentCounts.objects.filter(office_id=office_id, failed__gt=0).exists() and not Enrollment.objects.filter(
+            office_id=office_id, pk__gt=last_id, state=EnrollmentState.FAILED).exists():
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT e.id FROM registry_enrollment n JOIN registry_enrollment e ON e.office_id = n.office_id AND e.nik = n.nik"
+            " AND e.enrolled_on < n.enrolled_on WHERE n.office_id = %s AND n.id > %s AND n.state <> %s AND e.state = %s",
+            [office_id, last_id, EnrollmentState.FAILED, EnrollmentState.FAILED])
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def _analyze_if_grown(imported) -> None:
@@ -161,8 +233,12 @@ def _enrollments_held(office_id) -> int:
     return sum(getattr(counts, state) for state in EnrollmentState.values)
 
 
+# Records that make no duplicate: a void one, and a failed recording (a new one supersedes it).
+_NOT_LIVE = (EnrollmentState.VOID, EnrollmentState.FAILED)
+
+
 def _reenrolled_niks(office_id, last_id, *, imported, held_before) -> list[str]:
-    """NIKs among the enrollments added after `last_id` that have another live enrollment.
+    """NIKs among the enrollments added after `last_id` that have another live enrollment (neither void nor failed).
 
     Two ways to the same answer, chosen by size: for a small import into a big
     office, look up each new row's NIK in the unique index, once for an earlier
@@ -174,19 +250,19 @@ def _reenrolled_niks(office_id, last_id, *, imported, held_before) -> list[str]:
         sql = (
             "SELECT DISTINCT n.nik FROM registry_enrollment n WHERE n.office_id = %s AND n.id > %s AND ("
             " EXISTS (SELECT 1 FROM registry_enrollment e WHERE e.office_id = n.office_id AND e.nik = n.nik"
-            "  AND e.enrolled_on < n.enrolled_on AND e.state <> %s)"
+            "  AND e.enrolled_on < n.enrolled_on AND e.state NOT IN (%s, %s))"
             " OR EXISTS (SELECT 1 FROM registry_enrollment e WHERE e.office_id = n.office_id AND e.nik = n.nik"
-            "  AND e.enrolled_on > n.enrolled_on AND e.state <> %s))"
+            "  AND e.enrolled_on > n.enrolled_on AND e.state NOT IN (%s, %s))) AND n.state <> %s"
         )
-        params = [office_id, last_id, EnrollmentState.VOID, EnrollmentState.VOID]
+        params = [office_id, last_id, *_NOT_LIVE, *_NOT_LIVE, EnrollmentState.FAILED]
     else:
         # Grouped by the NIK as a number (the table's check keeps it 16 digits): hashing integers is
         # cheap and small, where grouping the text walks the unique index and visits every row.
         sql = (
-            "SELECT CAST(nik AS bigint) FROM registry_enrollment WHERE office_id = %s AND state <> %s"
+            "SELECT CAST(nik AS bigint) FROM registry_enrollment WHERE office_id = %s AND state NOT IN (%s, %s)"
             " GROUP BY CAST(nik AS bigint) HAVING COUNT(*) > 1 AND MAX(id) > %s"
         )
-        params = [office_id, EnrollmentState.VOID, last_id]
+        params = [office_id, *_NOT_LIVE, last_id]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [nik if isinstance(nik, str) else f"{nik:016d}" for (nik,) in cursor.fetchall()]

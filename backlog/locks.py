@@ -5,7 +5,10 @@
    blocks nothing but another import of the same office. Under it alone
    an import writes only what nobody else can see before it commits: its
    own new records (their state too: re-enrolled ones go on hold), and a
-   duplicate case for a resident who has none (only imports open cases).
+   duplicate case for a resident who has none (only the holder of this lock
+   opens cases). A later export's updates of records already held
+   (backlog.statuses) take it too, one batch at a time, before the ledger
+   lock: a batch may open a case flagged by the centre.
 2. The ledger lock (`lock_ledger`): the office's BlankStock row, FOR UPDATE.
    Taken first thing by every write that changes a card's state, the ledger
    or a maintained figure, and by an import only for its short final step.

@@ -12,7 +12,7 @@ from registry.models import Enrollment, EnrollmentState, TemporaryCertificate
 
 from .locks import lock_ledger, lock_rows
 
-SUKET_STATES = {EnrollmentState.RECORDED, EnrollmentState.QUEUED, EnrollmentState.ON_HOLD}
+SUKET_STATES = {EnrollmentState.RECORDED, EnrollmentState.QUEUED, EnrollmentState.ON_HOLD, EnrollmentState.AT_CENTRE}
 
 
 def issue_suket(*, enrollment: Enrollment, by, today: date | None = None) -> TemporaryCertificate:

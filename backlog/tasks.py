@@ -10,6 +10,7 @@ from registry.models import EnrollmentUpload, Office
 from . import work
 from .imports import remove_old_upload_files, run_upload
 from .queue import build_print_queue
+from .statuses import apply_status_updates
 
 
 @app.task
@@ -31,6 +32,14 @@ def sweep_due_work():
         work.send(work.BUILD_QUEUE, office_id)
     for upload_id in due.uploads:
         work.send(work.IMPORT_UPLOAD, upload_id)
+    for run_id in due.status_runs:
+        work.send(work.APPLY_STATUSES, run_id)
+
+
+@app.task
+def apply_status_updates_task(run_id):
+    """What a later export says of records already held, applied in committed batches after its import."""
+    return sum(apply_status_updates(run_id=run_id).values())
 
 
 @app.task

@@ -22,12 +22,13 @@ from django.utils import timezone
 
 from inventory.models import BlankStock
 from registry.dates import local_day
-from registry.models import Enrollment, EnrollmentState, EnrollmentUpload
+from registry.models import Enrollment, EnrollmentState, EnrollmentUpload, StatusUpdate
 
 log = logging.getLogger(__name__)
 
 BUILD_QUEUE = "backlog.tasks.build_print_queue_task"
 IMPORT_UPLOAD = "backlog.tasks.import_upload_task"
+APPLY_STATUSES = "backlog.tasks.apply_status_updates_task"
 
 
 def after_commit(task_name: str, *args) -> None:
@@ -64,6 +65,7 @@ def printable_waiting(office, at=None) -> bool:
 class DueWork:
     builds: list[int]  # offices whose free blanks could go to waiting cards
     uploads: list[int]  # uploads waiting for their import
+    status_runs: list[int] = ()  # imports whose later-export updates are not all applied (backlog.statuses)
 
 
 def due_work(*, waiting_for: timedelta = timedelta(0), at=None) -> DueWork:
@@ -86,4 +88,6 @@ def due_work(*, waiting_for: timedelta = timedelta(0), at=None) -> DueWork:
     uploads = list(EnrollmentUpload.objects.filter(status=EnrollmentUpload.Status.WAITING,
                                                    uploaded_at__lte=timezone.now() - waiting_for)
                    .order_by("pk").values_list("pk", flat=True))
-    return DueWork(builds=builds, uploads=uploads)
+    status_runs = list(StatusUpdate.objects.filter(applied_at__isnull=True, run__finished_at__lte=timezone.now() - waiting_for)
+                       .order_by("run_id").values_list("run_id", flat=True).distinct())
+    return DueWork(builds=builds, uploads=uploads, status_runs=status_runs)

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from printing.models import PrintJob
 from registry.dates import local_day, local_midnight, month_after
-from registry.models import Enrollment, EnrollmentCounts, EnrollmentDayCount, EnrollmentImport, EnrollmentState, Office
+from registry.models import (Enrollment, EnrollmentCounts, EnrollmentDayCount, EnrollmentImport, EnrollmentState, Office,
+                             StatusUpdate)
 
 from .models import BlankMovement, BlankRequest, BlankStock, MonthlyFigures, MovementKind, ReceiptCorrection, StockCount
 
@@ -25,7 +26,7 @@ FIGURE_OF_KIND = {
 }
 
 REPORT_FIELDS = ("on_hand", "reserved", "available", "received", "printed", "spoiled", "adjusted",
-                 "recorded", "queued", "ready_for_pickup", "collected", "on_hold")
+                 "recorded", "queued", "ready_for_pickup", "collected", "on_hold", "at_centre", "failed")
 
 
 def stock_report(office: Office) -> dict:
@@ -38,6 +39,7 @@ def stock_report(office: Office) -> dict:
         "received": stock.received, "printed": stock.printed, "spoiled": stock.spoiled, "adjusted": stock.adjusted,
         "recorded": counts.recorded, "queued": counts.queued, "ready_for_pickup": counts.ready,
         "collected": counts.collected, "on_hold": counts.on_hold,
+        "at_centre": counts.at_centre, "failed": counts.failed,
     }
 
 
@@ -104,6 +106,10 @@ def ledger_breaches(office: Office) -> list[str]:
         source_id__in=EnrollmentImport.objects.filter(office=office).values("pk")).count()
     if unlinked:
         breaches.append(f"{unlinked} enrollments link to an import that is not this office's")
+    strays = StatusUpdate.objects.filter(office=office).exclude(enrollment__office=office).count()
+    strays += StatusUpdate.objects.filter(office=office).exclude(run__office=office).count()
+    if strays:
+        breaches.append(f"{strays} updates of a later export belong to another office's record or import")
     live_cards = states.get(EnrollmentState.READY, 0) + states.get(EnrollmentState.COLLECTED, 0)
     if live_cards != jobs.get(PrintJob.State.PRINTED, 0):
         breaches.append(f"{live_cards} cards are ready or collected but {jobs.get(PrintJob.State.PRINTED, 0)} print jobs are printed")
@@ -230,6 +236,26 @@ class BacklogMonth:
     @property
     def total(self) -> int:
         return self.recorded + self.on_hold
+
+
+@dataclass
+class NotPrintable:
+    """Records the centre holds back: at the centre (with the oldest one's recording date), and failed (to call back)."""
+
+    at_centre: int
+    oldest_at_centre: date | None
+    failed: int
+
+    def waited_days(self, today: date) -> int | None:
+        return None if self.oldest_at_centre is None else (today - self.oldest_at_centre).days
+
+
+def not_printable(office: Office, counts: EnrollmentCounts | None = None) -> NotPrintable:
+    """From the maintained counts: the count row, and the earliest day with a record at the centre."""
+    counts = counts or EnrollmentCounts.objects.get(office=office)
+    oldest = (EnrollmentDayCount.objects.filter(office=office, state=EnrollmentState.AT_CENTRE, count__gt=0)
+              .order_by("enrolled_on").values_list("enrolled_on", flat=True).first()) if counts.at_centre else None
+    return NotPrintable(at_centre=counts.at_centre, oldest_at_centre=oldest, failed=counts.failed)
 
 
 def backlog_by_month(office: Office) -> list[BacklogMonth]:

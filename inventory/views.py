@@ -302,6 +302,7 @@ def _dashboard_page(request, *, lead_form=None, status=200):
     forecast = selectors.blanks_to_ask_for(office, lead_time_days=lead_time, stock=stock, counts=counts, lines=lines)
     per_day = rate.per_day
     days_left = int(stock.on_hand / per_day) if per_day else None
+    held_back = selectors.not_printable(office, counts)
     return render(request, "inventory/dashboard.html", {
         "stock": stock, "counts": counts, "rate": rate, "per_day": float(per_day) if per_day is not None else None,
         "days_left": days_left, "backlog": backlog, "backlog_total": counts.recorded + counts.on_hold,
@@ -310,6 +311,7 @@ def _dashboard_page(request, *, lead_form=None, status=200):
         "lead_form": lead_form, "is_head": request.user.role == Role.HEAD,
         "pending_counts": selectors.pending_stock_counts(office).count(),
         "chart_data": _chart_data(rate, backlog), "today": local_day(office),
+        "held_back": held_back, "at_centre_days": held_back.waited_days(local_day(office)),
     }, status=status)
 
 

@@ -21,6 +21,7 @@ from inventory.selectors import WORKING_DAYS, backlog_by_month, print_rate, prin
 from printing.models import PrintJob
 from printing.selectors import queue_reaches, ready_by_month
 from registry.dates import local_day
+from registry.importer import OUTCOME_OF, Outcome
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentDayCount, EnrollmentState, Office, TemporaryCertificate
 
 
@@ -107,6 +108,8 @@ class Card:
     collected_on: date | None = None
     estimate: Estimate | None = None
     printable_from: date | None = None  # a waiting card of a resident not yet 17 (the age rule): printed from that day
+    since: date | None = None  # at the centre: recorded on this day, waiting for its check since
+    carded: bool = False  # void because SIAK says the card exists
 
 
 def find_cards(*, nik: str, birth_date: date, mother_name: str, today: date | None = None) -> list[Card]:
@@ -168,7 +171,9 @@ def _card(record: Enrollment, today: date) -> Card:
     elif record.state in (EnrollmentState.QUEUED, EnrollmentState.RECORDED):
         estimate = _estimate(record, today)
     return Card(office=record.office, state=record.state, enrolled_month=record.enrolled_on.replace(day=1),
-                collected_on=collected_on, estimate=estimate, printable_from=printable_from)
+                collected_on=collected_on, estimate=estimate, printable_from=printable_from,
+                since=record.enrolled_on if record.state == EnrollmentState.AT_CENTRE else None,
+                carded=record.state == EnrollmentState.VOID and OUTCOME_OF.get(record.ktp_status) == Outcome.CARDED)
 
 
 def _collected_on(office: Office, enrollment_id) -> date | None:

@@ -96,8 +96,11 @@ class AppendNew:
     # session slows down; units beyond this many take the staging way.
     MAX_SAVEPOINTS = 60
 
-    def __init__(self, table: str, columns, constants: dict, conflict):
+    def __init__(self, table: str, columns, constants: dict, conflict, on_existing=None):
         self.table = table
+        # on_existing(cursor, staging): called after the rows of a staging table went in, with that table's name;
+        # its rows that were skipped are the ones the table already held (a later export of records held).
+        self.on_existing = on_existing
         self.columns = [*columns, *constants]
         self.conflict = ", ".join(conflict)
         self.postgres = connection.vendor == "postgresql"
@@ -127,11 +130,7 @@ class AppendNew:
         batches = iter(batches)
         with connection.cursor() as cursor:
             if not self.postgres:
-                sql = (f"INSERT INTO {self.table} ({', '.join(self.columns)}) VALUES ({', '.join(['%s'] * len(self.columns))}) "
-                       f"ON CONFLICT ({self.conflict}) DO NOTHING")
-                for batch in batches:
-                    cursor.executemany(sql, batch)
-                    self.added += cursor.rowcount
+                self._sqlite(cursor, batches)
                 return
             savepoints = 0
             while True:
@@ -154,6 +153,22 @@ class AppendNew:
                 if unit.last:
                     return
 
+    def _sqlite(self, cursor, batches):
+        columns = ", ".join(self.columns)
+        staging = f"{self.table}_staging"
+        cursor.execute(f"DROP TABLE IF EXISTS temp.{staging}")
+        cursor.execute(f"CREATE TEMP TABLE {staging} AS SELECT {columns} FROM {self.table} WHERE 0")
+        for batch in batches:
+            cursor.executemany(f"INSERT INTO {staging} ({columns}) VALUES ({', '.join(['%s'] * len(self.columns))})", batch)
+            # "WHERE true": SQLite's parser needs it between a SELECT and its ON CONFLICT.
+            cursor.execute(f"INSERT INTO {self.table} ({columns}) SELECT {columns} FROM {staging} WHERE true ORDER BY rowid "
+                           f"ON CONFLICT ({self.conflict}) DO NOTHING")
+            self.added += cursor.rowcount
+            if self.on_existing:
+                self.on_existing(cursor, staging)
+            cursor.execute(f"DELETE FROM {staging}")
+        cursor.execute(f"DROP TABLE temp.{staging}")
+
     def _through_staging(self, cursor, kept):
         if not kept:
             return
@@ -174,6 +189,8 @@ class AppendNew:
             f"ON CONFLICT ({self.conflict}) DO NOTHING"
         )
         self.added += cursor.rowcount
+        if self.on_existing:
+            self.on_existing(cursor, self._staging)
 
 
 class _Unit:

@@ -85,6 +85,7 @@ SIAK_HEADER = ["NIK", "NO_KK", "NAMA_LGKP", "TMPT_LHR", "TGL_LHR", "JENIS_KLMIN"
 DEMO_STATUSES = [("PRINT READY RECORD", 0.92), ("SENT FOR ENROLLMENT", 0.025), ("ENROLL FAILURE AT CENTRAL", 0.008),
                  ("BAD RECORD", 0.004), ("DUPLICATE RECORD", 0.01), ("ADJUDICATE RECORD", 0.005), ("CARD ISSUED", 0.028)]
 SIXTEEN_SHARE = 0.03  # residents who recorded at 16; a fifth of them married
+RECENT = date(2026, 11, 30)  # a fixed day, so that the same demo is made whenever it runs
 EXCEL_NUMBER_SHARE = 0.002  # NIKs that Excel made into numbers (15 digits kept)
 
 
@@ -105,11 +106,12 @@ def siak_demo_rows(office_code, count, *, seed=1, realities=True, **kwargs):
         # A resident who recorded again had waited for a print-ready card that never came (pendobelan).
         if realities and not (following and following[0] == nik):
             status = rng.choices(statuses, weights)[0]
-        if realities:
-            if rng.random() < SIXTEEN_SHARE:
-                sixteenth = enrolled_on.replace(year=enrolled_on.year - 16, day=min(enrolled_on.day, 28))
-                birth_date = sixteenth - timedelta(days=rng.randrange(1, 300))  # 16 on the day they recorded
-                married = 2 if rng.random() < 0.2 else 1
+        if realities and rng.random() < SIXTEEN_SHARE and previous[0] != nik and not (following and following[0] == nik):
+            # Recorded at 16 in the months before RECENT, so that their cards wait for the 17th birthday now.
+            enrolled_on = RECENT - timedelta(days=rng.randrange(180))
+            sixteenth = enrolled_on.replace(year=enrolled_on.year - 16, day=min(enrolled_on.day, 28))
+            birth_date = sixteenth - timedelta(days=rng.randrange(1, 300))  # 16 on the day they recorded
+            married = 2 if rng.random() < 0.2 else 1
         if previous[0] == nik:
             nik, birth_date, married = previous[1]
         else:

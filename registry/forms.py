@@ -7,6 +7,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from .ages import MARRIED
+from .datefields import DayField
 from .models import Enrollment, EnrollmentState, MaritalStatus
 from .nik import InvalidNik, check_nik
 
@@ -44,6 +45,23 @@ class NikForm(forms.Form):
             return check_nik(self.cleaned_data["nik"].strip())
         except InvalidNik as exc:
             raise forms.ValidationError(str(exc)) from None
+
+
+class VisitForm(forms.Form):
+    """A case flagged by the centre: the resident came in, and these documents went to the centre for adjudication."""
+
+    visited_on = DayField(label=_("The resident came in on"))
+    documents = forms.CharField(label=_("Documents sent for adjudication"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_visited_on(self):
+        visited_on = self.cleaned_data["visited_on"]
+        if visited_on > self.today:
+            raise forms.ValidationError(_("The visit cannot be after today."))
+        return visited_on
 
 
 class ResolveDuplicateForm(forms.Form):

@@ -52,28 +52,38 @@ SEXES = {"L": "L", "LAKI-LAKI": "L", "LAKI LAKI": "L", "1": "L", "P": "P", "PERE
 MARITAL_STATUSES = {"1": "1", "BELUM KAWIN": "1", "2": "2", "KAWIN": "2", "3": "3", "CERAI HIDUP": "3", "4": "4", "CERAI MATI": "4"}
 
 
+class Outcome:
+    """What a KTP-el status does to a row (the import's result counts each)."""
+
+    PRINT_READY = "print_ready"  # imported, waits for a blank
+    AT_CENTRE = "at_centre"  # imported at the centre: never queued until a later export says print-ready
+    FAILED = "failed"  # imported as failed: never queued, the resident is called back to record again
+    FLAGGED = "flagged"  # imported on hold in a duplicate case flagged by the centre
+    CARDED = "carded"  # the card exists: a new record is not imported; one already held leaves the backlog
+
+
 class KtpStatus(NamedTuple):
+    outcome: str
     short: tuple = ()  # other spellings read as this status
-    # Imported now, waiting for a blank. Any other status is a rejected row, not imported, so that it takes no
-    # blank, until the states that hold such records exist (issue 13, point 5).
-    printable: bool = False
 
 
 # SIAK's KTP-el statuses (EKTP_CURRENT_STATUS_CODE), read case-insensitively with "_" as a space.
 KTP_EL_STATUSES = {
-    "SENT FOR ENROLLMENT": KtpStatus(),
-    "ENROLL FAILURE AT REGION": KtpStatus(),
-    "ENROLL FAILURE AT CENTRAL": KtpStatus(),
-    "SEARCH FAILURE AT CENTRAL": KtpStatus(),
-    "BAD RECORD": KtpStatus(),
-    "DUPLICATE RECORD": KtpStatus(),
-    "ADJUDICATE RECORD": KtpStatus(),
-    "PRINT READY RECORD": KtpStatus(short=("PRR",), printable=True),
-    "SENT FOR CARD PRINTING": KtpStatus(printable=True),
-    "CARD PRINTED": KtpStatus(),
-    "CARD SHIPPED": KtpStatus(),
-    "CARD ISSUED": KtpStatus(),
+    "SENT FOR ENROLLMENT": KtpStatus(Outcome.AT_CENTRE),
+    "ENROLL FAILURE AT REGION": KtpStatus(Outcome.FAILED),
+    "ENROLL FAILURE AT CENTRAL": KtpStatus(Outcome.FAILED),
+    "SEARCH FAILURE AT CENTRAL": KtpStatus(Outcome.FAILED),
+    "BAD RECORD": KtpStatus(Outcome.FAILED),
+    "DUPLICATE RECORD": KtpStatus(Outcome.FLAGGED),
+    "ADJUDICATE RECORD": KtpStatus(Outcome.FLAGGED),
+    "PRINT READY RECORD": KtpStatus(Outcome.PRINT_READY, short=("PRR",)),
+    "SENT FOR CARD PRINTING": KtpStatus(Outcome.PRINT_READY),
+    "CARD PRINTED": KtpStatus(Outcome.CARDED),
+    "CARD SHIPPED": KtpStatus(Outcome.CARDED),
+    "CARD ISSUED": KtpStatus(Outcome.CARDED),
 }
+# Status -> its outcome; a blank status (a file without the column) is print-ready, today's contract.
+OUTCOME_OF = {"": Outcome.PRINT_READY, **{status: known.outcome for status, known in KTP_EL_STATUSES.items()}}
 _KTP_EL_NAMES = {name: status for status, known in KTP_EL_STATUSES.items() for name in (status, *known.short)}
 # A NIK or family-card number as Excel shows a number: 5,37103E+15, 5.37103E+15, 5371030101900001.0.
 _NUMBER_LIKE = re.compile(r"^[0-9]+(?:[.,][0-9]*)?(?:[eE][+-]?[0-9]+)?$")
@@ -460,9 +470,6 @@ def _ktp_status(text) -> str:
         if not text:
             raise RejectedRow(_("the KTP-el status (status_ktp_el) is empty"))
         raise RejectedRow(_("the KTP-el status (status_ktp_el) '%(value)s' is not a SIAK status") % {"value": text})
-    if not KTP_EL_STATUSES[status].printable:
-        raise RejectedRow(_("the record is not print-ready in SIAK (status %(status)s); it is not imported, so it takes no "
-                            "blank") % {"status": status})
     return status
 
 

@@ -87,6 +87,11 @@ class EnrollmentState(models.TextChoices):
     COLLECTED = "collected", _("Collected")
     ON_HOLD = "on_hold", _("On hold (duplicate)")
     VOID = "void", _("Void")
+    # SIAK says SENT FOR ENROLLMENT: the centre has not checked the biometrics yet. Never queued.
+    AT_CENTRE = "at_centre", _("Waiting for the centre's check")
+    # SIAK says the recording failed (ENROLL FAILURE AT REGION or AT CENTRAL, SEARCH FAILURE AT CENTRAL, BAD
+    # RECORD): the resident must record again, and is called back. Never queued.
+    FAILED = "failed", _("Recording failed: record again")
 
 
 class Sex(models.TextChoices):
@@ -168,6 +173,9 @@ class Enrollment(models.Model):
             # The dashboard: backlog on hold by month, and how far printing has reached.
             models.Index(fields=["office", "enrolled_on"], condition=Q(state="on_hold"), name="enrollment_on_hold_order"),
             models.Index(fields=["office", "enrolled_on"], condition=Q(state="queued"), name="enrollment_queued_order"),
+            # The enrollments desk's lists of records at the centre and of residents to call back (few of millions).
+            models.Index(fields=["office", "enrolled_on", "id"], condition=Q(state="at_centre"), name="enrollment_at_centre_order"),
+            models.Index(fields=["office", "enrolled_on", "id"], condition=Q(state="failed"), name="enrollment_failed_order"),
             # A case's records. Few records ever have a case: the rest (and every imported row) stay out of it.
             models.Index(fields=["duplicate_case"], condition=Q(duplicate_case__isnull=False), name="enrollment_duplicate_case"),
         ]
@@ -194,11 +202,14 @@ class EnrollmentCounts(models.Model):
     # Of the recorded ones, those under age when recorded (printable_on after enrolled_on): printable only from
     # their 17th birthday. The sweep asks for no build where every waiting card is one of them and none is due today.
     under_age = models.BigIntegerField(default=0, db_default=0)
+    at_centre = models.BigIntegerField(default=0, db_default=0)
+    failed = models.BigIntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(recorded__gte=0, queued__gte=0, ready__gte=0, collected__gte=0, on_hold__gte=0, void__gte=0),
+                condition=Q(recorded__gte=0, queued__gte=0, ready__gte=0, collected__gte=0, on_hold__gte=0, void__gte=0,
+                            at_centre__gte=0, failed__gte=0),
                 name="enrollment_counts_never_negative",
             ),
             models.CheckConstraint(condition=Q(under_age__gte=0, under_age__lte=models.F("recorded")),
@@ -245,6 +256,13 @@ class DuplicateCase(models.Model):
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     kept = models.ForeignKey(Enrollment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     note = models.TextField(_("note"), blank=True)
+    # SIAK said DUPLICATE RECORD or ADJUDICATE RECORD for a record of the case: the centre closes it, when a
+    # later export says PRINT READY RECORD, once the office has sent the resident's documents for adjudication.
+    flagged_by_centre = models.BooleanField(_("flagged by the centre"), default=False, db_default=False)
+    visited_on = models.DateField(_("resident came in on"), null=True, blank=True)
+    documents_sent = models.TextField(_("documents sent for adjudication"), blank=True, default="", db_default="")
+    visit_recorded_at = models.DateTimeField(null=True, blank=True)
+    visit_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
         verbose_name = _("duplicate case")
@@ -294,9 +312,54 @@ class EnrollmentImport(models.Model):
     already_there = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
+    # The file's rows by what their KTP-el status does (registry.importer.KTP_EL_STATUSES), and the records
+    # already held whose status or empty fields a later export changes (StatusUpdate).
+    print_ready = models.PositiveIntegerField(default=0, db_default=0)
+    at_centre = models.PositiveIntegerField(default=0, db_default=0)
+    failed = models.PositiveIntegerField(default=0, db_default=0)
+    flagged = models.PositiveIntegerField(default=0, db_default=0)
+    carded = models.PositiveIntegerField(default=0, db_default=0)
+    updates = models.PositiveIntegerField(default=0, db_default=0)
 
     def __str__(self):
         return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class StatusUpdate(models.Model):
+    """What a later export says of a record already held (same NIK and date): staged by the import, applied after it.
+
+    Written in the import's transaction, one row per record; applied after it
+    commits, in batches that each commit under the ledger lock
+    (backlog.statuses), and taken up again by the sweep while any is unapplied.
+    `outcome` says what applying it did.
+    """
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        UNCHANGED = "unchanged", _("Nothing to change")
+        LEFT_BACKLOG = "left_backlog", _("Has a card already: left the backlog")
+        TO_LOOK_AT = "to_look_at", _("Contradicts the office: not applied, to look at")
+        VOID = "void", _("Record void: stays void")
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+", db_index=False)
+    run = models.ForeignKey(EnrollmentImport, on_delete=models.PROTECT, related_name="status_updates")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="+")
+    ktp_status = models.CharField(_("KTP-el status in SIAK"), max_length=30, blank=True)
+    mother_name = models.CharField(max_length=200, blank=True)
+    family_card = models.CharField(max_length=16, blank=True)
+    marital_status = models.CharField(max_length=1, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    # The record's state when it was applied, for the list to look at.
+    state_then = models.CharField(max_length=10, choices=EnrollmentState.choices, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The apply batches and the sweep read only the unapplied ones.
+            models.Index(fields=["run", "id"], condition=Q(applied_at__isnull=True), name="status_update_pending"),
+            # The enrollments desk's list of what later exports said that the office has to look at.
+            models.Index(fields=["office", "id"], condition=Q(outcome__in=["to_look_at", "left_backlog"]), name="status_update_to_look_at"),
+        ]
 
 
 class Correction(models.Model):

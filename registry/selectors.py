@@ -98,9 +98,9 @@ def open_duplicate_cases(office: Office):
 
 
 def waiting_enrollment(office: Office, nik: str) -> Enrollment | None:
-    """The resident's card that is still waiting (recorded, queued or on hold), if any."""
+    """The resident's card that is still waiting (recorded, queued, on hold or at the centre), if any."""
     return (
-        Enrollment.objects.filter(office=office, nik=nik, state__in=[EnrollmentState.RECORDED, EnrollmentState.QUEUED, EnrollmentState.ON_HOLD])
+        Enrollment.objects.filter(office=office, nik=nik, state__in=[EnrollmentState.RECORDED, EnrollmentState.QUEUED, EnrollmentState.ON_HOLD, EnrollmentState.AT_CENTRE])
         .order_by("enrolled_on", "id").first()
     )
 
@@ -117,5 +117,5 @@ def sukets_ending_soon(office: Office, today: date):
     """Valid Suket ending within 30 days whose card is still not printed: these residents need a new one."""
     return current_sukets(office, today).filter(
         valid_until__lte=today + timedelta(days=SUKET_ENDING_SOON_DAYS),
-        enrollment__state__in=[EnrollmentState.RECORDED, EnrollmentState.QUEUED, EnrollmentState.ON_HOLD],
+        enrollment__state__in=[EnrollmentState.RECORDED, EnrollmentState.QUEUED, EnrollmentState.ON_HOLD, EnrollmentState.AT_CENTRE],
     )

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from backlog import corrections
-from backlog.duplicates import reopen_duplicate_case, resolve_duplicate_case
+from backlog import corrections, statuses
+from backlog.duplicates import record_visit, reopen_duplicate_case, resolve_duplicate_case
 from backlog.imports import accept_upload, can_retry, retry_upload
 from backlog.suket import issue_suket
 from printing.models import PrintJob
@@ -23,14 +23,16 @@ from . import documents, login_throttle, selectors
 from .access import office_object, office_view
 from .dates import local_day
 from .filters import EnrollmentFilter, SuketFilter
-from .forms import EditRecordForm, LoginForm, MarriageForm, NikForm, ReasonForm, ResolveDuplicateForm, UploadForm
-from .models import Correction, DuplicateCase, Enrollment, EnrollmentUpload, Role, TemporaryCertificate
+from .forms import EditRecordForm, LoginForm, MarriageForm, NikForm, ReasonForm, ResolveDuplicateForm, UploadForm, VisitForm
+from .models import Correction, DuplicateCase, Enrollment, EnrollmentCounts, EnrollmentUpload, Role, TemporaryCertificate
 from .paging import page_of, paginate
 from .pdf import pdf_response
 from .tables import EnrollmentTable, SuketTable
 
 DEMO_PASSWORD = "ektp-demo"
 DESK_ROLES = (Role.CLERK, Role.HEAD)
+# The records of a later export to look at, shown on its upload's page.
+LOOK_AT_SHOWN = 200
 
 
 class DemoLoginView(auth_views.LoginView):
@@ -83,7 +85,15 @@ def lift_login_block(request):
 def enrollments(request):
     filters = EnrollmentFilter(request.GET, queryset=Enrollment.objects.filter(office=request.office))
     table = paginate(request, EnrollmentTable(filters.qs))
-    return render(request, "registry/enrollments.html", {"filter": filters, "table": table})
+    counts = EnrollmentCounts.objects.get(office=request.office)
+    return render(request, "registry/enrollments.html", {"filter": filters, "table": table, "counts": counts})
+
+
+@office_view()
+def enrollments_to_look_at(request):
+    """What later SIAK exports said of records the office holds that it has to look at, newest first."""
+    updates = statuses.office_to_look_at(request.office)
+    return render(request, "registry/enrollments_to_look_at.html", {"look_at": page_of(request, updates, per_page=50)})
 
 
 @office_view(*DESK_ROLES)
@@ -107,8 +117,10 @@ def enrollment_upload_status(request, pk):
     if request.GET.get("format") == "json":
         return JsonResponse({"status": upload.status, "status_display": status_display, "rows": rows_read,
                              "finished": upload.finished_at is not None or interrupted})
+    look_at = list(statuses.to_look_at(upload.run)[:LOOK_AT_SHOWN]) if upload.run_id else []
     return render(request, "registry/upload_status.html", {"upload": upload, "rows_read": rows_read, "can_retry": retry,
-                                                           "interrupted": interrupted, "status_display": status_display})
+                                                           "interrupted": interrupted, "status_display": status_display,
+                                                           "run": upload.run, "look_at": look_at})
 
 
 @office_view(*DESK_ROLES)
@@ -239,9 +251,29 @@ def duplicate_detail(request, pk):
                 return redirect("duplicates")
     return render(request, "registry/duplicate_detail.html", {
         "case": case, "form": form, "records": list(case.enrollments.all()), "reason_form": ReasonForm(),
+        "visit_form": VisitForm(today=local_day(request.office),
+                                initial={"visited_on": case.visited_on or local_day(request.office), "documents": case.documents_sent}),
         "can_reopen": case.status != DuplicateCase.Status.OPEN
                       and corrections.may_correct(request.user, Correction.Kind.REOPEN_DUPLICATE, office_id=case.office_id),
     })
+
+
+@office_view(*DESK_ROLES)
+@require_POST
+def duplicate_visit(request, pk):
+    """A case the centre flagged: the clerk records the resident's visit and the documents sent for adjudication."""
+    case = office_object(DuplicateCase, request, pk=pk)
+    form = VisitForm(request.POST, today=local_day(request.office))
+    if not form.is_valid():
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+    else:
+        try:
+            record_visit(case=case, by=request.user, visited_on=form.cleaned_data["visited_on"], documents=form.cleaned_data["documents"])
+        except ValidationError as error:
+            messages.error(request, _refused(error))
+        else:
+            messages.success(request, _("Visit recorded; the case closes when a SIAK export says PRINT READY RECORD."))
+    return redirect("duplicate_detail", pk=case.pk)
 
 
 @office_view(Role.HEAD)

@@ -30,7 +30,7 @@ ROLES = (Role.CLERK, Role.STOCK_KEEPER, Role.HEAD)
 RECORDS = {
     "enrollment_detail": Enrollment, "enrollment_edit": Enrollment, "enrollment_void": Enrollment, "enrollment_marriage": Enrollment,
     "enrollment_upload_status": EnrollmentUpload, "enrollment_upload_retry": EnrollmentUpload, "enrollment_upload_rejected": EnrollmentUpload,
-    "duplicate_detail": DuplicateCase, "duplicate_reopen": DuplicateCase,
+    "duplicate_detail": DuplicateCase, "duplicate_reopen": DuplicateCase, "duplicate_visit": DuplicateCase,
     "suket_detail": TemporaryCertificate, "suket_pdf": TemporaryCertificate,
     "stock_count_approve": StockCount, "stock_count_reject": StockCount,
     "stock_receipt_correct": BlankMovement,

@@ -217,14 +217,10 @@ def test_a_print_ready_record_is_imported_and_waits_for_a_blank(office, tmp_path
 
 
 @pytest.mark.parametrize("status, reason", [
-    ("DUPLICATE RECORD", "rekaman belum siap cetak di SIAK (status DUPLICATE RECORD); tidak diimpor, sehingga tidak memakai blanko"),
-    ("sent for enrollment", "rekaman belum siap cetak di SIAK (status SENT FOR ENROLLMENT)"),
-    ("BAD RECORD", "(status BAD RECORD)"),
-    ("CARD ISSUED", "(status CARD ISSUED)"),
     ("MENUNGGU", "status KTP-el (status_ktp_el) 'MENUNGGU' bukan status SIAK"),
     ("", "status KTP-el (status_ktp_el) kosong"),
 ])
-def test_a_record_siak_does_not_call_print_ready_is_a_rejected_row_and_takes_no_blank(office, tmp_path, status, reason):
+def test_an_unknown_or_empty_ktp_el_status_is_a_rejected_row_naming_it(office, tmp_path, status, reason):
     rows = [f.siak_row("2018-02-01"), f.siak_row("2018-02-02", status_ktp_el=status)]
     path = f.siak_file(tmp_path / "siak.csv", rows, header=f.SIAK_HEADER)
     assert import_file(path)[0] == 1

@@ -113,7 +113,7 @@ def test_a_fixed_rejected_rows_workbook_imports_as_it_is(office, tmp_path):
 
 
 def test_the_page_and_the_command_give_the_same_outcome_for_a_workbook(client, clerk, tmp_path, django_capture_on_commit_callbacks):
-    rows = [f.siak_row("2018-02-01"), f.siak_row("2018-02-02", status_ktp_el="DUPLICATE RECORD"), f.siak_row("2018-02-03")]
+    rows = [f.siak_row("2018-02-01"), f.siak_row("2018-02-02", status_ktp_el="MENUNGGU"), f.siak_row("2018-02-03")]
     path = f.workbook(tmp_path / "siak.xlsx", {"SIAK": f.siak_sheet(rows)})
     with django_capture_on_commit_callbacks(execute=True):
         response = upload_file(as_user(client, clerk), path)
@@ -123,7 +123,7 @@ def test_the_page_and_the_command_give_the_same_outcome_for_a_workbook(client, c
     assert report["Content-Disposition"].endswith('siak.xlsx.rejected.xlsx"')
     table = load_workbook(io.BytesIO(b"".join(report.streaming_content))).active
     page_reason = table.cell(row=2, column=2).value
-    assert "belum siap cetak di SIAK (status DUPLICATE RECORD)" in page_reason
+    assert "'MENUNGGU' bukan status SIAK" in page_reason
 
     code, out, err = import_file(path)
     assert code == 1 and "0 diimpor, 2 sudah ada, 1 ditolak" in out

@@ -195,6 +195,14 @@ def test_every_kind_of_write_at_once_in_random_rounds_leaves_the_ledger_clean(wo
     assert_figures_add_up(kupang)
 
 
+def print_and_issue_within_two_seconds(office, clerk, enrollment):
+    """A print click and a Suket in one transaction that gives up on any lock held longer than 2 s."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '2s'")
+        return mark_printed(job=queue_in_print_order(office).first(), by=clerk), issue_suket(enrollment=enrollment, by=clerk)
+
+
 def test_the_desks_do_not_wait_while_an_import_puts_its_own_re_enrollments_on_hold(tmp_path, monkeypatch):
     """All an import does before its short final step leaves the desks free: the file's rows, and the cases and
     holds of the residents it re-enrolls. Held just before the final step, it lets a print click and a Suket for a
@@ -226,11 +234,7 @@ def test_the_desks_do_not_wait_while_an_import_puts_its_own_re_enrollments_on_ho
     importing.start()
     try:
         assert prepared.wait(timeout=30)
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '2s'")
-            printed = mark_printed(job=queue_in_print_order(office).first(), by=clerk)
-            suket = issue_suket(enrollment=older, by=clerk)
+        printed, suket = print_and_issue_within_two_seconds(office, clerk, older)
     finally:
         go_on.set()
         importing.join(timeout=60)
@@ -241,3 +245,47 @@ def test_the_desks_do_not_wait_while_an_import_puts_its_own_re_enrollments_on_ho
         assert set(case.enrollments.values_list("state", flat=True)) == {EnrollmentState.ON_HOLD}
         assert case.enrollments.count() == 2
     assert stock_report(office)["on_hold"] == 4
+
+
+def test_the_desks_do_not_wait_between_the_batches_of_a_later_exports_updates(tmp_path, monkeypatch):
+    """A later export's updates hold the office's locks one batch at a time: paused between two batches, they let a
+    print click and a Suket for a record still waiting for its update through at once (lock_timeout 2 s)."""
+    from backlog import statuses
+
+    office, clerk = setup_office(tmp_path, enrollments=3, blanks=3)
+    build_print_queue(office=office)
+    rows = [f.row(date(2017, 1, day), number=f.nik(), status_ktp_el="SENT FOR ENROLLMENT") for day in range(1, 7)]
+    header = [*f.HEADER, "status_ktp_el"]
+    import_enrollments(office=office, path=f.siak_file(tmp_path / "first.csv", rows, header=header), by=clerk)
+    later = [{**row, "status_ktp_el": "PRINT READY RECORD"} for row in rows]
+    run = import_enrollments(office=office, path=f.siak_file(tmp_path / "later.csv", later, header=header), by=clerk).run
+    last = Enrollment.objects.get(nik=rows[-1]["nik"])
+    between, go_on, calls, done = threading.Event(), threading.Event(), [], []
+
+    def lock_then_maybe_pause(office_id):
+        calls.append(office_id)
+        if len(calls) == 2:  # a batch has committed; the next has taken no lock yet
+            between.set()
+            go_on.wait(timeout=30)
+        take(office_id)
+
+    def run_updates():
+        try:
+            done.append(statuses.apply_status_updates(run_id=run.pk, batch=2))
+        finally:
+            connection.close()
+
+    take = statuses.lock_for_import
+    monkeypatch.setattr(statuses, "lock_for_import", lock_then_maybe_pause)
+    applying = threading.Thread(target=run_updates)
+    applying.start()
+    try:
+        assert between.wait(timeout=30)
+        assert Enrollment.objects.filter(office=office, state=EnrollmentState.RECORDED, ktp_status="PRINT READY RECORD").count() == 2
+        printed, suket = print_and_issue_within_two_seconds(office, clerk, last)
+    finally:
+        go_on.set()
+        applying.join(timeout=60)
+    assert printed.state == PrintJob.State.PRINTED and suket.pk
+    assert done[0]["applied"] == 6
+    assert ledger_breaches(office) == []

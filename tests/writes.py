@@ -19,10 +19,11 @@ from django.db.models import F
 
 from backlog import corrections
 from backlog.desks import mark_printed, mark_spoiled, record_pickup
-from backlog.duplicates import reopen_duplicate_case, resolve_duplicate_case
+from backlog.duplicates import record_visit, reopen_duplicate_case, resolve_duplicate_case
 from backlog.imports import import_enrollments
 from backlog.ledger import approve_stock_count, correct_receipt, receipt_quantity, receive_blanks, record_stock_count, spoil_blanks
 from backlog.queue import build_print_queue
+from backlog.statuses import apply_status_updates
 from backlog.suket import issue_suket
 from inventory.models import BlankMovement, BlankStock, MovementKind
 from printing.models import PRINT_ORDER, PrintJob
@@ -92,6 +93,40 @@ def import_a_file(office):
     waiting = Enrollment.objects.filter(office=office, state__in=[EnrollmentState.RECORDED, EnrollmentState.QUEUED],
                                         duplicate_case__isnull=True).select_related("office").order_by("?")[:2]
     import_rows(office, new_residents(office, 10) + enrolled_again(waiting, local_day(office)))
+
+
+def _as_siak(record, status, **extra):
+    return f.row(record.enrolled_on, code=record.office.code, number=record.nik, birth=record.birth_date, sex=record.sex,
+                 status_ktp_el=status, **extra)
+
+
+def import_new_statuses(office):
+    """The rows of a newer SIAK export: new residents at the centre, failed or flagged, and what the centre now says of held records.
+
+    A waiting card goes to a case flagged by the centre, a queued one too (its blank comes back), a card at the centre becomes
+    print-ready, another fails, a printed card is said to have failed (listed, not applied). Then applied, as the task does.
+    """
+    rows = [{**row, "status_ktp_el": status} for row, status in zip(new_residents(office, 3), ["SENT FOR ENROLLMENT", "BAD RECORD", "ADJUDICATE RECORD"])]
+    picks = [(EnrollmentState.RECORDED, "DUPLICATE RECORD"), (EnrollmentState.QUEUED, "DUPLICATE RECORD"),
+             (EnrollmentState.AT_CENTRE, "PRINT READY RECORD"), (EnrollmentState.AT_CENTRE, "ENROLL FAILURE AT CENTRAL"),
+             (EnrollmentState.READY, "BAD RECORD"), (EnrollmentState.RECORDED, "CARD ISSUED")]
+    taken = set()
+    for state, status in picks:
+        record = Enrollment.objects.filter(office=office, state=state, duplicate_case__isnull=True).exclude(pk__in=taken) \
+            .select_related("office").order_by("?").first()
+        if record is not None:
+            taken.add(record.pk)
+            rows.append(_as_siak(record, status))
+    with tempfile.TemporaryDirectory() as folder:
+        path = f.siak_file(f"{folder}/siak-baru.csv", rows, header=[*f.HEADER, "status_ktp_el"])
+        result = import_enrollments(office=office, path=path, by=_person(office, Role.CLERK))
+    apply_status_updates(run_id=result.run.pk, batch=2)
+
+
+def record_a_visit(office):
+    """The resident of a case the centre flagged comes in; the clerk notes the documents sent for adjudication."""
+    case = _first(DuplicateCase.objects.filter(office=office, status=DuplicateCase.Status.OPEN, flagged_by_centre=True).order_by("pk"))
+    record_visit(case=case, by=_person(office, Role.CLERK), visited_on=local_day(office), documents=_unique("KK, akta"))
 
 
 def build(office):
@@ -218,6 +253,8 @@ WRITES = {
     "record edited": (ROWS, edit_the_oldest_record),
     "record voided": (ROWS, void_the_newest_record),
     "marriage": (ROWS, record_a_marriage),
+    "later export": (IMPORT, import_new_statuses),
+    "visit recorded": (ROWS, record_a_visit),
 }
 
 
@@ -239,6 +276,9 @@ def stock_office(office):
         import_rows(office, new_residents(office, 20) + enrolled_again(waiting.select_related("office"), local_day(office) - timedelta(days=1)))
     if not cases.exclude(status=DuplicateCase.Status.OPEN).exists():
         resolve_a_case(office)
+    if not DuplicateCase.objects.filter(office=office, status=DuplicateCase.Status.OPEN, flagged_by_centre=True).exists() \
+            or not Enrollment.objects.filter(office=office, state=EnrollmentState.AT_CENTRE).exists():
+        import_new_statuses(office)
     if PrintJob.objects.filter(office=office, state=PrintJob.State.QUEUED).count() < 5:
         receive(office)
         build(office)

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("registry", "0013_enrollment_siak_fields"),
+        ("registry", "0014_at_centre_failed_and_flagged_cases"),
     ]
 
     operations = [

@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from registry.cli import ScriptCommand, acting_user, office_by_code
 from registry.importer import UnusableFile
 from backlog.imports import import_enrollments
+from backlog.statuses import apply_status_updates, outcomes, to_look_at
+from registry.importer import Outcome
 
 
 class Command(ScriptCommand):
@@ -34,6 +36,28 @@ class Command(ScriptCommand):
             % {"rows": result.rows, "imported": result.imported, "skipped": result.already_there,
                "rejected": result.rejected, "duplicates": result.duplicates}
         )
+        self.stdout.write(
+            _("KTP-el status: %(print_ready)d print-ready, %(at_centre)d at the centre, %(failed)d failed (to call back), "
+              "%(flagged)d flagged by the centre as duplicates, %(carded)d already have a card (not imported), "
+              "%(rejected)d rejected")
+            % {"print_ready": result.outcome(Outcome.PRINT_READY), "at_centre": result.outcome(Outcome.AT_CENTRE),
+               "failed": result.outcome(Outcome.FAILED), "flagged": result.outcome(Outcome.FLAGGED),
+               "carded": result.outcome(Outcome.CARDED), "rejected": result.rejected}
+        )
+        if result.updates:
+            # Applied here as well as by the task asked for on commit: whichever comes second finds nothing left.
+            apply_status_updates(run_id=result.run.pk)
+            applied = outcomes(result.run)
+            self.stdout.write(
+                _("%(updates)d records already held moved on by this export: %(applied)d applied, %(unchanged)d unchanged, "
+                  "%(left)d left the backlog (a card exists), %(look)d contradict the office (not applied), %(void)d void (stay void)")
+                % {"updates": result.updates, "applied": applied["applied"], "unchanged": applied["unchanged"],
+                   "left": applied["left_backlog"], "look": applied["to_look_at"], "void": applied["void"]}
+            )
+            for update in to_look_at(result.run):
+                self.stdout.write(_("to look at: %(nik)s %(date)s, %(state)s, SIAK says %(status)s: %(outcome)s") % {
+                    "nik": update.enrollment.nik, "date": update.enrollment.enrolled_on.isoformat(),
+                    "state": update.get_state_then_display(), "status": update.ktp_status, "outcome": update.get_outcome_display()})
         if result.rejected:
             self.stdout.write(_("Rejected rows and reasons: %(path)s") % {"path": result.rejected_path})
             sys.exit(1)
