@@ -8,7 +8,6 @@ the race tests' table (tests/writes.py): a new kind of write is tried the
 day it is added there.
 """
 import re
-from datetime import date
 
 import pytest
 from django.core.management import call_command
@@ -95,11 +94,6 @@ def busy_office(worker_away):
         f.user(office, role)
     writes.import_rows(office, writes.new_residents(office, 40))
     writes.stock_office(office)
-    # A case resolved after the day's prints, so one can always be reopened, and one more open (stock_office's cards
-    # are drawn at random: the survivor of its resolved case may have been printed).
-    waiting = Enrollment.objects.filter(office=office, state="recorded", duplicate_case__isnull=True).select_related("office").order_by("-pk")
-    writes.import_rows(office, writes.enrolled_again(waiting[:1], date(2018, 12, 31)))
-    writes.resolve_a_case(office)
     return office
 
 
