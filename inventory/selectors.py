@@ -1,5 +1,6 @@
 """Reads of the ledger: the stock report, the audit that check_ledger runs, and the head's dashboard."""
 import math
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
@@ -91,7 +92,12 @@ def ledger_breaches(office: Office) -> list[str]:
     silent = movements.filter(reference="", reason="").count()
     if silent:
         breaches.append(f"{silent} movements say neither reference nor reason")
-    states = dict(Enrollment.objects.filter(office=office).order_by().values_list("state").annotate(n=Count("id")))
+    # One grouped pass over the office's records: the counts per day and state, and from them the counts per state.
+    by_day = {(day, state): n for day, state, n in Enrollment.objects.filter(office=office).order_by()
+              .values_list("enrolled_on", "state").annotate(n=Count("*"))}
+    states = Counter()
+    for (_day, state), n in by_day.items():
+        states[state] += n
     counts = EnrollmentCounts.objects.get(office=office)
     for state in EnrollmentState.values:
         if getattr(counts, state) != states.get(state, 0):
@@ -99,7 +105,7 @@ def ledger_breaches(office: Office) -> list[str]:
     under_age = Enrollment.objects.filter(office=office, state=EnrollmentState.RECORDED, printable_on__gt=F("enrolled_on")).count()
     if counts.under_age != under_age:
         breaches.append(f"the under-age count is {counts.under_age} but {under_age} waiting enrollments were under age when recorded")
-    breaches += _day_count_breaches(office)
+    breaches += _day_count_breaches(office, by_day)
     if states.get(EnrollmentState.QUEUED, 0) != queued_jobs:
         breaches.append(f"{states.get(EnrollmentState.QUEUED, 0)} enrollments are queued but {queued_jobs} print jobs are")
     unlinked = Enrollment.objects.filter(office=office, source__isnull=False).exclude(
@@ -122,10 +128,8 @@ def ledger_breaches(office: Office) -> list[str]:
     return breaches
 
 
-def _day_count_breaches(office: Office) -> list[str]:
-    """The counts per enrollment day and state against the records, recounted in one grouped pass."""
-    recounted = {(day, state): n for day, state, n in Enrollment.objects.filter(office=office).order_by()
-                 .values_list("enrolled_on", "state").annotate(n=Count("*"))}
+def _day_count_breaches(office: Office, recounted: dict) -> list[str]:
+    """The kept counts per enrollment day and state against the records' (`recounted`, by (day, state))."""
     kept = {(day, state): n for day, state, n in EnrollmentDayCount.objects.filter(office=office).exclude(count=0)
             .values_list("enrolled_on", "state", "count")}
     return [f"the {state} count of {day.isoformat()} is {kept.get((day, state), 0)} but {recounted.get((day, state), 0)} enrollments are"
