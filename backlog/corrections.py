@@ -14,11 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.dates import local_day
 from inventory.models import BlankMovement, MovementKind
+from people.roles import Role
 from printing.models import PrintJob
 from registry.ages import MARRIED, printable_on
-from registry.dates import local_day
-from registry.models import Correction, Enrollment, EnrollmentState, MaritalStatus, Role
+from registry.models import Correction, Enrollment, EnrollmentState, MaritalStatus
 
 from . import cards
 from .desks import locked_job, queue_again

@@ -6,9 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.dates import local_day
 from inventory.models import BlankStock, MovementKind
 from printing.models import PrintJob
-from registry.dates import local_day
 from registry.models import Enrollment, EnrollmentState, Office
 
 from . import cards

@@ -8,7 +8,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry.dates import local_day
+from common.dates import local_day
 from registry.models import Correction, DuplicateCase, Enrollment, EnrollmentState, Office
 
 from . import cards

@@ -32,8 +32,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry import bulk
-from registry.dates import local_day
+from common.dates import local_day
+from common import bulk
 from registry.importer import OUTCOME_OF, VALID_FIELDS, EnrollmentFile, Outcome, Rejected, UnusableFile, rejected_report
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentImport, EnrollmentState, EnrollmentUpload, Office, StatusUpdate
 
@@ -78,7 +78,7 @@ def import_enrollments(*, office: Office, path, by, progress=None, file_name: st
     If the file turns out to be unusable part-way (not UTF-8, not CSV, a hostile workbook),
     UnusableFile is raised and nothing is kept. A thread reads and checks the
     file a batch ahead while the database loads the batch before (see
-    registry.bulk); memory stays a few batches whatever the file's length.
+    common.bulk); memory stays a few batches whatever the file's length.
     `progress(rows_read)`, if given, is called from that thread after every
     batch, so it must not use the database. The run records who ran it, and
     every record it adds links to it.

@@ -16,10 +16,11 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.dates import local_day
 from inventory.models import BlankMovement, BlankRequest, MonthlyFigures, MovementKind, ReceiptCorrection, StockCount
 from inventory.selectors import FIGURE_OF_KIND, monthly_figures_of
-from registry.dates import local_day
-from registry.models import Office, Role, TimeZone
+from people.roles import Role
+from registry.models import Office, TimeZone
 
 from . import cards
 from .locks import lock_ledger

@@ -3,9 +3,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from common.dates import zone_of_region
 from inventory.models import BlankStock
-from registry.dates import zone_of_region
-from registry.models import EnrollmentCounts, Office, Role
+from people.roles import Role
+from registry.models import EnrollmentCounts, Office
 from registry.nik import region_name
 
 

@@ -13,8 +13,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from common.dates import local_day
 from printing.models import QueueBuild
-from registry.dates import local_day
 from registry.models import Office
 
 from . import cards

@@ -4,8 +4,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.dates import local_day
 from inventory.models import BlankRequest
-from registry.dates import local_day
 from registry.models import Office
 
 from .locks import lock_ledger, lock_rows

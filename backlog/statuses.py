@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from registry.dates import local_day
+from common.dates import local_day
 from registry.importer import OUTCOME_OF, Outcome
 from registry.models import Correction, DuplicateCase, Enrollment, EnrollmentImport, EnrollmentState as S, StatusUpdate
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from registry.dates import add_months, local_day
+from common.dates import add_months, local_day
 from registry.models import Enrollment, EnrollmentState, TemporaryCertificate
 
 from .locks import lock_ledger, lock_rows

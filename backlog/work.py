@@ -20,8 +20,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from common.dates import local_day
 from inventory.models import BlankStock
-from registry.dates import local_day
 from registry.models import Enrollment, EnrollmentState, EnrollmentUpload, StatusUpdate
 
 log = logging.getLogger(__name__)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "axes",
+    "people",
     "registry",
     "inventory",
     "printing",
@@ -67,7 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "registry.login_throttle.SlowDownMiddleware",
+    "people.login_throttle.SlowDownMiddleware",
     # A view that finds the database out of reach answers 503 with one sentence (config/outage.py).
     "config.outage.DatabaseOutageMiddleware",
     # Last, as django-axes asks: it turns a blocked login into the blocked page.
@@ -83,8 +84,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            # {% form_token %}, the one-time token of every desk form (registry/access.py).
-            "builtins": ["registry.templatetags.desk"],
+            # {% form_token %}, the one-time token of every desk form (people/access.py).
+            "builtins": ["people.templatetags.desk"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
@@ -130,7 +131,7 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# The server's own clock (the admin, logs, Celery beat). Each office keeps its own (Office.time_zone, registry/dates.py).
+# The server's own clock (the admin, logs, Celery beat). Each office keeps its own (Office.time_zone, common/dates.py).
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Jakarta")
 USE_I18N = True
 USE_TZ = True
@@ -208,7 +209,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
-# Login throttle (registry/login_throttle.py). LOGIN_FAILURES_PER_ADDRESS failed logins from one address,
+# Login throttle (people/login_throttle.py). LOGIN_FAILURES_PER_ADDRESS failed logins from one address,
 # for one account or across accounts, block that address for LOGIN_BLOCK_MINUTES after its last try.
 # LOGIN_FAILURES_PER_ACCOUNT failures for one account from any addresses only slow that account down:
 # one try per 2, 4, 8 ... seconds (at most LOGIN_SLOW_DOWN_MAX_SECONDS) from addresses it never logged in from.
@@ -220,10 +221,10 @@ LOGIN_SLOW_DOWN_MAX_SECONDS = int(os.environ.get("LOGIN_SLOW_DOWN_MAX_SECONDS", 
 # count and the throttle works with Redis down. Its limits are read from the settings above at each request.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
-AXES_FAILURE_LIMIT = "registry.login_throttle.failures_per_address"
-AXES_COOLOFF_TIME = "registry.login_throttle.block_length"
-AXES_CLIENT_IP_CALLABLE = "registry.login_throttle.login_address"
-AXES_LOCKOUT_CALLABLE = "registry.login_throttle.blocked_response"
+AXES_FAILURE_LIMIT = "people.login_throttle.failures_per_address"
+AXES_COOLOFF_TIME = "people.login_throttle.block_length"
+AXES_CLIENT_IP_CALLABLE = "people.login_throttle.login_address"
+AXES_LOCKOUT_CALLABLE = "people.login_throttle.blocked_response"
 # A success does not wipe the address's failures: a clerk's own account would otherwise reset the count
 # between guesses at the head's password.
 AXES_RESET_ON_SUCCESS = False
@@ -239,7 +240,7 @@ PUBLIC_LOOKUP_LIMIT = int(os.environ.get("PUBLIC_LOOKUP_LIMIT", "10"))
 PUBLIC_LOOKUP_WINDOW_SECONDS = int(os.environ.get("PUBLIC_LOOKUP_WINDOW_SECONDS", "600"))
 # The reverse proxies of ours in front of the app (comma-separated CIDRs). The client address (for the
 # public lookup limit and the login throttle) is REMOTE_ADDR, followed back through X-Forwarded-For only
-# while the hop is in one of these networks (public.ratelimit.client_address). Empty (the default): the
+# while the hop is in one of these networks (common.addresses.client_address). Empty (the default): the
 # header is never read, since anyone can send it. Behind docker-compose's proxy: the compose network,
 # for example 172.16.0.0/12, or every resident shares the proxy's one limit.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")

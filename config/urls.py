@@ -2,7 +2,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from registry.forms import AdminLoginForm
+from people.forms import AdminLoginForm
 
 admin.autodiscover()
 admin.site.login_form = AdminLoginForm
@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("publik/", include("public.urls")),
+    path("", include("people.urls")),
     path("", include("registry.urls")),
     path("", include("printing.urls")),
     path("", include("inventory.urls")),

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from registry.cells import append_row, escape_cell
-from registry.dates import local_day
+from common.cells import append_row, escape_cell
+from common.dates import local_day
+from common.pdf import letterhead, regional_head_title, render_pdf, terbilang
 from registry.models import Office
-from registry.pdf import letterhead, regional_head_title, render_pdf, terbilang
 
 from . import selectors
 from .models import BlankRequest

@@ -4,8 +4,8 @@ from datetime import timedelta
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from registry.datefields import DayFilter
-from registry.dates import local_midnight
+from common.datefields import DayFilter
+from common.dates import local_midnight
 
 from .models import BlankMovement, MovementKind
 

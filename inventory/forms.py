@@ -2,7 +2,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from registry.datefields import DayField, MonthField
+from common.datefields import DayField, MonthField
 
 from .models import BlankRequest
 
@@ -67,7 +67,7 @@ class DraftRequestForm(forms.Form):
 
 
 class OfficeDayForm(forms.Form):
-    """A form whose dates are checked against the office's `today` (registry.dates.local_day), given by the view."""
+    """A form whose dates are checked against the office's `today` (common.dates.local_day), given by the view."""
 
     def __init__(self, *args, today, **kwargs):
         super().__init__(*args, **kwargs)

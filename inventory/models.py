@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from registry.dates import now
+from common.dates import now
 from registry.models import Office
 
 

@@ -10,10 +10,9 @@ from django.db.models import Case, Count, F, Min, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
+from common.dates import local_day, local_midnight, month_after
 from printing.models import PrintJob
-from registry.dates import local_day, local_midnight, month_after
-from registry.models import (Enrollment, EnrollmentCounts, EnrollmentDayCount, EnrollmentImport, EnrollmentState, Office,
-                             StatusUpdate)
+from registry.models import Enrollment, EnrollmentCounts, EnrollmentDayCount, EnrollmentImport, EnrollmentState, Office, StatusUpdate
 
 from .models import BlankMovement, BlankRequest, BlankStock, MonthlyFigures, MovementKind, ReceiptCorrection, StockCount
 

@@ -13,18 +13,18 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from backlog import ledger, offices
-from backlog import requests as ministry
-from registry.access import office_object, office_view
-from registry.models import EnrollmentCounts, Role
-from registry.paging import paginate
-from registry.pdf import pdf_response
-from registry.dates import add_months, local_day
+from backlog import ledger, offices, requests as ministry
+from common.dates import add_months, local_day
+from common.paging import paginate
+from common.pdf import pdf_response
+from people.access import office_object, office_view
+from people.roles import Role
+from registry.models import EnrollmentCounts
 
 from . import documents, selectors
 from .filters import MovementFilter
-from .forms import (MAX_REPORT_MONTHS, DraftRequestForm, LeadTimeForm, MonthlyReportForm, ReceiptCorrectionForm, ReceiptForm, SendRequestForm,
-                    SpoilageForm, SpoilageMinutesForm, StockCountForm)
+from .forms import (MAX_REPORT_MONTHS, DraftRequestForm, LeadTimeForm, MonthlyReportForm, ReceiptCorrectionForm, ReceiptForm,
+                    SendRequestForm, SpoilageForm, SpoilageMinutesForm, StockCountForm)
 from .models import BlankMovement, BlankRequest, BlankStock, MovementKind, ReceiptCorrection, StockCount
 from .tables import MovementTable
 

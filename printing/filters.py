@@ -5,8 +5,8 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from registry.datefields import MonthFilter
-from registry.dates import month_after
+from common.datefields import MonthFilter
+from common.dates import month_after
 
 from .models import PrintJob
 from .selectors import printed_before

@@ -4,9 +4,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from registry.dates import now
+from common.dates import now
 from registry.models import Enrollment, Office
-
 
 # Print order: a card reprinted after a defect first, then the oldest enrollment date, then the enrollment's id.
 PRINT_ORDER = ("-first_in_line", "enrolled_on", "enrollment_id")

@@ -6,14 +6,14 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from common.cells import escaped_sql
+from common.dates import local_day, local_midnight
 from inventory.models import BlankMovement, BlankStock, MovementKind
-from registry.cells import escaped_sql
-from registry.dates import local_day, local_midnight
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentState, Office
 
 from .models import PRINT_ORDER, PrintJob
 
-# The name escaped in SQL (registry.cells), so that COPY still streams straight from the server.
+# The name escaped in SQL (common.cells), so that COPY still streams straight from the server.
 QUEUE_EXPORT_SQL = (
     "SELECT row_number() OVER (ORDER BY j.first_in_line DESC, j.enrolled_on, j.enrollment_id) AS position, e.nik AS nik,"
     f" {escaped_sql('e.name')} AS nama, e.enrolled_on AS tanggal_rekam"

@@ -3,11 +3,9 @@ import django_tables2 as tables
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from registry.dates import local_day
+from common.dates import local_day
 
 from .models import PRINT_ORDER, PrintJob
-
-
 
 
 class QueueTable(tables.Table):

@@ -14,10 +14,11 @@ from django.views.decorators.http import require_POST, require_safe
 
 from backlog import corrections, desks
 from backlog.queue import build_print_queue
-from registry.access import office_object, office_view
+from common.paging import paginate
+from people.access import office_object, office_view
+from people.roles import Role
 from registry.forms import ReasonForm
-from registry.models import Correction, Enrollment, EnrollmentCounts, EnrollmentState, Role
-from registry.paging import paginate
+from registry.models import Correction, Enrollment, EnrollmentCounts, EnrollmentState
 
 from . import selectors
 from .filters import ReadyCardFilter

@@ -4,7 +4,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from registry.datefields import DayField
+from common.datefields import DayField
 
 # An <input type="date"> sends the first; a phone browser without a date picker gets the others typed.
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"]

@@ -10,7 +10,7 @@ class LookupCount(models.Model):
     """
 
     scope = models.CharField(max_length=20)
-    address = models.CharField(max_length=64)  # as public.ratelimit.client_address gives it (an IPv6 /64 included)
+    address = models.CharField(max_length=64)  # as common.addresses.client_address gives it (an IPv6 /64 included)
     window_start = models.FloatField()  # seconds since the epoch: compared in SQL the same way on PostgreSQL and SQLite
     count = models.PositiveIntegerField(default=0)
 

@@ -9,56 +9,17 @@ UPDATE, atomic on PostgreSQL and SQLite alike).
 
 The client is the address the app's own front end saw: REMOTE_ADDR, and
 X-Forwarded-For only as far as it was written by proxies in TRUSTED_PROXIES.
-The login throttle (registry/login_throttle.py) counts the same address.
+The login throttle (people/login_throttle.py) counts the same address.
 """
-import ipaddress
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection
 
+from common.addresses import client_address
+
 from .models import LookupCount
-
-
-@lru_cache(maxsize=8)
-def _networks(cidrs: tuple[str, ...]) -> tuple:
-    return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
-
-
-def _ip(text: str):
-    try:
-        return ipaddress.ip_address(text.strip())
-    except ValueError:
-        return None
-
-
-def client_address(request) -> str:
-    """The address the limits are counted against.
-
-    Start with REMOTE_ADDR. While the address in hand belongs to a network in
-    TRUSTED_PROXIES, it is a proxy of ours, and the entry it appended to
-    X-Forwarded-For (the right-most one not yet used) says who connected to
-    it. The first address outside those networks is the client: entries
-    further left were written by the client and could be anything. With
-    TRUSTED_PROXIES empty (the default) the header is never read. An IPv6
-    client is counted by its /64, since one device can use any address in it.
-    """
-    address = request.META.get("REMOTE_ADDR", "")
-    networks = _networks(tuple(settings.TRUSTED_PROXIES))
-    if networks:
-        hops = [part for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        while hops and (ip := _ip(address)) is not None and any(ip in network for network in networks):
-            address = hops.pop()
-    ip = _ip(address)
-    if ip is None:
-        return "unknown"
-    if ip.version == 6:
-        if ip.ipv4_mapped:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,13 @@ from django.core.cache import cache
 from django.db.models import Sum
 from django.utils import timezone
 
+from common.dates import local_day
 from inventory.models import BlankStock
 from inventory.selectors import WORKING_DAYS, backlog_by_month, print_rate, printing_reached, request_lines
 from printing.models import PrintJob
 from printing.selectors import queue_reaches, ready_by_month
-from registry.dates import local_day
 from registry.importer import OUTCOME_OF, Outcome
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentDayCount, EnrollmentState, Office, TemporaryCertificate
-
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from common.pdf import letterhead, render_pdf
+
 from .models import TemporaryCertificate
-from .pdf import letterhead, render_pdf
 
 
 def check_url(suket: TemporaryCertificate) -> str:

@@ -3,8 +3,9 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from .datefields import MonthFilter
-from .dates import month_after
+from common.datefields import MonthFilter
+from common.dates import month_after
+
 from .models import DuplicateCase, Enrollment, EnrollmentState, TemporaryCertificate
 
 

@@ -1,40 +1,16 @@
 """Forms of the registry desks: each checks its input and says what is wrong next to the field."""
 from django import forms
 from django.conf import settings
-from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from common.datefields import DayField
+
 from .ages import MARRIED
-from .datefields import DayField
 from .models import Enrollment, EnrollmentState, MaritalStatus
 from .nik import InvalidNik, check_nik
 
 VOID = "void"
-
-
-class RefusesImpossibleNames:
-    """A login name longer than any account's is refused like a wrong password, before any account is looked up.
-
-    Django's login form does not apply the username's length to what is typed, and the login throttle
-    (django-axes) stores the name of every failed login in a column of 255: a longer name answered 500.
-    Such a name can never log in, so it is not counted against the address either.
-    """
-
-    def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        if len(username) > self.username_field.max_length:
-            raise self.get_invalid_login_error()
-        return super().clean()
-
-
-class LoginForm(RefusesImpossibleNames, AuthenticationForm):
-    pass
-
-
-class AdminLoginForm(RefusesImpossibleNames, AdminAuthenticationForm):
-    pass
 
 
 class NikForm(forms.Form):

@@ -16,8 +16,9 @@ from typing import NamedTuple
 
 from django.utils.translation import gettext as _, gettext_lazy
 
+from common.cells import escape_cell, text_cells, unescape_cell
+
 from .ages import MARRIED, PRINTING_AGE, printable_on
-from .cells import escape_cell, text_cells, unescape_cell
 from .nik import InvalidNik, check_nik, check_nik_matches
 from .workbook import EXCEL_EPOCH, LAST_SERIAL, Workbook, WorkbookError, is_xlsx
 

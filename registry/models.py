@@ -9,7 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .dates import now
+from common.dates import now
+from people.roles import Role
 
 
 class TimeZone(models.TextChoices):
@@ -58,13 +59,6 @@ class Office(models.Model):
     def zone_abbreviation(self) -> str:
         """WIB, WITA or WIT, as residents read it next to a time."""
         return TimeZone(self.time_zone).abbreviation
-
-
-class Role(models.TextChoices):
-    CLERK = "clerk", _("Clerk (petugas)")
-    STOCK_KEEPER = "stock_keeper", _("Stock keeper (bendahara barang)")
-    HEAD = "head", _("Head of office (kepala dinas)")
-    ADMIN = "admin", _("Administrator")
 
 
 class User(AbstractUser):
@@ -391,15 +385,6 @@ class Correction(models.Model):
         verbose_name = _("correction")
         verbose_name_plural = _("corrections")
         constraints = [models.CheckConstraint(condition=~Q(reason=""), name="correction_says_why")]
-
-
-class SentForm(models.Model):
-    """A desk form's one-time token, kept once the form's work has committed: the same form sent again does nothing."""
-
-    token = models.CharField(max_length=64, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    sent_at = models.DateTimeField(default=now)
-    path = models.CharField(max_length=300)
 
 
 def upload_path(instance, filename):

@@ -5,9 +5,9 @@ from datetime import date, datetime, timedelta
 from django.db.models import Min, Prefetch
 from django.utils.translation import gettext as _
 
+from common.dates import local_midnight
 from printing.models import PrintJob
 
-from .dates import local_midnight
 from .models import Correction, DuplicateCase, Enrollment, EnrollmentState, Office, TemporaryCertificate
 
 SUKET_ENDING_SOON_DAYS = 30

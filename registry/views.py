@@ -17,35 +17,23 @@ from backlog import corrections, statuses
 from backlog.duplicates import record_visit, reopen_duplicate_case, resolve_duplicate_case
 from backlog.imports import accept_upload, can_retry, retry_upload
 from backlog.suket import issue_suket
+from common.dates import local_day
+from common.paging import page_of, paginate
+from common.pdf import pdf_response
+from people import login_throttle
+from people.access import office_object, office_view
+from people.roles import Role
 from printing.models import PrintJob
 
-from . import documents, login_throttle, selectors
-from .access import office_object, office_view
-from .dates import local_day
+from . import documents, selectors
 from .filters import EnrollmentFilter, SuketFilter
-from .forms import EditRecordForm, LoginForm, MarriageForm, NikForm, ReasonForm, ResolveDuplicateForm, UploadForm, VisitForm
-from .models import Correction, DuplicateCase, Enrollment, EnrollmentCounts, EnrollmentUpload, Role, TemporaryCertificate
-from .paging import page_of, paginate
-from .pdf import pdf_response
+from .forms import EditRecordForm, MarriageForm, NikForm, ReasonForm, ResolveDuplicateForm, UploadForm, VisitForm
+from .models import Correction, DuplicateCase, Enrollment, EnrollmentCounts, EnrollmentUpload, TemporaryCertificate
 from .tables import EnrollmentTable, SuketTable
 
-DEMO_PASSWORD = "ektp-demo"
 DESK_ROLES = (Role.CLERK, Role.HEAD)
 # The records of a later export to look at, shown on its upload's page.
 LOOK_AT_SHOWN = 200
-
-
-class DemoLoginView(auth_views.LoginView):
-    template_name = "registration/login.html"
-    authentication_form = LoginForm
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        # seed_demo marks its users (and runs only with DEBUG=1); a production server lists none, whatever its data.
-        demo_users = get_user_model().objects.filter(is_demo=True).select_related("office").order_by("office__code", "username")
-        context["demo_users"] = demo_users if settings.DEMO else demo_users.none()
-        context["demo_password"] = DEMO_PASSWORD
-        return context
 
 
 @login_required
@@ -54,31 +42,6 @@ def home(request):
     if request.user.office_id is not None:
         return redirect("dashboard")
     return render(request, "home.html", {"office": None})
-
-
-@office_view(Role.HEAD)
-def login_blocks(request):
-    """The addresses blocked after failed logins on the office's accounts, and the accounts being slowed down."""
-    now = timezone.now()
-    return render(request, "registry/login_blocks.html", {
-        "blocks": login_throttle.office_blocks(request.office, now),
-        "slowed": login_throttle.office_slowed_accounts(request.office, now),
-        "per_address": settings.LOGIN_FAILURES_PER_ADDRESS, "block_minutes": settings.LOGIN_BLOCK_MINUTES,
-        "per_account": settings.LOGIN_FAILURES_PER_ACCOUNT,
-    })
-
-
-@office_view(Role.HEAD)
-@require_POST
-def lift_login_block(request):
-    address = request.POST.get("address", "")
-    try:
-        login_throttle.lift_block(office=request.office, address=address, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The block on %(address)s is lifted: it can log in again.") % {"address": address})
-    return redirect("login_blocks")
 
 
 @office_view()

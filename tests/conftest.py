@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.utils import translation
 
 from config.celery import app as celery_app
-from registry.models import Role
+from people.roles import Role
 from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,9 +6,9 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from openpyxl import Workbook
 
-from registry.models import Role
 from backlog.imports import import_enrollments
 from backlog.offices import create_office
+from people.roles import Role
 
 HEADER = ["nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "alamat", "rt", "rw", "kelurahan", "kecamatan", "tanggal_rekam"]
 # With SIAK's optional mother's name (nama_ibu), which 'my card' asks for.

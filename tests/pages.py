@@ -10,7 +10,7 @@ from tests.parallel import in_threads_at_once
 
 
 def office_pages():
-    """(name, route, roles let in) of every page made with `registry.access.office_view`: a new desk is found the day it is added."""
+    """(name, route, roles let in) of every page made with `people.access.office_view`: a new desk is found the day it is added."""
     def walk(patterns, prefix=""):
         for pattern in patterns:
             if isinstance(pattern, URLResolver):

@@ -1,11 +1,11 @@
 """Who sees what: every office page, found from the URL configuration, tried by everyone.
 
-Pages are discovered (any view made with `registry.access.office_view`), so a
+Pages are discovered (any view made with `people.access.office_view`), so a
 new desk is covered the day it is added.
 """
 import pytest
 
-from registry.models import Role
+from people.roles import Role
 from tests import factories as f
 from tests.pages import concrete, office_pages
 

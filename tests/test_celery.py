@@ -11,7 +11,7 @@ from backlog.tasks import sweep_due_work
 from backlog.work import BUILD_QUEUE, IMPORT_UPLOAD
 from config.celery import app
 from inventory.selectors import stock_report
-from registry.models import Role
+from people.roles import Role
 from tests import factories as f
 from tests.pages import as_user, upload
 

@@ -10,7 +10,8 @@ from datetime import date
 import pytest
 from django.core.management import get_commands, load_command_class
 
-from registry.models import Enrollment, EnrollmentImport, Role
+from people.roles import Role
+from registry.models import Enrollment, EnrollmentImport
 from tests import factories as f
 from tests.conftest import ROOT, database_url
 
@@ -165,7 +166,8 @@ def test_seed_demo_refuses_to_run_in_production(run_command, tmp_path):
 
 
 def test_the_login_page_lists_demo_users_only_on_the_demo_setup(client, settings):
-    from registry.models import Role, User
+    from people.roles import Role
+    from registry.models import User
 
     User.objects.create_user("petugas.5371", password="x", role=Role.CLERK, is_demo=True)
     assert "petugas.5371" in client.get("/masuk/").content.decode()

@@ -22,12 +22,13 @@ from backlog.imports import import_enrollments
 from backlog.ledger import correct_receipt, receive_blanks, spoil_blanks
 from backlog.queue import build_print_queue
 from backlog.suket import issue_suket
+from common.dates import local_day
 from inventory.models import BlankMovement, MovementKind, ReceiptCorrection
 from inventory.selectors import monthly_ledger, stock_report
+from people.roles import Role
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
-from registry.models import Correction, DuplicateCase, Enrollment, EnrollmentState, Role
-from registry.dates import local_day
+from registry.models import Correction, DuplicateCase, Enrollment, EnrollmentState
 from tests import factories as f
 from tests.pages import logged_in, page
 

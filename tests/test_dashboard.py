@@ -6,15 +6,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from backlog.desks import mark_printed
+from backlog.ledger import receive_blanks
+from backlog.queue import build_print_queue
+from backlog.requests import close_blank_request, draft_blank_request, mark_request_sent
+from common.dates import local_day
 from inventory.models import BlankRequest
 from inventory.selectors import backlog_by_month, blanks_to_ask_for, print_rate
-from backlog.ledger import receive_blanks
-from backlog.requests import close_blank_request, draft_blank_request, mark_request_sent
+from people.roles import Role
 from printing.models import PrintJob
-from backlog.desks import mark_printed
-from backlog.queue import build_print_queue
-from registry.models import Role
-from registry.dates import local_day
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

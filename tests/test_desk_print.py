@@ -8,16 +8,17 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from backlog.desks import mark_printed, mark_spoiled_by_nik
+from backlog.imports import import_enrollments
+from backlog.ledger import receive_blanks
+from backlog.queue import build_print_queue
 from inventory.models import BlankMovement
 from inventory.selectors import stock_report
-from backlog.ledger import receive_blanks
+from people.roles import Role
 from printing.forms import _SALT
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
-from backlog.desks import mark_printed, mark_spoiled_by_nik
-from backlog.queue import build_print_queue
-from registry.models import Enrollment, Role
-from backlog.imports import import_enrollments
+from registry.models import Enrollment
 from tests import factories as f
 from tests.pages import logged_in, post_at_once
 

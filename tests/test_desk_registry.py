@@ -5,13 +5,14 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from backlog.ledger import receive_blanks
-from printing.models import PrintJob
 from backlog.desks import mark_printed, mark_spoiled
+from backlog.ledger import receive_blanks
 from backlog.queue import build_print_queue
-from registry.models import DuplicateCase, Enrollment, EnrollmentState, Role, TemporaryCertificate
 from backlog.suket import issue_suket
-from registry.dates import local_day
+from common.dates import local_day
+from people.roles import Role
+from printing.models import PrintJob
+from registry.models import DuplicateCase, Enrollment, EnrollmentState, TemporaryCertificate
 from tests import factories as f
 from tests.pages import page as html, upload
 

@@ -6,21 +6,15 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from inventory.models import (
-    BlankMovement,
-    BlankRequest,
-    BlankStock,
-    MovementKind,
-    StockCount,
-)
+from backlog.desks import mark_printed, mark_spoiled
 from backlog.ledger import receive_blanks, record_stock_count, spoil_blanks
+from backlog.queue import build_print_queue
 from backlog.requests import draft_blank_request, mark_request_sent
+from inventory.models import BlankMovement, BlankRequest, BlankStock, MovementKind, StockCount
 from inventory.selectors import stock_report
+from people.roles import Role
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
-from backlog.desks import mark_printed, mark_spoiled
-from backlog.queue import build_print_queue
-from registry.models import Role
 from tests import factories as f
 from tests.pages import as_user, page
 

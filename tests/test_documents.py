@@ -19,16 +19,17 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from inventory.models import BlankStock
-from backlog.ledger import approve_stock_count, receive_blanks, record_stock_count, spoil_blanks
-from backlog.requests import draft_blank_request
-from printing.models import PrintJob
 from backlog.desks import mark_printed, mark_spoiled
+from backlog.ledger import approve_stock_count, receive_blanks, record_stock_count, spoil_blanks
 from backlog.queue import build_print_queue
-from registry.documents import check_url
-from registry.models import Enrollment, EnrollmentCounts, Role
-from registry.pdf import _offline_fetcher, terbilang
+from backlog.requests import draft_blank_request
 from backlog.suket import issue_suket
+from common.pdf import _offline_fetcher, terbilang
+from inventory.models import BlankStock
+from people.roles import Role
+from printing.models import PrintJob
+from registry.documents import check_url
+from registry.models import Enrollment, EnrollmentCounts
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -176,8 +177,8 @@ def test_the_qr_code_encodes_the_public_check_page_of_the_suket_number(story):
 
 
 def test_the_suket_html_embeds_its_qr_code_inline_and_links_to_nothing(story):
+    from common.pdf import render_html
     from registry.documents import qr_svg, suket_context
-    from registry.pdf import render_html
 
     html = render_html("documents/suket.html", suket_context(story.suket, printed_by=story.clerk), office=story.suket.office)
     assert qr_svg(check_url(story.suket)) in html

@@ -14,11 +14,11 @@ from django.core.management import call_command
 from django.test import Client
 
 from inventory.models import BlankMovement, BlankRequest, MovementKind, ReceiptCorrection, StockCount
+from people.roles import Role
 from printing.models import PrintJob
 from printing.views import JOB_CORRECTIONS
-from registry.models import DuplicateCase, Enrollment, EnrollmentUpload, Office, Role, TemporaryCertificate, User
-from tests import factories as f
-from tests import writes
+from registry.models import DuplicateCase, Enrollment, EnrollmentUpload, Office, TemporaryCertificate, User
+from tests import factories as f, writes
 from tests.pages import office_pages
 from tests.parallel import NothingToDo
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import get_commands, load_command_class
 from django.db import connection
 
-from registry.cli import EXIT_DATABASE, ScriptCommand
+from common.cli import EXIT_DATABASE, ScriptCommand
 from registry.demo import write_demo_csv
 from registry.models import Enrollment
 from tests import factories as f

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from openpyxl import Workbook, load_workbook
 
-from registry.cells import append_row, escape_cell, escaped_sql, unescape_cell
+from common.cells import append_row, escape_cell, escaped_sql, unescape_cell
 from registry.models import Enrollment
 from tests import factories as f
 from tests.conftest import ROOT
@@ -79,11 +79,11 @@ def test_the_escaping_and_its_undoing_are_each_other_s_inverse():
     assert [escape_cell(value) for value in (-4, 0, 3.5, "5371011705900001", "2018-02-01")] == [-4, 0, 3.5, "5371011705900001", "2018-02-01"]
 
 
-# Where the app writes CSV or XLSX; each must escape through registry.cells (or say why not).
+# Where the app writes CSV or XLSX; each must escape through common.cells (or say why not).
 WRITERS_WITHOUT_ESCAPING = {
     "registry/demo.py": "the demo's own SIAK file, made-up names",
-    "registry/cells.py": "the escaping itself",
-    "registry/bulk.py": "copy_out writes what its query selects: the query escapes (printing.selectors.QUEUE_EXPORT_SQL)",
+    "common/cells.py": "the escaping itself",
+    "common/bulk.py": "copy_out writes what its query selects: the query escapes (printing.selectors.QUEUE_EXPORT_SQL)",
 }
 
 
@@ -94,7 +94,7 @@ def test_every_module_that_writes_csv_or_xlsx_escapes_its_text():
             continue
         source = path.read_text()
         if re.search(r"csv\.writer\(|Workbook\(|TO STDOUT", source):
-            assert "registry.cells" in source or "from .cells" in source, relative
+            assert "common.cells" in source or "from .cells" in source, relative
 
 
 @pytest.mark.django_db

@@ -7,12 +7,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
+from backlog.ledger import approve_stock_count, receive_blanks, record_stock_count
+from backlog.queue import build_print_queue
+from backlog.requests import draft_blank_request, mark_request_sent
 from inventory.models import BlankMovement, BlankStock, MovementKind, StockCount
 from inventory.selectors import stock_report
-from backlog.ledger import approve_stock_count, receive_blanks, record_stock_count
-from backlog.requests import draft_blank_request, mark_request_sent
-from backlog.queue import build_print_queue
-from registry.models import Enrollment, Role
+from people.roles import Role
+from registry.models import Enrollment
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -188,6 +189,7 @@ def test_the_counts_per_day_follow_each_card_and_are_filled_from_the_records_hel
     from importlib import import_module
 
     from django.apps import apps as live_apps
+
     from registry.models import EnrollmentDayCount
 
     clerk = f.user(office)

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from registry.models import Role
+from people.roles import Role
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

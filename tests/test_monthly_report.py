@@ -11,14 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from backlog.desks import mark_printed, mark_spoiled
+from backlog.ledger import approve_stock_count, receive_blanks, record_stock_count, spoil_blanks
+from backlog.queue import build_print_queue
+from common.dates import local_day
 from inventory.models import BlankStock
 from inventory.selectors import ledger_totals, monthly_ledger
-from backlog.ledger import approve_stock_count, receive_blanks, record_stock_count, spoil_blanks
+from people.roles import Role
 from printing.models import PrintJob
-from backlog.desks import mark_printed, mark_spoiled
-from backlog.queue import build_print_queue
-from registry.dates import local_day
-from registry.models import Role
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

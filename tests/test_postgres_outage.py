@@ -98,7 +98,7 @@ def test_postgres_stopped_under_a_running_server_then_started_again():
                         " c.autocommit = True; c.cursor().execute('CREATE DATABASE ektp')"], check=True, timeout=30)
         assert manage(postgres.url, "migrate", "--noinput").returncode == 0
         assert manage(postgres.url, "create_office", "5371").returncode == 0
-        setup = ("from registry.models import Office, Role, User; "
+        setup = ("from registry.models import Office, User; from people.roles import Role; "
                  "User.objects.create_user('bendahara.uji', password='rahasia-uji-1', role=Role.STOCK_KEEPER, office=Office.objects.get(code='5371'))")
         assert manage(postgres.url, "shell", "-c", setup).returncode == 0
         port = free_port()

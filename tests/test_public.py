@@ -17,18 +17,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from backlog.ledger import receive_blanks
-from backlog.requests import draft_blank_request, mark_request_sent
-from printing.models import PrintJob
 from backlog.desks import mark_printed, record_pickup
+from backlog.imports import import_enrollments
+from backlog.ledger import receive_blanks
 from backlog.queue import build_print_queue
+from backlog.requests import draft_blank_request, mark_request_sent
+from backlog.suket import issue_suket
+from common.dates import local_day
+from people.roles import Role
+from printing.models import PrintJob
 from public.models import LookupCount
 from public.ratelimit import count_lookup
 from public.selectors import add_working_days, mask_name
-from registry.models import Enrollment, Office, Role
-from backlog.imports import import_enrollments
-from backlog.suket import issue_suket
-from registry.dates import local_day
+from registry.models import Enrollment, Office
 from tests import factories as f
 from tests.loopback import free_port
 from tests.parallel import in_threads_at_once

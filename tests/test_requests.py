@@ -4,11 +4,11 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from inventory.models import BlankMovement, BlankRequest
 from backlog.ledger import receive_blanks
 from backlog.requests import close_blank_request, draft_blank_request, mark_request_sent
-from registry.models import Role
-from registry.dates import local_day
+from common.dates import local_day
+from inventory.models import BlankMovement, BlankRequest
+from people.roles import Role
 from tests import factories as f
 from tests.pages import as_user, page
 

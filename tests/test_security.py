@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from registry.models import Role
+from people.roles import Role
 from tests import factories as f
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,14 +21,15 @@ from backlog.ledger import receive_blanks, set_time_zone
 from backlog.queue import build_print_queue
 from backlog.requests import draft_blank_request, mark_request_sent
 from backlog.suket import issue_suket
+from common.dates import PROVINCE_TIME_ZONES, local_day, local_midnight, zone_of_region
+from common.pdf import render_html
 from inventory.models import MonthlyFigures
 from inventory.selectors import ledger_breaches, print_rate
+from people.roles import Role
 from printing.models import PrintJob
 from printing.selectors import desk_work_today
-from registry.dates import PROVINCE_TIME_ZONES, local_day, local_midnight, zone_of_region
 from registry.documents import suket_context
-from registry.models import Enrollment, Office, Role, TimeZone
-from registry.pdf import render_html
+from registry.models import Enrollment, Office, TimeZone
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

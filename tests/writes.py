@@ -25,12 +25,13 @@ from backlog.ledger import approve_stock_count, correct_receipt, receipt_quantit
 from backlog.queue import build_print_queue
 from backlog.statuses import apply_status_updates
 from backlog.suket import issue_suket
+from common.dates import local_day
 from inventory.models import BlankMovement, BlankStock, MovementKind
+from people.roles import Role
 from printing.models import PRINT_ORDER, PrintJob
 from printing.selectors import queue_in_print_order
 from registry.ages import birthday
-from registry.dates import local_day
-from registry.models import DuplicateCase, Enrollment, EnrollmentCounts, EnrollmentImport, EnrollmentState, Office, Role
+from registry.models import DuplicateCase, Enrollment, EnrollmentCounts, EnrollmentImport, EnrollmentState, Office
 from tests import factories as f
 from tests.parallel import NothingToDo
 

@@ -35,8 +35,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from backlog import desks, locks, suket
+from people.roles import Role
 from printing.models import PRINT_ORDER, PrintJob
-from registry.models import Enrollment, EnrollmentState, Office, Role
+from registry.models import Enrollment, EnrollmentState, Office
 
 TICK = 0.100
 DESKS = 16  # threads (connections): enough that a click starts on time while earlier ones wait

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from django.db import migrations, models
 
+from common.dates import zone_of_region
 from inventory.selectors import monthly_figures_of
-from registry.dates import zone_of_region
 
 
 def _move_offices(apps, zone_of):

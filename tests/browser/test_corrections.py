@@ -8,7 +8,7 @@ from backlog.imports import import_enrollments
 from backlog.ledger import receive_blanks
 from backlog.queue import build_print_queue
 from inventory.selectors import stock_report
-from registry.models import Role
+from people.roles import Role
 from tests import factories as f
 from tests.browser.steps import log_in
 

@@ -5,11 +5,12 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from inventory.selectors import stock_report
-from backlog.ledger import receive_blanks
-from printing.models import PrintJob
-from registry.models import Enrollment, Role
 from backlog.imports import import_enrollments
+from backlog.ledger import receive_blanks
+from inventory.selectors import stock_report
+from people.roles import Role
+from printing.models import PrintJob
+from registry.models import Enrollment
 from tests import factories as f
 from tests.browser.steps import log_in
 

@@ -8,11 +8,12 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from backlog.ledger import receive_blanks
 from backlog.desks import mark_printed
+from backlog.ledger import receive_blanks
 from backlog.queue import build_print_queue
-from registry.models import Office, Role
 from backlog.suket import issue_suket
+from people.roles import Role
+from registry.models import Office
 from tests import factories as f
 from tests.browser.conftest import SCREENSHOTS
 from tests.test_public import BIRTH, enroll, job_of

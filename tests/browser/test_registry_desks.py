@@ -4,7 +4,8 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from registry.models import DuplicateCase, Enrollment, Role
+from people.roles import Role
+from registry.models import DuplicateCase, Enrollment
 from tests import factories as f
 from tests.browser.steps import log_in
 

@@ -4,12 +4,12 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from inventory.models import BlankRequest
-from backlog.ledger import receive_blanks
-from printing.models import PrintJob
 from backlog.desks import mark_printed
+from backlog.ledger import receive_blanks
 from backlog.queue import build_print_queue
-from registry.models import Role
+from inventory.models import BlankRequest
+from people.roles import Role
+from printing.models import PrintJob
 from tests import factories as f
 from tests.browser.steps import log_in
 

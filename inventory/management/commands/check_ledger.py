@@ -1,7 +1,7 @@
 import sys
 
+from common.cli import ScriptCommand, office_by_code
 from inventory.selectors import ledger_breaches, movement_history_is_protected
-from registry.cli import ScriptCommand, office_by_code
 from registry.models import Office
 
 

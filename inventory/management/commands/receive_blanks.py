@@ -3,9 +3,9 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inventory.models import BlankStock
 from backlog.ledger import receive_blanks
-from registry.cli import ScriptCommand, acting_user, error_text, office_by_code
+from common.cli import ScriptCommand, acting_user, error_text, office_by_code
+from inventory.models import BlankStock
 
 
 class Command(ScriptCommand):

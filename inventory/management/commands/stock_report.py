@@ -1,7 +1,7 @@
 import json
 
+from common.cli import ScriptCommand, office_by_code
 from inventory.selectors import REPORT_FIELDS, stock_report
-from registry.cli import ScriptCommand, office_by_code
 
 
 class Command(ScriptCommand):

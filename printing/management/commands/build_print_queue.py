@@ -1,7 +1,7 @@
 from django.utils.translation import gettext as _
 
 from backlog.queue import build_print_queue
-from registry.cli import ScriptCommand, acting_user, office_by_code
+from common.cli import ScriptCommand, acting_user, office_by_code
 from registry.models import Office
 
 

@@ -1,9 +1,9 @@
 import os
 import sys
 
+from common.cli import ScriptCommand, office_by_code
 from printing.selectors import QUEUE_EXPORT_SQL
-from registry import bulk
-from registry.cli import ScriptCommand, office_by_code
+from common import bulk
 
 
 class Command(ScriptCommand):

@@ -1,8 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
-from registry.cli import ScriptCommand, error_text
 from backlog.offices import create_office
+from common.cli import ScriptCommand, error_text
 
 
 class Command(ScriptCommand):

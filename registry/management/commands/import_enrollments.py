@@ -3,11 +3,10 @@ import sys
 
 from django.utils.translation import gettext as _
 
-from registry.cli import ScriptCommand, acting_user, office_by_code
-from registry.importer import UnusableFile
 from backlog.imports import import_enrollments
 from backlog.statuses import apply_status_updates, outcomes, to_look_at
-from registry.importer import Outcome
+from common.cli import ScriptCommand, acting_user, office_by_code
+from registry.importer import Outcome, UnusableFile
 
 
 class Command(ScriptCommand):

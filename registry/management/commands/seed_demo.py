@@ -9,19 +9,19 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.utils.translation import gettext
 
-from config.celery import app as celery_app
-from backlog.ledger import receive_blanks
-from backlog.requests import draft_blank_request, mark_request_sent
-from printing.selectors import queue_in_print_order
 from backlog.desks import mark_printed, mark_spoiled, record_pickup
-from backlog.queue import build_print_queue
-from registry.cli import ScriptCommand
-from registry.demo import siak_demo_rows, write_workbook
-from registry.dates import local_day
-from registry.models import Role
 from backlog.imports import import_enrollments
+from backlog.ledger import receive_blanks
 from backlog.offices import create_office
-from registry.views import DEMO_PASSWORD
+from backlog.queue import build_print_queue
+from backlog.requests import draft_blank_request, mark_request_sent
+from common.cli import ScriptCommand
+from common.dates import local_day
+from config.celery import app as celery_app
+from people.roles import Role
+from people.views import DEMO_PASSWORD
+from printing.selectors import queue_in_print_order
+from registry.demo import siak_demo_rows, write_workbook
 
 # Blanks asked for and received, as in the reports: offices ask for more than they get.
 DEMO_OFFICES = {"5371": (2000, 1600), "3603": (6000, 5000)}

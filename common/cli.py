@@ -2,13 +2,12 @@
 import sys
 
 import psycopg2
+from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
-
-from .models import Office
 
 SYSTEM_USERNAME = "sistem"
 
@@ -69,11 +68,11 @@ def database_down_text(exc) -> str:
     return _("The database could not be reached or the connection was lost (%(error)s); the command stopped.") % {"error": detail}
 
 
-def office_by_code(code) -> Office:
+def office_by_code(code):
     """The office named by --office; an unknown code exits 2 (a usage error, as argparse's) with one sentence."""
     try:
-        return Office.objects.get(code=code)
-    except Office.DoesNotExist:
+        return apps.get_model("registry", "Office").objects.get(code=code)
+    except ObjectDoesNotExist:
         raise CommandError(_("No office with region code %(code)s; create it with create_office.") % {"code": code},
                            returncode=2) from None
 

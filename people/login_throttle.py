@@ -23,7 +23,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _, ngettext
 
-from public.ratelimit import client_address
+from common.addresses import client_address
 
 log = logging.getLogger(__name__)
 

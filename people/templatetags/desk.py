@@ -1,10 +1,10 @@
-"""`{% form_token %}`: the one-time token every desk form carries (registry.access.office_view keeps it)."""
+"""`{% form_token %}`: the one-time token every desk form carries (people.access.office_view keeps it)."""
 import secrets
 
 from django import template
 from django.utils.html import format_html
 
-from registry.access import FORM_TOKEN
+from people.access import FORM_TOKEN
 
 register = template.Library()
 

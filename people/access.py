@@ -24,7 +24,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from .models import Role, SentForm
+from .models import SentForm
+from .roles import Role
 
 FORM_TOKEN = "form_token"
 
