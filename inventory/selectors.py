@@ -279,24 +279,37 @@ def backlog_by_month(office: Office) -> list[BacklogMonth]:
 @dataclass
 class PrintingReached:
     queue_month: date | None  # the oldest card in the print queue: where the print desk is now
-    waiting_month: date | None  # the oldest card waiting for a blank: next when blanks arrive
+    waiting_month: date | None  # the oldest printable card waiting for a blank from that month on: next when blanks arrive
 
 
-def printing_reached(office: Office, backlog: list[BacklogMonth]) -> PrintingReached:
-    """Which enrollment month printing has reached (the Kupang head's "we have reached February").
+def printing_reached(office: Office, *, today: date | None = None) -> PrintingReached:
+    """Which enrollment month printing has reached (the Kupang head's "we have reached February"), and which is next.
 
     A card recorded before its owner's 17th birthday is queued on the
     birthday, at its place by recording date, far behind the frontier: it
     does not make printing look as if it went back. The frontier is the
     oldest queued card of a resident who was of age (or married) when
     recorded; only a queue of nothing but such birthday cards shows theirs.
+
+    Next is the oldest waiting card the queue would take today (not one
+    waiting for a birthday), enrolled in the frontier's month or later, so
+    "reached" and "next" never read backwards. A card older than the
+    frontier that waits again (a resolved double record) is taken first all
+    the same; its resident reads that on "my card".
     """
     birthday = Q(printable_on__gt=F("enrolled_on"))
     oldest = Enrollment.objects.filter(office=office, state=EnrollmentState.QUEUED).aggregate(  # enrollment_queued_order
         of_age=Min("enrolled_on", filter=~birthday), any=Min("enrolled_on"))  # one pass over the queue (at most the blanks on hand)
     oldest_queued = oldest["of_age"] or oldest["any"]
-    waiting = next((entry.month for entry in backlog if entry.recorded), None)
-    return PrintingReached(queue_month=oldest_queued.replace(day=1) if oldest_queued else None, waiting_month=waiting)
+    queue_month = oldest_queued.replace(day=1) if oldest_queued else None
+    today = today or local_day(office)
+    # The age rule as the queue applies it (backlog.cards.printable), read along enrollment_waiting_order.
+    waiting = Enrollment.objects.filter(Q(printable_on__isnull=True) | Q(printable_on__lte=today),
+                                        office=office, state=EnrollmentState.RECORDED)
+    if queue_month:
+        waiting = waiting.filter(enrolled_on__gte=queue_month)
+    next_day = waiting.order_by("enrolled_on", "id").values_list("enrolled_on", flat=True).first()
+    return PrintingReached(queue_month=queue_month, waiting_month=next_day.replace(day=1) if next_day else None)
 
 
 @dataclass

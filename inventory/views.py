@@ -292,6 +292,7 @@ def dashboard_lead_time(request):
 
 def _dashboard_page(request, *, lead_form=None, status=200):
     office = request.office
+    today = local_day(office)
     lead_time = office.request_lead_time_days
     lead_form = lead_form or LeadTimeForm(initial={"lead_time": lead_time})
     stock = BlankStock.objects.get(office=office)
@@ -306,12 +307,12 @@ def _dashboard_page(request, *, lead_form=None, status=200):
     return render(request, "inventory/dashboard.html", {
         "stock": stock, "counts": counts, "rate": rate, "per_day": float(per_day) if per_day is not None else None,
         "days_left": days_left, "backlog": backlog, "backlog_total": counts.recorded + counts.on_hold,
-        "reached": selectors.printing_reached(office, backlog),
+        "reached": selectors.printing_reached(office, today=today),
         "open_lines": [line for line in lines if line.is_open], "forecast": forecast, "steps": reasoning(forecast),
         "lead_form": lead_form, "is_head": request.user.role == Role.HEAD,
         "pending_counts": selectors.pending_stock_counts(office).count(),
-        "chart_data": _chart_data(rate, backlog), "today": local_day(office),
-        "held_back": held_back, "at_centre_days": held_back.waited_days(local_day(office)),
+        "chart_data": _chart_data(rate, backlog), "today": today,
+        "held_back": held_back, "at_centre_days": held_back.waited_days(today),
     }, status=status)
 
 

@@ -65,7 +65,7 @@ def board(office: Office) -> Board:
 
 def _board(office: Office) -> Board:
     backlog = backlog_by_month(office)
-    reached = printing_reached(office, backlog)
+    reached = printing_reached(office)
     until = queue_reaches(office)
     stock = BlankStock.objects.get(office=office)
     per_day = print_rate(office).per_day

@@ -132,6 +132,16 @@ def test_the_ready_board_says_which_months_can_collect_and_how_far_printing_has_
     assert "setelah blanko datang dari Kementerian Dalam Negeri" in shown
 
 
+def test_the_ready_board_never_says_next_is_a_month_before_the_one_printing_has_reached(client, kupang_2018, kupang, clerk, tmp_path):
+    """A record of 2016 imported late waits for a blank: the board does not say "reached February 2018, next: January 2016"."""
+    rows = [f.row(date(2016, 1, 12), name="Marthen Manafe", birth=date(1985, 3, 3))]
+    import_enrollments(office=kupang, path=f.siak_file(tmp_path / "late.csv", rows, header=f.HEADER_WITH_MOTHER), by=clerk)
+    shown = text(client.get("/publik/5371/"))
+    assert "Pencetakan sudah sampai pada warga yang melakukan perekaman bulan Februari 2018." in shown
+    assert "Berikutnya: warga yang melakukan perekaman bulan April 2018." in shown
+    assert "Januari 2016" not in shown
+
+
 def test_the_ready_board_says_when_the_office_asked_the_ministry_for_blanks(client, kupang_2018, kupang, head):
     mark_request_sent(request=draft_blank_request(office=kupang, quantity=16000, reference="470/90/DKPS/2018", by=head),
                       by=head, sent_on=date(2018, 6, 26))
