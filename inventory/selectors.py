@@ -459,8 +459,19 @@ def blanks_to_ask_for(office: Office, *, lead_time_days: int | None = None, toda
     )
 
 
+def ledger_movements(office: Office):
+    """The ledger in time order, the latest first: by the moment each movement happened, then by id (movement_office_time).
+
+    A movement booked with a past moment (a desk that was offline, the demo) sits where it happened, not where it was typed.
+    Each row carries what names it: the card of its print job, the request of a receipt, the count of an adjustment.
+    """
+    return (BlankMovement.objects.filter(office=office)
+            .select_related("created_by", "approved_by", "print_job__enrollment", "request", "reverses", "stock_count")
+            .order_by("-created_at", "-pk"))
+
+
 def running_balances(office: Office, movements: list[BlankMovement], on_hand: int) -> None:
-    """Set `balance_after` on each movement of a ledger page: on hand minus every later movement.
+    """Set `balance_after` on each movement of a ledger page: on hand minus every later movement (by time, then id).
 
     The later months come from the monthly figures (a row each); only the
     movements of the page's own months are summed, in one aggregate,
@@ -471,10 +482,11 @@ def running_balances(office: Office, movements: list[BlankMovement], on_hand: in
     month_of = {movement.pk: local_day(office, movement.created_at).replace(day=1) for movement in movements}
     first_month = min(month_of.values())
     net = {row.month: row.net for row in MonthlyFigures.objects.filter(office=office, month__gte=first_month)}
-    oldest = min(movement.pk for movement in movements)
-    within = BlankMovement.objects.filter(office=office, pk__gt=oldest, created_at__gte=local_midnight(first_month, office)).aggregate(**{
+    oldest = min(movement.created_at for movement in movements)
+    within = BlankMovement.objects.filter(office=office, created_at__gte=oldest).aggregate(**{
         f"after_{movement.pk}": Coalesce(Sum(Case(
-            When(pk__gt=movement.pk, created_at__lt=local_midnight(month_after(month_of[movement.pk]), office), then="quantity"),
+            When(Q(created_at__gt=movement.created_at) | Q(created_at=movement.created_at, pk__gt=movement.pk),
+                 created_at__lt=local_midnight(month_after(month_of[movement.pk]), office), then="quantity"),
             default=Value(0))), 0)
         for movement in movements
     })

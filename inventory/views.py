@@ -47,8 +47,7 @@ def _refusal(form, exc: ValidationError, fields=()):
 def _stock_page(request, *, status=200, receipt_form=None, spoilage_form=None, count_form=None):
     office = request.office
     stock = BlankStock.objects.get(office=office)
-    filters = MovementFilter(request.GET, queryset=BlankMovement.objects.filter(office=office)
-                             .select_related("created_by", "approved_by").order_by("-pk"), office=office)
+    filters = MovementFilter(request.GET, queryset=selectors.ledger_movements(office), office=office)
     role = request.user.role
     table = MovementTable(filters.qs, exclude=() if role in KEEPERS else ("correct",))
     paginate(request, table, per_page=LEDGER_PAGE)
