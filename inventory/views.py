@@ -80,7 +80,8 @@ def stock_receive(request):
         try:
             movement = ledger.receive_blanks(
                 office=request.office, quantity=data["quantity"], reference=data["reference"], by=request.user,
-                request=data["request"], delivery_note=data["delivery_note"], carried_by=data["carried_by"])
+                request=data["request"], delivery_note=data["delivery_note"], carried_by=data["carried_by"],
+                beyond_expected=data["beyond_expected"])
         except ValidationError as exc:
             _refusal(form, exc, ("quantity", "reference", "delivery_note", "request"))
         else:

@@ -4,6 +4,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -93,6 +94,32 @@ def test_a_receipt_with_bad_input_is_refused_next_to_each_field_and_nothing_is_s
     assert html.count('class="field invalid"') == 4
     assert "Pilih permintaan" in html
     assert BlankMovement.objects.count() == 0
+
+
+def test_the_receipt_form_lists_each_request_with_what_it_still_expects(client, kupang, keeper, head):
+    request = sent_request(kupang, head, quantity=16000)
+    receive_blanks(office=kupang, quantity=14000, reference=request.reference, by=keeper, request=request, delivery_note="SJ-1")
+    html = page(as_user(client, keeper).get(reverse("stock")))
+    option = re.search(rf'<option value="{request.pk}"[^>]*>([^<]*)</option>', html).group(1)
+    assert option == "470/512/DKPS/2018: 2.000 masih diharapkan (diminta 16.000)"
+
+
+def test_a_receipt_beyond_what_the_request_still_expects_is_refused_unless_the_keeper_confirms_it(client, kupang, keeper, head):
+    request = sent_request(kupang, head, quantity=16000)
+    receive_blanks(office=kupang, quantity=14000, reference=request.reference, by=keeper, request=request, delivery_note="SJ-1")
+    as_user(client, keeper)
+    form = {"request": request.pk, "quantity": "3000", "delivery_note": "SJ-2", "carried_by": "Bendahara Barang"}
+    refused = client.post(reverse("stock_receive"), form)
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert "Permintaan 470/512/DKPS/2018 masih menunggu 2.000 blanko; 3.000 tidak dapat dibukukan" in html
+    assert re.search(r'id_quantity.*?Permintaan 470/512/DKPS/2018 masih menunggu', html, flags=re.S)
+    assert on_hand(kupang) == 14000
+    confirmed = client.post(reverse("stock_receive"), {**form, "beyond_expected": "on"})
+    assert confirmed.status_code == 302 and on_hand(kupang) == 17000
+    assert BlankRequest.objects.get().status == BlankRequest.Status.CLOSED
+    with pytest.raises(ValidationError):  # a closed request expects nothing
+        receive_blanks(office=kupang, quantity=1, reference=request.reference, by=keeper, request=request, delivery_note="SJ-3")
 
 
 def test_when_every_requested_blank_has_arrived_the_request_closes(kupang, keeper, head):
