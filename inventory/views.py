@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from backlog import ledger, offices, requests as ministry
+from common.cells import CSV_CONTENT_TYPE
 from common.dates import add_months, local_day
 from common.paging import paginate
 from common.pdf import pdf_response
@@ -439,12 +440,13 @@ def stock_report_monthly(request):
     if wanted == "pdf":
         return pdf_response(documents.monthly_report_pdf(office, lines, printed_by=request.user), documents.report_filename(office, lines, "pdf"))
     if wanted == "csv":
-        return _download(documents.monthly_report_csv(lines), "text/csv; charset=utf-8", documents.report_filename(office, lines, "csv"))
+        return _download(documents.monthly_report_csv(lines), CSV_CONTENT_TYPE, documents.report_filename(office, lines, "csv"))
     if wanted == "xlsx":
         return _download(documents.monthly_report_xlsx(office, lines), XLSX, documents.report_filename(office, lines, "xlsx"))
     query = urlencode({"since": f"{lines[0].month:%Y-%m}", "until": f"{lines[-1].month:%Y-%m}"})
     return render(request, "inventory/stock_report_monthly.html", {
         "form": form, "max_months": MAX_REPORT_MONTHS, "lines": lines, "totals": selectors.ledger_totals(lines), "query": query,
+        "columns": documents.REPORT_COLUMNS,
     })
 
 
