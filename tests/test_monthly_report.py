@@ -201,3 +201,11 @@ def test_the_report_pages_read_a_fixed_number_of_queries_however_long_the_period
     for params in ({"since": "2018-01-01", "until": "2018-01-31"}, {"since": "2018-01-01", "until": "2018-12-31"}):
         with django_assert_num_queries(QUERIES_PER_MINUTES_PAGE):
             assert client.get(reverse("spoilage_minutes"), params).status_code == 200
+
+
+def test_every_csv_download_is_written_for_an_indonesian_excel_with_formulas_kept_as_text():
+    from common.cells import csv_text
+
+    written = csv_text(["Bulan", "Catatan"], [["2018-07", "=HYPERLINK(\"x\")"], ["2018-08", -4]])
+    assert written.startswith("\ufeff")
+    assert list(csv.reader(io.StringIO(written[1:]), delimiter=";")) == [["Bulan", "Catatan"], ["2018-07", "'=HYPERLINK(\"x\")"], ["2018-08", "-4"]]
