@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from common.dates import local_day
@@ -23,7 +24,7 @@ from people.roles import Role
 from registry.models import Office, TimeZone
 
 from . import cards
-from .locks import lock_ledger
+from .locks import lock_ledger, lock_rows
 from .offices import require_head
 from .work import ask_for_queue_build
 
@@ -108,13 +109,26 @@ def _receipt_of_delivery_note(office, delivery_note):
     return None if pk is None else BlankMovement.objects.select_related("created_by").get(pk=pk)
 
 
+def still_expected(request: BlankRequest) -> int:
+    """What a request still expects: asked less received (corrections included); a closed request expects nothing."""
+    if request.status == BlankRequest.Status.CLOSED:
+        return 0
+    received = request.receipts.aggregate(total=Sum("quantity"))["total"] or 0
+    return max(0, request.quantity - received)
+
+
 def receive_blanks(*, office: Office, quantity: int, reference: str, by, request: BlankRequest | None = None,
-                   delivery_note: str = "", carried_by: str = "") -> BlankMovement:
+                   delivery_note: str = "", carried_by: str = "", beyond_expected: bool = False) -> BlankMovement:
     """Blanks arrive from the ministry: add them, then let the queue use them.
 
     A delivery note (surat jalan) is one delivery: booking its number again
     with the same figures returns the receipt already booked (a form sent
-    twice), with other figures it is refused. A request whose blanks have all
+    twice), with other figures it is refused. A receipt against a chosen
+    request is booked against what that request still expects: more is
+    refused with a sentence, unless the desk confirms that the ministry sent
+    more (`beyond_expected`); the blanks on the shelf are then all booked. A
+    request matched by its letter number alone (the receive_blanks command's
+    stable behaviour) books what it is told. A request whose blanks have all
     arrived is closed.
     """
     if quantity is None or quantity <= 0:
@@ -140,6 +154,17 @@ def receive_blanks(*, office: Office, quantity: int, reference: str, by, request
                 )
         if request is None:
             request = BlankRequest.objects.filter(office=office, reference=reference).first()
+        elif not beyond_expected:
+            (request,) = lock_rows(BlankRequest.objects.filter(pk=request.pk))
+            expected = still_expected(request)
+            if quantity > expected:
+                raise ValidationError(
+                    _("Request %(reference)s still expects %(expected)s blanks; %(quantity)s cannot be booked against it. "
+                      "If the ministry sent more, confirm it below.")
+                    % {"reference": request.reference, "expected": number_format(expected, force_grouping=True),
+                       "quantity": number_format(quantity, force_grouping=True)},
+                    code="quantity",
+                )
         (movement,) = book([BlankMovement(
             office=office, kind=MovementKind.RECEIPT, quantity=quantity, created_by=by, reference=reference,
             request=request, delivery_note=delivery_note, carried_by=carried_by.strip(),

@@ -8,7 +8,14 @@ importer takes the apostrophe off again when a rejected-rows file comes back
 fixed.
 """
 
+import csv
+import io
+
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Excel set to Indonesian reads a comma as the decimal separator: a CSV it opens in columns is `;`-separated, with a BOM
+# so that it reads UTF-8 (the rejected-rows report of an import is written the same way).
+CSV_DELIMITER = ";"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
 
 def escape_cell(value):
@@ -70,3 +77,17 @@ def text_cells(sheet, values) -> list:
                 cell.quotePrefix = True
         cells.append(cell)
     return cells
+
+
+def csv_text(header, rows) -> str:
+    """A CSV download as Excel in an Indonesian locale opens it: a BOM, `;` between cells, every text cell escaped.
+
+    Values stay plain (2018-07, 1600, -4): the display formats are the page's and the XLSX's.
+    """
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=CSV_DELIMITER, lineterminator="\r\n")
+    writer.writerow(map(escape_cell, header))
+    for row in rows:
+        writer.writerow(map(escape_cell, row))
+    return out.getvalue()

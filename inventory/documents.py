@@ -3,17 +3,16 @@
 
 Views read the figures with the selectors, then render here, outside any transaction.
 """
-import csv
 import io
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from common.cells import append_row, escape_cell
+from common.cells import append_row, csv_text
 from common.dates import local_day
 from common.pdf import letterhead, regional_head_title, render_pdf, terbilang
 from registry.models import Office
@@ -21,7 +20,9 @@ from registry.models import Office
 from . import selectors
 from .models import BlankRequest
 
-CSV_HEADER = ["bulan", "saldo_awal", "diterima", "dicetak", "rusak", "penyesuaian", "saldo_akhir"]
+# The monthly report's columns, one list for the page, the PDF, the CSV and the XLSX: the same words everywhere.
+REPORT_COLUMNS = (gettext_lazy("Month"), gettext_lazy("Opening balance"), gettext_lazy("Received"), gettext_lazy("Printed"),
+                  gettext_lazy("Spoiled"), gettext_lazy("Adjusted"), gettext_lazy("Closing balance"))
 
 
 def _person(user) -> str:
@@ -58,7 +59,7 @@ def request_letter_pdf(blank_request: BlankRequest, *, printed_by) -> bytes:
 def monthly_report_pdf(office: Office, lines: list[selectors.LedgerMonth], *, printed_by) -> bytes:
     return render_pdf("documents/stock_report.html", {
         "office": office, "letterhead": letterhead(office), "lines": lines, "totals": selectors.ledger_totals(lines),
-        "first_month": lines[0].month, "last_month": lines[-1].month, **_printed(printed_by),
+        "first_month": lines[0].month, "last_month": lines[-1].month, "columns": REPORT_COLUMNS, **_printed(printed_by),
     }, office=office)
 
 
@@ -66,21 +67,22 @@ def _row(line: selectors.LedgerMonth) -> list[int]:
     return [line.opening, line.received, line.printed, line.spoiled, line.adjusted, line.closing]
 
 
+def report_header() -> list[str]:
+    """The report's column names in the office's language (downloads are read by the office and the province)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return [str(column) for column in REPORT_COLUMNS]
+
+
 def monthly_report_csv(lines: list[selectors.LedgerMonth]) -> str:
-    """One row per month; the header is the stable Indonesian contract scripts read."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    for line in lines:
-        writer.writerow(map(escape_cell, [f"{line.month:%Y-%m}", *_row(line)]))
-    return out.getvalue()
+    """One row per month under the page's and the spreadsheet's own header; plain values."""
+    return csv_text(report_header(), ([f"{line.month:%Y-%m}", *_row(line)] for line in lines))
 
 
 def monthly_report_xlsx(office: Office, lines: list[selectors.LedgerMonth]) -> bytes:
     """The same figures as a spreadsheet: a header row, one row per month, a totals row; figures are numbers."""
     totals = selectors.ledger_totals(lines)
+    header = report_header()
     with translation.override(settings.LANGUAGE_CODE):
-        header = [_("Month"), _("Opening balance"), _("Received"), _("Printed"), _("Spoiled"), _("Adjusted"), _("Closing balance")]
         total_label = _("Total")
         title = _("Blank stock report %(office)s, %(first)s to %(last)s") % {
             "office": office.name, "first": f"{lines[0].month:%Y-%m}", "last": f"{lines[-1].month:%Y-%m}"}

@@ -1,5 +1,8 @@
 """Forms of the stock desk, the dashboard and the requests page: each says what is wrong next to the field."""
 from django import forms
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from common.datefields import DayField, MonthField
@@ -20,10 +23,14 @@ class ReceiptForm(forms.Form):
     quantity = forms.IntegerField(label=_("Blanks received"), min_value=1, max_value=MAX_BLANKS)
     delivery_note = forms.CharField(label=_("Delivery note number"), max_length=100)
     carried_by = forms.CharField(label=_("Carried by"), max_length=200)
+    beyond_expected = forms.BooleanField(label=_("The ministry sent more than the request still expects: book them all"), required=False)
 
     def __init__(self, *args, office, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["request"].queryset = BlankRequest.objects.filter(office=office, status=BlankRequest.Status.SENT).order_by("-sent_on", "-pk")
+        field = self.fields["request"]
+        field.queryset = (BlankRequest.objects.filter(office=office, status=BlankRequest.Status.SENT)
+                          .annotate(received=Coalesce(Sum("receipts__quantity"), 0)).order_by("-sent_on", "-pk"))
+        field.label_from_instance = _still_expected_label
 
     def clean(self):
         data = super().clean()
@@ -33,6 +40,13 @@ class ReceiptForm(forms.Form):
         if request is None and not data.get("reference") and "reference" not in self.errors:
             self.add_error("reference", _("Choose the request the blanks came against, or give a reference."))
         return data
+
+
+def _still_expected_label(request: BlankRequest) -> str:
+    """A request as the receipt form lists it: what it still expects, not what it asked."""
+    return _("%(reference)s: %(expected)s still expected (%(asked)s asked)") % {
+        "reference": request.reference, "expected": number_format(max(0, request.quantity - request.received), force_grouping=True),
+        "asked": number_format(request.quantity, force_grouping=True)}
 
 
 class SpoilageForm(forms.Form):

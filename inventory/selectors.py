@@ -279,24 +279,37 @@ def backlog_by_month(office: Office) -> list[BacklogMonth]:
 @dataclass
 class PrintingReached:
     queue_month: date | None  # the oldest card in the print queue: where the print desk is now
-    waiting_month: date | None  # the oldest card waiting for a blank: next when blanks arrive
+    waiting_month: date | None  # the oldest printable card waiting for a blank from that month on: next when blanks arrive
 
 
-def printing_reached(office: Office, backlog: list[BacklogMonth]) -> PrintingReached:
-    """Which enrollment month printing has reached (the Kupang head's "we have reached February").
+def printing_reached(office: Office, *, today: date | None = None) -> PrintingReached:
+    """Which enrollment month printing has reached (the Kupang head's "we have reached February"), and which is next.
 
     A card recorded before its owner's 17th birthday is queued on the
     birthday, at its place by recording date, far behind the frontier: it
     does not make printing look as if it went back. The frontier is the
     oldest queued card of a resident who was of age (or married) when
     recorded; only a queue of nothing but such birthday cards shows theirs.
+
+    Next is the oldest waiting card the queue would take today (not one
+    waiting for a birthday), enrolled in the frontier's month or later, so
+    "reached" and "next" never read backwards. A card older than the
+    frontier that waits again (a resolved double record) is taken first all
+    the same; its resident reads that on "my card".
     """
     birthday = Q(printable_on__gt=F("enrolled_on"))
     oldest = Enrollment.objects.filter(office=office, state=EnrollmentState.QUEUED).aggregate(  # enrollment_queued_order
         of_age=Min("enrolled_on", filter=~birthday), any=Min("enrolled_on"))  # one pass over the queue (at most the blanks on hand)
     oldest_queued = oldest["of_age"] or oldest["any"]
-    waiting = next((entry.month for entry in backlog if entry.recorded), None)
-    return PrintingReached(queue_month=oldest_queued.replace(day=1) if oldest_queued else None, waiting_month=waiting)
+    queue_month = oldest_queued.replace(day=1) if oldest_queued else None
+    today = today or local_day(office)
+    # The age rule as the queue applies it (backlog.cards.printable), read along enrollment_waiting_order.
+    waiting = Enrollment.objects.filter(Q(printable_on__isnull=True) | Q(printable_on__lte=today),
+                                        office=office, state=EnrollmentState.RECORDED)
+    if queue_month:
+        waiting = waiting.filter(enrolled_on__gte=queue_month)
+    next_day = waiting.order_by("enrolled_on", "id").values_list("enrolled_on", flat=True).first()
+    return PrintingReached(queue_month=queue_month, waiting_month=next_day.replace(day=1) if next_day else None)
 
 
 @dataclass
@@ -446,8 +459,19 @@ def blanks_to_ask_for(office: Office, *, lead_time_days: int | None = None, toda
     )
 
 
+def ledger_movements(office: Office):
+    """The ledger in time order, the latest first: by the moment each movement happened, then by id (movement_office_time).
+
+    A movement booked with a past moment (a desk that was offline, the demo) sits where it happened, not where it was typed.
+    Each row carries what names it: the card of its print job, the request of a receipt, the count of an adjustment.
+    """
+    return (BlankMovement.objects.filter(office=office)
+            .select_related("created_by", "approved_by", "print_job__enrollment", "request", "reverses", "stock_count")
+            .order_by("-created_at", "-pk"))
+
+
 def running_balances(office: Office, movements: list[BlankMovement], on_hand: int) -> None:
-    """Set `balance_after` on each movement of a ledger page: on hand minus every later movement.
+    """Set `balance_after` on each movement of a ledger page: on hand minus every later movement (by time, then id).
 
     The later months come from the monthly figures (a row each); only the
     movements of the page's own months are summed, in one aggregate,
@@ -458,10 +482,11 @@ def running_balances(office: Office, movements: list[BlankMovement], on_hand: in
     month_of = {movement.pk: local_day(office, movement.created_at).replace(day=1) for movement in movements}
     first_month = min(month_of.values())
     net = {row.month: row.net for row in MonthlyFigures.objects.filter(office=office, month__gte=first_month)}
-    oldest = min(movement.pk for movement in movements)
-    within = BlankMovement.objects.filter(office=office, pk__gt=oldest, created_at__gte=local_midnight(first_month, office)).aggregate(**{
+    oldest = min(movement.created_at for movement in movements)
+    within = BlankMovement.objects.filter(office=office, created_at__gte=oldest).aggregate(**{
         f"after_{movement.pk}": Coalesce(Sum(Case(
-            When(pk__gt=movement.pk, created_at__lt=local_midnight(month_after(month_of[movement.pk]), office), then="quantity"),
+            When(Q(created_at__gt=movement.created_at) | Q(created_at=movement.created_at, pk__gt=movement.pk),
+                 created_at__lt=local_midnight(month_after(month_of[movement.pk]), office), then="quantity"),
             default=Value(0))), 0)
         for movement in movements
     })

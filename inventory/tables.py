@@ -2,14 +2,15 @@
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils import formats
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .models import BlankMovement, MovementKind
 
 
 class MovementTable(tables.Table):
-    """The ledger, newest first, with the balance after each movement (set by the view on the page's rows)."""
+    """The ledger, the latest movement first (by its time, then its id), with the balance after each (set by the view on the page's rows)."""
 
     created_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name=_("When"))
     kind = tables.Column(verbose_name=_("Kind"))
@@ -45,9 +46,34 @@ class MovementTable(tables.Table):
         return format_html('<a class="button secondary" href="{}">{}</a>', reverse("stock_receipt_correct", args=[record.pk]), _("Correct"))
 
     def render_why(self, record):
-        parts = [record.reference, record.reason]
-        if record.delivery_note:
-            parts.append(format_html("{} {}", _("delivery note"), record.delivery_note))
-        if record.carried_by:
-            parts.append(format_html("{} {}", _("carried by"), record.carried_by))
-        return format_html(" · ".join(["{}"] * len([p for p in parts if p])), *[p for p in parts if p])
+        """What the movement is about, in the words of its document: the card (NIK, name), the delivery, the count."""
+        parts = []
+        if record.reverses_id:
+            parts.append(format_html("{} {} {}", _("correction of"), record.reverses.get_kind_display().lower(),
+                                     formats.date_format(timezone.localtime(record.reverses.created_at), "Y-m-d H:i")))
+        if record.print_job_id:
+            enrollment = record.print_job.enrollment
+            parts.append(format_html('<a href="{}">{} {}</a>', reverse("enrollment_detail", args=[enrollment.pk]),
+                                     enrollment.nik, enrollment.name))
+            if record.kind == MovementKind.SPOILED and not record.reverses_id:
+                parts.append(_("spoiled in the printer"))
+        elif record.kind == MovementKind.RECEIPT:
+            parts.append(format_html("{} {}", _("letter"), record.request.reference) if record.request_id else record.reference)
+            if record.delivery_note:
+                parts.append(format_html("{} {}", _("delivery note"), record.delivery_note))
+            if record.carried_by:
+                parts.append(format_html("{} {}", _("carried by"), record.carried_by))
+        elif record.kind == MovementKind.SPOILED:
+            parts.append(format_html("{} {}", _("damage report"), record.reference))
+        elif record.kind == MovementKind.ADJUSTMENT and getattr(record, "stock_count", None) is not None:
+            count = record.stock_count
+            parts.append(_("stock count of %(day)s: %(counted)s counted, %(expected)s in the ledger") % {
+                "day": formats.date_format(timezone.localtime(count.counted_at), "Y-m-d"),
+                "counted": formats.number_format(count.counted, force_grouping=True),
+                "expected": formats.number_format(count.expected, force_grouping=True)})
+        else:
+            parts.append(record.reference)
+        if record.reason:
+            parts.append(record.reason)
+        parts = [part for part in parts if part]
+        return format_html_join(" · ", "{}", ((part,) for part in parts))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from backlog import ledger, offices, requests as ministry
+from common.cells import CSV_CONTENT_TYPE
 from common.dates import add_months, local_day
 from common.paging import paginate
 from common.pdf import pdf_response
@@ -47,8 +48,7 @@ def _refusal(form, exc: ValidationError, fields=()):
 def _stock_page(request, *, status=200, receipt_form=None, spoilage_form=None, count_form=None):
     office = request.office
     stock = BlankStock.objects.get(office=office)
-    filters = MovementFilter(request.GET, queryset=BlankMovement.objects.filter(office=office)
-                             .select_related("created_by", "approved_by").order_by("-pk"), office=office)
+    filters = MovementFilter(request.GET, queryset=selectors.ledger_movements(office), office=office)
     role = request.user.role
     table = MovementTable(filters.qs, exclude=() if role in KEEPERS else ("correct",))
     paginate(request, table, per_page=LEDGER_PAGE)
@@ -81,7 +81,8 @@ def stock_receive(request):
         try:
             movement = ledger.receive_blanks(
                 office=request.office, quantity=data["quantity"], reference=data["reference"], by=request.user,
-                request=data["request"], delivery_note=data["delivery_note"], carried_by=data["carried_by"])
+                request=data["request"], delivery_note=data["delivery_note"], carried_by=data["carried_by"],
+                beyond_expected=data["beyond_expected"])
         except ValidationError as exc:
             _refusal(form, exc, ("quantity", "reference", "delivery_note", "request"))
         else:
@@ -292,6 +293,7 @@ def dashboard_lead_time(request):
 
 def _dashboard_page(request, *, lead_form=None, status=200):
     office = request.office
+    today = local_day(office)
     lead_time = office.request_lead_time_days
     lead_form = lead_form or LeadTimeForm(initial={"lead_time": lead_time})
     stock = BlankStock.objects.get(office=office)
@@ -306,12 +308,12 @@ def _dashboard_page(request, *, lead_form=None, status=200):
     return render(request, "inventory/dashboard.html", {
         "stock": stock, "counts": counts, "rate": rate, "per_day": float(per_day) if per_day is not None else None,
         "days_left": days_left, "backlog": backlog, "backlog_total": counts.recorded + counts.on_hold,
-        "reached": selectors.printing_reached(office, backlog),
+        "reached": selectors.printing_reached(office, today=today),
         "open_lines": [line for line in lines if line.is_open], "forecast": forecast, "steps": reasoning(forecast),
         "lead_form": lead_form, "is_head": request.user.role == Role.HEAD,
         "pending_counts": selectors.pending_stock_counts(office).count(),
-        "chart_data": _chart_data(rate, backlog), "today": local_day(office),
-        "held_back": held_back, "at_centre_days": held_back.waited_days(local_day(office)),
+        "chart_data": _chart_data(rate, backlog), "today": today,
+        "held_back": held_back, "at_centre_days": held_back.waited_days(today),
     }, status=status)
 
 
@@ -438,12 +440,13 @@ def stock_report_monthly(request):
     if wanted == "pdf":
         return pdf_response(documents.monthly_report_pdf(office, lines, printed_by=request.user), documents.report_filename(office, lines, "pdf"))
     if wanted == "csv":
-        return _download(documents.monthly_report_csv(lines), "text/csv; charset=utf-8", documents.report_filename(office, lines, "csv"))
+        return _download(documents.monthly_report_csv(lines), CSV_CONTENT_TYPE, documents.report_filename(office, lines, "csv"))
     if wanted == "xlsx":
         return _download(documents.monthly_report_xlsx(office, lines), XLSX, documents.report_filename(office, lines, "xlsx"))
     query = urlencode({"since": f"{lines[0].month:%Y-%m}", "until": f"{lines[-1].month:%Y-%m}"})
     return render(request, "inventory/stock_report_monthly.html", {
         "form": form, "max_months": MAX_REPORT_MONTHS, "lines": lines, "totals": selectors.ledger_totals(lines), "query": query,
+        "columns": documents.REPORT_COLUMNS,
     })
 
 

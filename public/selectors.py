@@ -65,7 +65,7 @@ def board(office: Office) -> Board:
 
 def _board(office: Office) -> Board:
     backlog = backlog_by_month(office)
-    reached = printing_reached(office, backlog)
+    reached = printing_reached(office)
     until = queue_reaches(office)
     stock = BlankStock.objects.get(office=office)
     per_day = print_rate(office).per_day
@@ -222,15 +222,22 @@ def add_working_days(day: date, days: int) -> date:
 
 
 def mask_name(name: str) -> str:
-    """'Yohanes Ndoen' -> 'Y****** N****': enough to compare with the paper, not enough to learn a name."""
-    return " ".join(word[0] + "*" * (len(word) - 1) for word in name.split())
+    """'Yohanes Ndoen' -> 'Y. N.': the initials, enough to compare with the paper; nothing of the words' lengths."""
+    return " ".join(f"{word[0]}." for word in name.split())
+
+
+def mask_nik(nik: str) -> str:
+    """'5371015705900001' -> '537101 ****** **01': the region and the last two digits; the birth date and most of the serial hidden."""
+    return f"{nik[:6]} ****** **{nik[-2:]}"
 
 
 @dataclass(frozen=True)
 class SuketCheck:
     number: str
     office: Office
-    holder: str  # masked
+    holder: str  # masked: initials
+    nik: str  # masked: region and the last two digits
+    birth_year: int
     issued_on: date
     valid_until: date
     ended_on: date | None
@@ -250,7 +257,8 @@ def check_suket(number: str, today: date | None = None) -> SuketCheck | None:
     if suket.ended_on is not None and suket.ended_on <= suket.valid_until and suket.enrollment.state == EnrollmentState.COLLECTED:
         ended_by_pickup = _collected_on(suket.office, suket.enrollment_id) == suket.ended_on
     return SuketCheck(
-        number=suket.number, office=suket.office, holder=mask_name(suket.enrollment.name), issued_on=suket.issued_on,
+        number=suket.number, office=suket.office, holder=mask_name(suket.enrollment.name),
+        nik=mask_nik(suket.enrollment.nik), birth_year=suket.enrollment.birth_date.year, issued_on=suket.issued_on,
         valid_until=suket.valid_until, ended_on=suket.ended_on,
         valid=suket.ended_on is None and today <= suket.valid_until, ended_by_pickup=ended_by_pickup,
     )

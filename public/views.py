@@ -31,10 +31,12 @@ def ready(request, code):
 def my_card(request):
     """NIK, birth date and mother's name in a POST (never in an address, a log or a Referer); the answer, or 'not found'.
 
-    'Not found' is the same page whatever was typed (an unknown NIK, a wrong
+    'Not found' is the same page whatever was wrong (an unknown NIK, a wrong
     birth date, a wrong or empty mother's name, a record with no mother's name
-    on file): a fresh empty form and the same sentences, so it never tells
-    whether a NIK exists. Every one of them is counted and searched the same way.
+    on file): the form again with what the resident typed, as typed, and the
+    same sentences, so it never tells whether a NIK exists and the resident
+    corrects one field instead of typing sixteen digits again. Nothing is
+    shown that was not typed. Every one of them is counted and searched the same way.
     """
     if request.method == "POST":
         form = MyCardForm(request.POST)
@@ -46,7 +48,7 @@ def my_card(request):
                                          mother_name=form.cleaned_data["nama_ibu"])
             if cards:
                 return render(request, "public/my_card.html", {"cards": cards})
-            return render(request, "public/my_card.html", {"form": MyCardForm(), "not_found": True})
+            return render(request, "public/my_card.html", {"form": form, "not_found": True})
     else:
         form = MyCardForm()
     return render(request, "public/my_card.html", {"form": form})

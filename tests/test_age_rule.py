@@ -19,7 +19,7 @@ from backlog import corrections
 from backlog.ledger import receive_blanks
 from backlog.queue import build_print_queue
 from backlog.work import due_work
-from inventory.selectors import backlog_by_month, blanks_to_ask_for, ledger_breaches, printing_reached, stock_report
+from inventory.selectors import blanks_to_ask_for, ledger_breaches, printing_reached, stock_report
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
 from public.selectors import find_cards
@@ -205,11 +205,24 @@ def test_printing_reached_does_not_jump_back_for_a_birthday_card(kupang, clerk, 
     import_rows(kupang, clerk, tmp_path, [young, resident(date(2018, 3, 5), ADULT), resident(date(2018, 4, 2), ADULT)])
     receive_blanks(office=kupang, quantity=1, reference="R1", by=keeper)
     build_print_queue(office=kupang, at=at(date(2018, 5, 1)))
-    assert printing_reached(kupang, backlog_by_month(kupang)).queue_month == date(2018, 3, 1)
+    assert printing_reached(kupang).queue_month == date(2018, 3, 1)
     receive_blanks(office=kupang, quantity=1, reference="R2", by=keeper)
     build_print_queue(office=kupang, at=at(date(2018, 6, 10)))
     assert record(young["nik"]).state == EnrollmentState.QUEUED
-    assert printing_reached(kupang, backlog_by_month(kupang)).queue_month == date(2018, 3, 1)
+    assert printing_reached(kupang).queue_month == date(2018, 3, 1)
+
+
+def test_next_in_line_is_never_a_birthday_card_nor_a_month_before_the_one_printing_has_reached(kupang, clerk, keeper, tmp_path):
+    young = resident(date(2018, 3, 1), date(2001, 10, 10))  # 17 on 10 October: waits past the frontier
+    import_rows(kupang, clerk, tmp_path, [resident(date(2018, 2, 5), ADULT), young, resident(date(2018, 4, 2), ADULT)])
+    receive_blanks(office=kupang, quantity=1, reference="R1", by=keeper)
+    build_print_queue(office=kupang, at=at(date(2018, 5, 1)))
+    reached = printing_reached(kupang, today=date(2018, 5, 1))
+    assert (reached.queue_month, reached.waiting_month) == (date(2018, 2, 1), date(2018, 4, 1))
+    # A record of January that waits for a blank (imported late) does not make "next" older than "reached".
+    import_rows(kupang, clerk, tmp_path, [resident(date(2018, 1, 8), date(1991, 1, 1))])
+    reached = printing_reached(kupang, today=date(2018, 5, 1))
+    assert (reached.queue_month, reached.waiting_month) == (date(2018, 2, 1), date(2018, 4, 1))
 
 
 @pytest.mark.breaks_ledger

@@ -201,7 +201,7 @@ def test_a_head_sees_only_their_own_office_on_the_dashboard(client, kupang, head
 def test_the_dashboard_costs_the_same_queries_for_a_small_or_a_busy_office(client, kupang, keeper, head, clerk, tmp_path, django_assert_num_queries):
     enroll(kupang, clerk, tmp_path, [date(2018, 1, 1)])
     client.force_login(head)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         assert client.get(reverse("dashboard")).status_code == 200
     enroll(kupang, clerk, tmp_path, [date(2016, 1, 1) + timedelta(days=7 * n) for n in range(120)])
     for n in range(3):
@@ -210,5 +210,5 @@ def test_the_dashboard_costs_the_same_queries_for_a_small_or_a_busy_office(clien
     build_print_queue(office=kupang)
     for job in PrintJob.objects.filter(state="queued")[:5]:
         mark_printed(job=job, by=clerk)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         assert client.get(reverse("dashboard")).status_code == 200

@@ -1,13 +1,17 @@
 """The stock keeper's desk: receipts against a request, spoiled blanks, stock counts the head decides, the ledger."""
 import re
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
+from backlog import corrections
 from backlog.desks import mark_printed, mark_spoiled
-from backlog.ledger import receive_blanks, record_stock_count, spoil_blanks
+from backlog.ledger import approve_stock_count, receive_blanks, record_stock_count, spoil_blanks
 from backlog.queue import build_print_queue
 from backlog.requests import draft_blank_request, mark_request_sent
 from inventory.models import BlankMovement, BlankRequest, BlankStock, MovementKind, StockCount
@@ -90,6 +94,32 @@ def test_a_receipt_with_bad_input_is_refused_next_to_each_field_and_nothing_is_s
     assert html.count('class="field invalid"') == 4
     assert "Pilih permintaan" in html
     assert BlankMovement.objects.count() == 0
+
+
+def test_the_receipt_form_lists_each_request_with_what_it_still_expects(client, kupang, keeper, head):
+    request = sent_request(kupang, head, quantity=16000)
+    receive_blanks(office=kupang, quantity=14000, reference=request.reference, by=keeper, request=request, delivery_note="SJ-1")
+    html = page(as_user(client, keeper).get(reverse("stock")))
+    option = re.search(rf'<option value="{request.pk}"[^>]*>([^<]*)</option>', html).group(1)
+    assert option == "470/512/DKPS/2018: 2.000 masih diharapkan (diminta 16.000)"
+
+
+def test_a_receipt_beyond_what_the_request_still_expects_is_refused_unless_the_keeper_confirms_it(client, kupang, keeper, head):
+    request = sent_request(kupang, head, quantity=16000)
+    receive_blanks(office=kupang, quantity=14000, reference=request.reference, by=keeper, request=request, delivery_note="SJ-1")
+    as_user(client, keeper)
+    form = {"request": request.pk, "quantity": "3000", "delivery_note": "SJ-2", "carried_by": "Bendahara Barang"}
+    refused = client.post(reverse("stock_receive"), form)
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert "Permintaan 470/512/DKPS/2018 masih menunggu 2.000 blanko; 3.000 tidak dapat dibukukan" in html
+    assert re.search(r'id_quantity.*?Permintaan 470/512/DKPS/2018 masih menunggu', html, flags=re.S)
+    assert on_hand(kupang) == 14000
+    confirmed = client.post(reverse("stock_receive"), {**form, "beyond_expected": "on"})
+    assert confirmed.status_code == 302 and on_hand(kupang) == 17000
+    assert BlankRequest.objects.get().status == BlankRequest.Status.CLOSED
+    with pytest.raises(ValidationError):  # a closed request expects nothing
+        receive_blanks(office=kupang, quantity=1, reference=request.reference, by=keeper, request=request, delivery_note="SJ-3")
 
 
 def test_when_every_requested_blank_has_arrived_the_request_closes(kupang, keeper, head):
@@ -226,6 +256,53 @@ def test_the_ledger_shows_the_balance_after_every_movement_on_every_page(client,
     assert second == list(range(190, 200)) + [200, 100]
     receipts = balances(page(client.get(reverse("stock"), {"kind": "receipt"})))
     assert receipts == [200, 100]
+
+
+def wita(hour, minute):
+    return datetime(2018, 7, 2, hour, minute, tzinfo=ZoneInfo("Asia/Makassar"))
+
+
+def test_the_ledger_runs_in_the_time_movements_happened_latest_first_and_names_each_card(client, kupang, keeper, clerk, tmp_path, monkeypatch):
+    """A desk books a print at 15:46 after the one of 15:55 (it was offline): the ledger reads 15:59, 15:55, 15:46, 14:15."""
+    f.enrollments(kupang, clerk, tmp_path, [date(2018, 1, 2), date(2018, 1, 3), date(2018, 1, 4)])
+    monkeypatch.setattr(timezone, "now", lambda: wita(14, 15))
+    receive_blanks(office=kupang, quantity=10, reference="470/88/DKPS/2018", by=keeper, delivery_note="SJ-88")
+    build_print_queue(office=kupang)
+    monkeypatch.undo()
+    first, second, third = queue_in_print_order(kupang)[:3]
+    for job, moment in ((first, wita(15, 55)), (second, wita(15, 46)), (third, wita(15, 59))):
+        mark_printed(job=job, by=clerk, at=moment)
+    html = page(as_user(client, keeper).get(reverse("stock")))
+    rows = ledger_rows(html)
+    assert [re.search(r"\d{2}:\d{2}", row).group(0) for row in rows] == ["15:59", "15:55", "15:46", "14:15"]
+    assert balances(html) == [7, 8, 9, 10]
+    for row, job in zip(rows, (third, first, second)):
+        enrollment = job.enrollment
+        assert enrollment.nik in row and enrollment.name in row
+        assert f'href="{reverse("enrollment_detail", args=[enrollment.pk])}"' in row
+        assert "pencetakan" not in row
+    assert "surat jalan SJ-88" in rows[3] and "470/88/DKPS/2018" in rows[3]
+
+
+def test_each_movement_names_its_document_the_damage_report_the_count_and_the_corrected_movement(client, kupang, keeper, head, clerk, tmp_path):
+    f.enrollments(kupang, clerk, tmp_path, [date(2018, 1, 2)])
+    receive_blanks(office=kupang, quantity=10, reference="R1", by=keeper, delivery_note="SJ-1")
+    spoil_blanks(office=kupang, quantity=1, reference="BA-07/2018", reason="Basah kena bocor", by=keeper)
+    count = record_stock_count(office=kupang, counted=8, by=keeper, note="Gudang lantai 2")
+    approve_stock_count(count=count, by=head)
+    build_print_queue(office=kupang)
+    job = queue_in_print_order(kupang)[0]
+    mark_spoiled(job=job, by=clerk, reason="Macet di printer")
+    undo_printed = mark_printed(job=PrintJob.objects.get(enrollment=job.enrollment, state="queued"), by=clerk)
+    corrections.undo_printed(job=undo_printed, by=clerk, reason="Salah klik")
+    rows = ledger_rows(page(as_user(client, keeper).get(reverse("stock"))))
+    text = [re.sub(r"<[^>]+>", " ", row) for row in rows]
+    assert "koreksi dari tercetak" in text[0] and job.enrollment.nik in text[0] and "Salah klik" in text[0]
+    assert job.enrollment.nik in text[1]
+    assert "rusak di printer" in text[2] and "Macet di printer" in text[2] and job.enrollment.nik in text[2]
+    assert "stock opname tanggal" in text[3] and "8 dihitung, 9 di buku" in text[3] and "Gudang lantai 2" in text[3]
+    assert "berita acara kerusakan BA-07/2018" in text[4] and "Basah kena bocor" in text[4]
+    assert not any(re.search(r"pencetakan \d", row) for row in text)
 
 
 def test_the_ledger_page_costs_the_same_queries_with_few_or_many_movements(client, kupang, keeper, head, django_assert_num_queries):

@@ -1,5 +1,6 @@
 """The monthly stock report: opening + received - printed - spoiled +/- adjusted = closing, every month, on screen, in CSV and XLSX."""
 import csv
+import re
 import io
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -133,12 +134,19 @@ def test_the_stock_keeper_sees_the_months_on_screen_with_links_to_pdf_csv_and_xl
         assert f"?since=2018-01&amp;until=2018-05&amp;format={wanted}" in html
 
 
-def test_the_csv_has_the_indonesian_header_and_a_row_per_month_that_adds_up(client, five_months, head):
+def test_the_csv_opens_in_columns_in_excel_with_the_pages_header_and_a_row_per_month_that_adds_up(client, five_months, head):
     response = report(client, head, since="2018-01", until="2018-05", format="csv")
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"] == 'attachment; filename="laporan-stok-blanko-5371-2018-01-2018-05.csv"'
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == ["bulan", "saldo_awal", "diterima", "dicetak", "rusak", "penyesuaian", "saldo_akhir"]
+    assert response.content.startswith(b"\xef\xbb\xbf")  # a BOM: Excel reads UTF-8
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    # The words of the page and of the spreadsheet.
+    assert rows[0] == ["Bulan", "Saldo awal", "Diterima", "Tercetak", "Rusak", "Penyesuaian", "Saldo akhir"]
+    html = report(client, head, since="2018-01", until="2018-05").content.decode()
+    thead = re.search(r'id="monthly-ledger">\s*<thead>(.*?)</thead>', html, flags=re.S).group(1)
+    assert re.findall(r"<th[^>]*>([^<]*)</th>", thead) == rows[0]
+    sheet = load_workbook(io.BytesIO(report(client, head, since="2018-01", until="2018-05", format="xlsx").content)).active
+    assert [cell.value for cell in sheet[1]] == rows[0]
     assert rows[1:] == [["2018-01", "0", "100", "3", "1", "0", "96"], ["2018-02", "96", "0", "1", "2", "0", "93"],
                         ["2018-03", "93", "0", "0", "0", "-4", "89"], ["2018-04", "89", "0", "0", "0", "0", "89"],
                         ["2018-05", "89", "50", "0", "0", "1", "140"]]
@@ -193,3 +201,11 @@ def test_the_report_pages_read_a_fixed_number_of_queries_however_long_the_period
     for params in ({"since": "2018-01-01", "until": "2018-01-31"}, {"since": "2018-01-01", "until": "2018-12-31"}):
         with django_assert_num_queries(QUERIES_PER_MINUTES_PAGE):
             assert client.get(reverse("spoilage_minutes"), params).status_code == 200
+
+
+def test_every_csv_download_is_written_for_an_indonesian_excel_with_formulas_kept_as_text():
+    from common.cells import csv_text
+
+    written = csv_text(["Bulan", "Catatan"], [["2018-07", "=HYPERLINK(\"x\")"], ["2018-08", -4]])
+    assert written.startswith("\ufeff")
+    assert list(csv.reader(io.StringIO(written[1:]), delimiter=";")) == [["Bulan", "Catatan"], ["2018-07", "'=HYPERLINK(\"x\")"], ["2018-08", "-4"]]

@@ -132,6 +132,16 @@ def test_the_ready_board_says_which_months_can_collect_and_how_far_printing_has_
     assert "setelah blanko datang dari Kementerian Dalam Negeri" in shown
 
 
+def test_the_ready_board_never_says_next_is_a_month_before_the_one_printing_has_reached(client, kupang_2018, kupang, clerk, tmp_path):
+    """A record of 2016 imported late waits for a blank: the board does not say "reached February 2018, next: January 2016"."""
+    rows = [f.row(date(2016, 1, 12), name="Marthen Manafe", birth=date(1985, 3, 3))]
+    import_enrollments(office=kupang, path=f.siak_file(tmp_path / "late.csv", rows, header=f.HEADER_WITH_MOTHER), by=clerk)
+    shown = text(client.get("/publik/5371/"))
+    assert "Pencetakan sudah sampai pada warga yang melakukan perekaman bulan Februari 2018." in shown
+    assert "Berikutnya: warga yang melakukan perekaman bulan April 2018." in shown
+    assert "Januari 2016" not in shown
+
+
 def test_the_ready_board_says_when_the_office_asked_the_ministry_for_blanks(client, kupang_2018, kupang, head):
     mark_request_sent(request=draft_blank_request(office=kupang, quantity=16000, reference="470/90/DKPS/2018", by=head),
                       by=head, sent_on=date(2018, 6, 26))
@@ -273,13 +283,35 @@ def test_a_wrong_birth_date_another_offices_nik_and_an_unknown_nik_get_the_same_
     answers = [look_up(client, kupang_2018[0].nik, WRONG_BIRTH), look_up(client, theirs.nik, WRONG_BIRTH),
                look_up(client, unknown, BIRTH), look_up(client, unknown, WRONG_BIRTH)]
     assert {answer.status_code for answer in answers} == {200}
-    bodies = {without_csrf_token(answer) for answer in answers}
+    typed = [(kupang_2018[0].nik, WRONG_BIRTH), (theirs.nik, WRONG_BIRTH), (unknown, BIRTH), (unknown, WRONG_BIRTH)]
+    # The same page but for what each resident typed, kept in the form.
+    bodies = {without_typed(answer, nik, birth) for answer, (nik, birth) in zip(answers, typed)}
     assert len(bodies) == 1
     body = bodies.pop()
     assert "Tidak ditemukan kartu untuk data ini." in strip_tags(body)
     for name in ("Yohanes", "Ndoen", "Ahmad", "Fauzi", "Kota Kupang", "Tangerang"):
         assert name not in body
-    assert kupang_2018[0].nik not in body and theirs.nik not in body  # not even echoed back
+    assert kupang_2018[0].nik not in body and theirs.nik not in body  # nothing beyond what was typed
+
+
+def without_typed(response, nik, birth, mother=f.MOTHER):
+    """The page with the values the resident typed (kept in the form's fields) left out."""
+    html = without_csrf_token(response)
+    for name, value in (("nik", nik), ("tanggal_lahir", birth.isoformat()), ("nama_ibu", mother)):
+        html, kept = re.subn(rf'(name="{name}"[^>]*?) value="{re.escape(value)}"', r"\1", html)
+        assert kept == (1 if value else 0), name  # an empty field has no value at all
+    return html
+
+
+def test_a_wrong_answer_keeps_what_the_resident_typed_and_nothing_more(client, kupang_2018):
+    spaced = " ".join(re.findall(".{4}", kupang_2018[0].nik))
+    response = client.post(MY_CARD, {"nik": spaced, "tanggal_lahir": "18-05-1990", "nama_ibu": "Maria Goreti"})
+    assert "Tidak ditemukan kartu untuk data ini." in text(response)
+    html = response.content.decode()
+    assert f'value="{spaced}"' in html  # as typed, spaces and all: the resident fixes one field
+    assert 'value="18-05-1990"' in html and 'value="Maria Goreti"' in html
+    assert kupang_2018[0].nik not in html and f.MOTHER not in html and "1990-05-17" not in html
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_the_form_asks_for_the_mothers_maiden_name(client, kupang):
@@ -307,7 +339,7 @@ def test_a_wrong_or_missing_mothers_name_and_a_record_without_one_get_the_same_a
         with django_assert_num_queries(3):  # the same work for each: the count, the offices, the records
             answers.append(look_up(client, nik, BIRTH, mother=mother))
     assert {answer.status_code for answer in answers} == {200}
-    bodies = {without_csrf_token(answer) for answer in answers}
+    bodies = {without_typed(answer, nik, BIRTH, mother) for answer, (nik, mother) in zip(answers, lookups)}
     assert len(bodies) == 1
     shown = text(answers[0])
     assert "Tidak ditemukan kartu untuk data ini." in shown
@@ -321,7 +353,7 @@ def test_guessed_niks_next_to_real_ones_find_nothing_and_show_no_name(client, ku
     real = {record.nik for record in kupang_2018}
     guesses = [nik[:12] + f"{(int(nik[12:]) + step) % 10000:04d}" for nik in real for step in (1, 2, 3)]
     for guess in sorted(set(guesses) - real):
-        html = look_up(client, guess, BIRTH).content.decode()
+        html = without_typed(look_up(client, guess, BIRTH), guess, BIRTH)
         assert "Tidak ditemukan kartu" in html
         assert not any(record.name.split()[0] in html for record in kupang_2018)
 
@@ -487,7 +519,9 @@ def test_the_qr_code_of_a_suket_leads_to_its_check_genuine_valid_and_the_name_ma
     from django.utils.formats import date_format
 
     assert "Asli dan berlaku hari ini." in shown
-    assert "P***** N***" in shown  # Petrus Nope
+    assert "Pemegang P. N." in shown  # Petrus Nope: the initials, nothing of the names' lengths
+    nik = kupang_2018[4].nik
+    assert f"NIK {nik[:6]} ****** **{nik[-2:]}" in shown and "Tahun lahir 1990" in shown
     assert "Dikeluarkan oleh Kota Kupang" in shown
     assert f"Berlaku sampai {date_format(suket.valid_until, 'j F Y')}" in shown
     html = page.content.decode()
@@ -544,9 +578,10 @@ def test_markup_in_a_suket_number_is_shown_as_text(client, kupang):
     assert "&lt;img src=x onerror=alert(1)&gt;" in page.content.decode()
 
 
-def test_mask_name_keeps_the_first_letter_of_each_word():
-    assert mask_name("Yohanes Ndoen") == "Y****** N****"
-    assert mask_name("  Siti   Nur  Aminah ") == "S*** N** A*****"
+def test_mask_name_keeps_the_initials_and_nothing_of_the_lengths():
+    assert mask_name("Yohanes Ndoen") == "Y. N."
+    assert mask_name("  Siti   Nur  Aminah ") == "S. N. A."
+    assert mask_name("Rina Riwu") == mask_name("Rudolfus Rihi") == "R. R."
 
 
 # Language

@@ -92,9 +92,10 @@ def test_a_resident_checks_their_card_with_nik_birth_date_and_mothers_name_on_a_
     expect(phone.get_by_role("alert")).to_contain_text(
         "Tidak ditemukan kartu untuk data ini. Cocokkan NIK, tanggal lahir, dan nama ibu kandung dengan Kartu Keluarga (KK) Anda, lalu coba lagi.")
     expect(phone.get_by_role("alert").get_by_role("link", name="papan kartu siap diambil")).to_have_attribute("href", "/publik/#siap-diambil")
-    expect(phone.get_by_label("NIK")).to_have_value("")
-    phone.get_by_label("NIK").fill(records[5].nik)
-    phone.get_by_label("Tanggal lahir").fill(BIRTH.isoformat())
+    # What the resident typed is kept: only the wrong field is typed again.
+    expect(phone.get_by_label("NIK")).to_have_value(records[5].nik)
+    expect(phone.get_by_label("Tanggal lahir")).to_have_value(BIRTH.isoformat())
+    expect(phone.get_by_label("Nama ibu kandung")).to_have_value("Maria Bria")
     phone.get_by_label("Nama ibu kandung").fill("maria goreti ndoen")
     phone.get_by_role("button", name="Periksa kartu saya").click()
     expect(phone.get_by_role("heading", name="Sudah direkam, menunggu dicetak")).to_be_visible()
@@ -110,7 +111,9 @@ def test_the_qr_code_of_a_suket_opens_its_check_on_a_phone(live_server, phone, k
     # What the QR code encodes, with the test server in place of PUBLIC_BASE_URL.
     phone.goto(live_server.url + reverse("public_suket_check", args=[suket.number]))
     expect(phone.get_by_text("Asli dan berlaku hari ini.")).to_be_visible()
-    expect(phone.locator(".holder")).to_have_text("P***** N***")
+    expect(phone.locator(".holder")).to_have_text("P. N.")
+    expect(phone.locator(".nik")).to_have_text(f"{records[4].nik[:6]} ****** **{records[4].nik[-2:]}")
+    expect(phone.locator(".birth-year")).to_have_text(str(BIRTH.year))
     expect(phone.get_by_text("Kota Kupang")).to_be_visible()
     assert "Petrus" not in phone.content()
     fits_the_phone(phone)

@@ -5,8 +5,9 @@ import pytest
 from playwright.sync_api import expect
 
 from backlog.desks import mark_printed
-from backlog.ledger import receive_blanks
+from backlog.ledger import receive_blanks, record_stock_count
 from backlog.queue import build_print_queue
+from backlog.requests import draft_blank_request, mark_request_sent
 from inventory.models import BlankRequest
 from people.roles import Role
 from printing.models import PrintJob
@@ -117,3 +118,25 @@ def test_a_receipt_shows_on_the_dashboard_and_the_head_drafts_a_request_from_its
     assert page.locator("#backlog-chart").bounding_box()["width"] <= 390
     assert page.evaluate(COUNT_BAR_PIXELS, "backlog-chart") > 50
     screenshot("dashboard-phone")
+
+
+KEY_FIGURES = ("on_hand", "days_left", "reached", "ask")
+
+
+def test_the_four_figures_the_head_opens_the_dashboard_for_are_in_view_without_scrolling(live_server, page, screenshot, kupang):
+    """On hand, days of stock left, how far printing has reached and how many blanks to ask for: above the fold at 1366x768,
+    with an open request and a count waiting for the head (the notice line) as on a real morning."""
+    office, keeper, head = kupang
+    request = draft_blank_request(office=office, quantity=2000, reference="470/5371/DKPS/2018", by=head)
+    mark_request_sent(request=request, by=head)
+    receive_blanks(office=office, quantity=16, reference=request.reference, by=keeper, request=request, delivery_note="SJ-2018-06")
+    record_stock_count(office=office, counted=27, by=keeper, note="Gudang lantai 2, 2 Juli 2018")
+    log_in(page, live_server.url, head.username)
+    assert page.viewport_size == {"width": 1366, "height": 768}
+    assert page.evaluate("window.scrollY") == 0
+    for name in KEY_FIGURES:
+        box = page.locator(f'[data-figure="{name}"]').bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 768, (name, box)
+    assert page.locator('[data-figure="ask"] span').inner_text() == page.locator("#forecast tr.result td.num").inner_text()
+    page.wait_for_function("document.getElementById('backlog-chart').width > 0")
+    screenshot("dashboard-key-figures")
