@@ -48,11 +48,14 @@ class DuplicateSearchForm(forms.Form):
     q = forms.CharField(label=_("NIK or name"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Cases"), required=False,
                                choices=[(OPEN, _("open")), (CLOSED, _("closed")), (ALL, _("all"))])
-    impor = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    impor = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
 
     def filters(self) -> dict:
         """The selector's keyword arguments: open cases unless asked otherwise; every case of one import (its count)."""
-        data = self.cleaned_data if self.is_valid() else {}
+        data = {}
+        if self.is_bound:
+            self.is_valid()  # a field refused says so beside it; the valid ones still apply
+            data = self.cleaned_data
         run_id = data.get("impor")
         return {"search": data.get("q") or "", "run_id": run_id,
                 "status": data.get("status") or (self.ALL if run_id else self.OPEN)}

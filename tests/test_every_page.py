@@ -137,7 +137,7 @@ def test_after_the_demo_data_every_page_of_every_role_answers():
 HOSTILE = ("99999999999999999999", "-1", "9999-12", "0000-00", "9999-12-31", "0001-01-01", "1e309", "'; DROP TABLE x; --",
            "x" * 5000, "\u0661\u0662\x00")
 # Parameters every list page may be sent besides its own forms': pages, sorts, periods.
-COMMON_PARAMETERS = ("page", "sort", "month", "since", "until", "year", "q", "next", "per_page")
+COMMON_PARAMETERS = ("page", "sort", "month", "since", "until", "year", "q", "next", "per_page", "impor")
 
 
 def _parameters(html):

@@ -48,7 +48,7 @@ def test_a_clerk_uploads_an_export_resolves_a_duplicate_and_issues_a_suket(live_
     screenshot("duplicates")
     page.get_by_role("link", name="Selesaikan dengan kehadiran langsung").click()
     page.get_by_label("Pertahankan data rekaman 2018-02-14 (Yohanes Ndoen Tefa)").check()
-    page.get_by_label("Catatan (dokumen yang ditunjukkan penduduk)").fill("KK dan akta kelahiran diperiksa")
+    page.get_by_label("Dokumen yang ditunjukkan penduduk (KTP, KK, akta kelahiran)").fill("KK dan akta kelahiran diperiksa")
     page.get_by_role("button", name="Tutup kasus").click()
     expect(page.locator(".messages")).to_contain_text("sejak tanggal rekam paling awal")
     survivor = Enrollment.objects.get(nik=twice, state="recorded")
