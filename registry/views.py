@@ -91,6 +91,7 @@ def enrollment_upload_status(request, pk):
     return render(request, "registry/upload_status.html", {"upload": upload, "rows_read": rows_read, "can_retry": retry,
                                                            "interrupted": interrupted, "status_display": status_display,
                                                            "run": upload.run, "look_at": look_at, "rejected": rejected,
+                                                           "rejected_pages": -(-upload.rejected // REJECTED_PER_PAGE),
                                                            "column_lists": column_lists()})
 
 

@@ -29,18 +29,20 @@ def result(client, response):
 
 def test_the_result_lists_each_rejected_row_with_its_line_nik_name_and_reason_fifty_a_page(client, clerk, tmp_path,
                                                                                           django_capture_on_commit_callbacks):
-    rows = [f.row("2018-02-01")] + [f.row("2018-02-02", name=f"Ditolak {n:02d}", jenis_kelamin="X") for n in range(60)]
+    rows = [f.row("2018-02-01")] + [f.row("2018-02-02", name=f"Ditolak {n:03d}", jenis_kelamin="X") for n in range(160)]
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(client, tmp_path, rows)
     first = result(client, response)
-    listed = re.findall(r"<tr><td>(\d+)</td><td>(\d{16})</td><td>(Ditolak \d\d)</td><td>([^<]+)</td></tr>", first)
+    listed = re.findall(r"<tr><td>(\d+)</td><td>(\d{16})</td><td>(Ditolak \d+)</td><td>([^<]+)</td></tr>", first)
     assert len(listed) == 50
-    assert listed[0][0] == "3" and listed[0][2] == "Ditolak 00" and "L atau P" in listed[0][3]
-    assert "Halaman 1 dari 2 (60 baris)" in first
+    assert listed[0][0] == "3" and listed[0][2] == "Ditolak 000" and "L atau P" in listed[0][3]
+    assert "Halaman 1 dari 4 (160 baris)" in first
     assert "Unduh baris yang ditolak beserta alasannya" in first
-    second = html(client.get(response.url, {"page": 2}))
-    rest = re.findall(r"<tr><td>(\d+)</td><td>\d{16}</td><td>(Ditolak \d\d)</td>", second)
-    assert [name for _line, name in rest] == [f"Ditolak {n}" for n in range(50, 60)] and rest[-1][0] == "62"
+    last = html(client.get(response.url, {"page": 4}))
+    rest = re.findall(r"<tr><td>(\d+)</td><td>\d{16}</td><td>(Ditolak \d+)</td>", last)
+    assert [name for _line, name in rest] == [f"Ditolak {n}" for n in range(150, 160)] and rest[-1][0] == "162"
+    assert "Halaman 4 dari 4 (160 baris)" in last
+    assert "Halaman 4 dari 4" in html(client.get(response.url, {"page": 99}))
 
 
 def test_a_workbooks_rejected_rows_are_listed_with_their_sheet(client, clerk, tmp_path, django_capture_on_commit_callbacks):

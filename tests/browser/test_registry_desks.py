@@ -46,7 +46,7 @@ def test_a_clerk_uploads_an_export_resolves_a_duplicate_and_issues_a_suket(live_
     page.get_by_role("link", name="Data ganda").click()
     expect(page.locator("main")).to_contain_text(twice)
     screenshot("duplicates")
-    page.get_by_role("link", name="Selesaikan dengan kehadiran langsung").click()
+    page.get_by_role("link", name=f"Selesaikan NIK {twice}").click()
     page.get_by_label("Pertahankan data rekaman 2018-02-14 (Yohanes Ndoen Tefa)").check()
     page.get_by_label("Dokumen yang ditunjukkan penduduk (KTP, KK, akta kelahiran)").fill("KK dan akta kelahiran diperiksa")
     page.get_by_role("button", name="Tutup kasus").click()
