@@ -83,7 +83,7 @@ def enrollment_upload_status(request, pk):
     rows_read = cache.get(EnrollmentUpload.progress_key_of(upload.pk), 0) if upload.status == EnrollmentUpload.Status.RUNNING else upload.rows
     if request.GET.get("format") == "json":
         return JsonResponse({"status": upload.status, "status_display": status_display, "rows": rows_read,
-                             "finished": upload.finished_at is not None or interrupted})
+                             "finished": upload.finished_at is not None or interrupted, "queue_pending": _queue_pending(upload)})
     look_at = list(statuses.to_look_at(upload.run)[:LOOK_AT_SHOWN]) if upload.run_id else []
     rejected = None
     if upload.status == EnrollmentUpload.Status.DONE and upload.rejected and not upload.files_removed_at:
@@ -92,7 +92,12 @@ def enrollment_upload_status(request, pk):
                                                            "interrupted": interrupted, "status_display": status_display,
                                                            "run": upload.run, "look_at": look_at, "rejected": rejected,
                                                            "rejected_pages": -(-upload.rejected // REJECTED_PER_PAGE),
-                                                           "column_lists": column_lists()})
+                                                           "column_lists": column_lists(), "queue_pending": _queue_pending(upload)})
+
+
+def _queue_pending(upload) -> bool:
+    """The import added records and the queue build it asked for has not run yet (the page waits for it)."""
+    return bool(upload.run and upload.run.imported and upload.run.queue_built_at is None)
 
 
 @office_view(*DESK_ROLES)

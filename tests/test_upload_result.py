@@ -116,10 +116,12 @@ def test_a_build_not_run_yet_is_said_and_the_next_build_of_the_office_records_it
 
     run_upload(upload=EnrollmentUpload.objects.get())  # the import ran; the build it asked for did not (the broker was away)
     assert "Diminta setelah impor; belum dibangun." in result(client, response)
+    assert client.get(response.url, {"format": "json"}).json()["queue_pending"] is True  # the page polls until it is built
     receive_blanks(office=kupang, quantity=5, reference="470/12/2018", by=clerk)
     build = build_print_queue(office=kupang, by=clerk)
     assert build.queued == 1
     assert re.search(r"Dibangun pada [^<]*?: 1 kartu masuk antrean cetak\.", result(client, response))
+    assert client.get(response.url, {"format": "json"}).json()["queue_pending"] is False
     build_print_queue(office=kupang, by=clerk)
     assert EnrollmentImport.objects.get().queue_queued == 1  # a later build does not speak for it again
 

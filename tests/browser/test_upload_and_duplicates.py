@@ -2,10 +2,14 @@
 from datetime import date
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
+from backlog.imports import run_upload
 from backlog.ledger import receive_blanks
+from backlog.queue import build_print_queue
 from people.roles import Role
+from registry.models import EnrollmentUpload
 from tests import factories as f
 from tests.browser.steps import log_in
 
@@ -77,3 +81,19 @@ def test_the_upload_result_lists_the_rejected_rows_and_leads_to_the_held_duplica
     expect(page.locator("tr.case")).to_have_count(1)
     expect(page.locator("tr.case")).to_contain_text(twice)
     expect(page.locator("tr.case")).to_contain_text("Tempat lahir")
+
+
+def test_a_result_waiting_for_its_queue_build_shows_it_once_built(live_server, page, tmp_path, worker_away):
+    office = f.office("5371")
+    clerk = f.user(office, Role.CLERK, username="petugas.antre")
+    stored = f.siak_file(tmp_path / "mei.csv", [f.row("2018-05-02")])
+    with open(stored, "rb") as handle:
+        upload = EnrollmentUpload.objects.create(office=office, uploaded_by=clerk, original_name="mei.csv",
+                                                 file=SimpleUploadedFile("mei.csv", handle.read()))
+    run_upload(upload=upload)  # imported; the build it asked for has not run (as with the broker away)
+    log_in(page, live_server.url, clerk.username)
+    page.goto(f"{live_server.url}/perekaman/unggah/{upload.pk}/")
+    expect(page.locator("#queue-build")).to_contain_text("belum dibangun")
+    receive_blanks(office=office, quantity=1, reference="470/126/Dukcapil", by=clerk)
+    build_print_queue(office=office, by=clerk)
+    expect(page.locator("#queue-build")).to_contain_text("1 kartu masuk antrean cetak", timeout=10_000)
