@@ -17,7 +17,7 @@ from inventory.models import BlankMovement, BlankRequest, MovementKind, ReceiptC
 from people.roles import Role
 from printing.models import PrintJob
 from printing.views import JOB_CORRECTIONS
-from registry.models import DuplicateCase, Enrollment, EnrollmentUpload, Office, TemporaryCertificate, User
+from registry.models import DuplicateCase, Enrollment, EnrollmentImport, EnrollmentUpload, Office, TemporaryCertificate, User
 from tests import factories as f, writes
 from tests.pages import office_pages
 from tests.parallel import NothingToDo
@@ -62,6 +62,7 @@ def office_urls(office, *, documents=True):
     for name, route, _roles in office_pages():
         if "<" not in route:
             urls.append("/" + route)
+            urls.extend(f"/{route}?{query}" for query in _views_of(name, office))
             continue
         if name in DOCUMENTS and not documents:
             continue
@@ -70,6 +71,14 @@ def office_urls(office, *, documents=True):
             kinds = JOB_CORRECTIONS if "<str:kind>" in path else [""]
             urls.extend(path.replace("<str:kind>", kind) for kind in kinds)
     return urls
+
+
+def _views_of(name, office) -> list[str]:
+    """The other views of a list page that only its query string opens (closed cases, one import's cases)."""
+    if name != "duplicates":
+        return []
+    run = EnrollmentImport.objects.filter(office=office).order_by("-pk").first()
+    return ["status=closed", "status=all", "q=a"] + ([f"impor={run.pk}"] if run else [])
 
 
 def server_errors(office, *, documents=True):
