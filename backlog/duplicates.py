@@ -119,12 +119,17 @@ def _analyze(cursor, table) -> None:
         cursor.execute(f"ANALYZE {table}")
 
 
-def resolve_duplicate_case(*, case: DuplicateCase, by, keep: Enrollment | None, note: str = "") -> DuplicateCase:
+def resolve_duplicate_case(*, case: DuplicateCase, by, keep: Enrollment | None, note: str) -> DuplicateCase:
     """The resident came in person. Keep one record (its card waits from the earliest date), or void them all.
 
     The surviving record is the earliest one, so the resident keeps their
     place; if the clerk keeps another record's data, it is copied onto it.
+    `note` says which documents the resident showed: a decision without it is refused.
     """
+    note = " ".join((note or "").split())
+    if not note:
+        raise ValidationError(_("Note which documents the resident showed (KTP, KK, birth certificate) before closing the case."),
+                              code="note")
     with transaction.atomic():
         office = lock_ledger(case.office_id).office
         (case,) = lock_rows(DuplicateCase.objects.filter(pk=case.pk))

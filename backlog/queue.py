@@ -7,7 +7,8 @@ batch locks the office's ledger, decides on what it finds, queues at most
 QUEUE_BUILD_BATCH cards and commits, so a desk waits for one batch (a
 fraction of a second), never for a whole build of 100,000 cards. Two builds
 at the same moment take turns batch by batch and never hand out one blank or
-one card twice; with nothing available nothing is written.
+one card twice; with nothing available nothing is written but what the
+build found, on the imports that asked for it.
 """
 from django.conf import settings
 from django.db import transaction
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from common.dates import local_day
 from printing.models import QueueBuild
-from registry.models import Office
+from registry.models import EnrollmentImport, Office
 
 from . import cards
 from .locks import lock_ledger
@@ -25,10 +26,13 @@ def build_print_queue(*, office: Office, by=None, batch: int | None = None, at=N
     """Queue as many of the oldest waiting cards as there are blanks available. Returns the build (queued = how many).
 
     `at`: the moment of the build (now when not given); its day in the office's clock decides which cards are of age.
+    The imports with new records committed before the build, whose build had not run yet, record what it did
+    (when, the blanks it found free, the cards it queued), for their upload's page.
     """
     batch = batch or settings.QUEUE_BUILD_BATCH
     build = None
     given_back = False
+    imports, available = [], None
     while True:
         with transaction.atomic():
             stock = lock_ledger(office.pk)
@@ -39,6 +43,8 @@ def build_print_queue(*, office: Office, by=None, batch: int | None = None, at=N
                 if cards.give_back_not_printable(office_id=office.pk, today=today, at=moment):
                     stock.refresh_from_db()
                 given_back = True
+                imports = list(_waiting_imports(office).values_list("pk", flat=True))
+                available = stock.available
             wanted = min(stock.available, batch)
             if wanted <= 0:
                 break
@@ -53,4 +59,14 @@ def build_print_queue(*, office: Office, by=None, batch: int | None = None, at=N
                 build = None
             if queued < wanted:
                 break
-    return build or QueueBuild(office=office, created_by=by, available=stock.available, queued=0)
+    build = build or QueueBuild(office=office, created_by=by, available=stock.available, queued=0)
+    if imports:
+        # The first build to finish speaks for the import; one running beside it found the same cards taken.
+        _waiting_imports(office).filter(pk__in=imports).update(
+            queue_built_at=at or timezone.now(), queue_available=available, queue_queued=build.queued)
+    return build
+
+
+def _waiting_imports(office):
+    """Imports of the office with new records whose queue build has not run yet (a partial index: a few rows)."""
+    return EnrollmentImport.objects.filter(office=office, imported__gt=0, queue_built_at__isnull=True)

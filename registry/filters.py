@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from common.datefields import MonthFilter
 from common.dates import month_after
 
-from .models import DuplicateCase, Enrollment, EnrollmentState, TemporaryCertificate
+from .models import Enrollment, EnrollmentState, TemporaryCertificate
 
 
 class EnrollmentFilter(django_filters.FilterSet):
@@ -39,10 +39,3 @@ class SuketFilter(django_filters.FilterSet):
         model = TemporaryCertificate
         fields = []
 
-
-class DuplicateFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=DuplicateCase.Status.choices, empty_label=_("all"))
-
-    class Meta:
-        model = DuplicateCase
-        fields = []

@@ -40,11 +40,35 @@ class VisitForm(forms.Form):
         return visited_on
 
 
-class ResolveDuplicateForm(forms.Form):
-    """Keep one record (the earliest date is kept) or void them all."""
+class DuplicateSearchForm(forms.Form):
+    """The duplicates desk's search: a NIK (or its start) or words of a name, open or closed cases, one import's cases."""
 
-    decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect)
-    note = forms.CharField(label=_("Note (what the resident showed)"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    OPEN, CLOSED, ALL = "open", "closed", "all"
+
+    q = forms.CharField(label=_("NIK or name"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Cases"), required=False,
+                               choices=[(OPEN, _("open")), (CLOSED, _("closed")), (ALL, _("all"))])
+    impor = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+
+    def filters(self) -> dict:
+        """The selector's keyword arguments: open cases unless asked otherwise; every case of one import (its count)."""
+        data = {}
+        if self.is_bound:
+            self.is_valid()  # a field refused says so beside it; the valid ones still apply
+            data = self.cleaned_data
+        run_id = data.get("impor")
+        return {"search": data.get("q") or "", "run_id": run_id,
+                "status": data.get("status") or (self.ALL if run_id else self.OPEN)}
+
+
+class ResolveDuplicateForm(forms.Form):
+    """Keep one record (the earliest date is kept) or void them all; the note says what the resident showed."""
+
+    decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect,
+                                 error_messages={"required": _("Choose the record to keep, or void them all.")})
+    note = forms.CharField(label=_("Documents the resident showed (KTP, KK, birth certificate)"), max_length=500,
+                           widget=forms.Textarea(attrs={"rows": 2}),
+                           error_messages={"required": _("Note which documents the resident showed (KTP, KK, birth certificate) before closing the case.")})
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)

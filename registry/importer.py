@@ -7,6 +7,7 @@ the file's length, and whatever a line holds.
 """
 import csv
 import io
+import itertools
 import operator
 import os
 import re
@@ -547,3 +548,91 @@ class RejectedWorkbook(RejectedFile):
 def rejected_report(source: EnrollmentFile) -> RejectedFile:
     """The rejected-rows report of a file: a workbook's is a workbook, a CSV's a CSV."""
     return RejectedWorkbook(source.path) if source.kind == "xlsx" else RejectedFile(source.path)
+
+
+class RejectedLine(NamedTuple):
+    """A row of a rejected-rows report, as the upload's page lists it."""
+
+    sheet: str  # the workbook's sheet, "" for a CSV
+    line: str
+    reason: str
+    nik: str
+    name: str
+
+
+class RejectedRows:
+    """A rejected-rows report read back a page at a time: `len` is what the import counted, a slice reads only up to its end.
+
+    What `RejectedFile` or `RejectedWorkbook` wrote, in that order; the row's NIK and name are found by the
+    header's column names (PROFILES), so a report of either kind of export reads alike.
+    """
+
+    def __init__(self, path: str, total: int):
+        self.path, self.total = path, total
+
+    def __len__(self):
+        return self.total
+
+    def __getitem__(self, wanted):
+        if not isinstance(wanted, slice):
+            raise TypeError("a report is read a slice at a time")
+        start, stop = wanted.start or 0, wanted.stop if wanted.stop is not None else self.total
+        return list(itertools.islice(self._lines(), start, stop))
+
+    def _lines(self):
+        if not self.path or not os.path.exists(self.path):
+            return
+        if self.path.endswith(".xlsx"):
+            yield from self._workbook_lines()
+            return
+        with open(self.path, encoding="utf-8-sig", newline="") as report:
+            rows = csv.reader(report, delimiter=";")
+            header = next(rows, None)
+            if header is not None:
+                read = _reader_of(header)
+                yield from (read("", row) for row in rows)
+
+    def _workbook_lines(self):
+        from openpyxl import load_workbook  # only when a page lists a workbook's report: openpyxl is slow to import
+
+        book = load_workbook(self.path, read_only=True)
+        try:
+            for sheet in book.worksheets:
+                rows = sheet.iter_rows(values_only=True)
+                header = next(rows, None)
+                if header is None:
+                    continue
+                read = _reader_of(["" if value is None else str(value) for value in header])
+                for row in rows:
+                    yield read(sheet.title, ["" if value is None else str(value) for value in row])
+        finally:
+            book.close()
+
+
+def _reader_of(header):
+    """A function making a RejectedLine of a report's row, its NIK and name columns found in `header`."""
+    names = {unescape_cell(name).strip().casefold(): index for index, name in enumerate(header)}
+
+    def column(field):
+        return next((names[p.columns[field].casefold()] for p in PROFILES if p.columns[field].casefold() in names), None)
+
+    nik, name = column(FIELDS.index("nik")), column(FIELDS.index("name"))
+
+    def read(sheet, row):
+        def value(index):
+            return unescape_cell(row[index]) if index is not None and index < len(row) and row[index] else ""
+        return RejectedLine(sheet=sheet, line=value(0), reason=value(1), nik=value(nik), name=value(name))
+
+    return read
+
+
+class ColumnList(NamedTuple):
+    """A column profile as the upload page names it: the columns a header must have, and those read when present."""
+
+    name: str
+    required: tuple
+    optional: tuple
+
+
+def column_lists() -> list[ColumnList]:
+    return [ColumnList(profile.name, profile.columns[:REQUIRED], profile.columns[REQUIRED:]) for profile in PROFILES]

@@ -314,6 +314,17 @@ class EnrollmentImport(models.Model):
     flagged = models.PositiveIntegerField(default=0, db_default=0)
     carded = models.PositiveIntegerField(default=0, db_default=0)
     updates = models.PositiveIntegerField(default=0, db_default=0)
+    # The queue build an import with new records asks for after its commit, as backlog.queue recorded it: when it
+    # ran, the blanks it found free and the cards it queued (the first build that saw the committed import).
+    queue_built_at = models.DateTimeField(_("queue built at"), null=True, blank=True)
+    queue_available = models.BigIntegerField(_("blanks available to the queue build"), null=True, blank=True)
+    queue_queued = models.BigIntegerField(_("cards queued by the queue build"), null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The few imports whose queue build has not run yet (backlog.work.due_work, backlog.queue).
+            models.Index(fields=["office"], condition=Q(queue_built_at__isnull=True, imported__gt=0), name="import_waiting_for_queue"),
+        ]
 
     def __str__(self):
         return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"

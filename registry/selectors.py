@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Min, Prefetch
+from django.db.models import Exists, Min, OuterRef, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from common.dates import local_midnight
@@ -86,15 +86,81 @@ def _who(user):
     return user.get_username() if user else ""
 
 
-def open_duplicate_cases(office: Office):
-    """Open cases, the longest waiting first, each with its records (two queries for any page)."""
+def duplicate_cases(office: Office, *, search: str = "", status: str = "open", run_id: int | None = None):
+    """The office's cases, each with its records (two queries for any page): open ones the longest waiting first.
+
+    `search`: digits are the start of a NIK, words the starts of words of a record's name ("rina riwu" finds
+    Rina Riwu, not Katarina Riwu). `status`: "open", "closed" (the latest decision first) or "all".
+    `run_id`: only the cases that import put its records in (its upload's "put on hold" links here).
+    """
     records = Enrollment.objects.order_by("enrolled_on", "id")
+    cases = DuplicateCase.objects.filter(office=office)
+    if status == "open":
+        cases = cases.filter(status=DuplicateCase.Status.OPEN)
+    elif status == "closed":
+        cases = cases.exclude(status=DuplicateCase.Status.OPEN)
+    if run_id is not None:
+        cases = cases.filter(Exists(Enrollment.objects.filter(duplicate_case=OuterRef("pk"), source_id=run_id)))
+    search = " ".join(search.split())
+    if search.isdigit():
+        cases = cases.filter(nik__startswith=search)
+    elif search:
+        named = Enrollment.objects.filter(duplicate_case=OuterRef("pk"))
+        for word in search.split():
+            named = named.filter(Q(name__istartswith=word) | Q(name__icontains=f" {word}"))
+        cases = cases.filter(Exists(named))
+    order = ("-resolved_at", "-id") if status == "closed" else ("first_enrolled", "id")
     return (
-        DuplicateCase.objects.filter(office=office, status=DuplicateCase.Status.OPEN)
-        .annotate(first_enrolled=Min("enrollments__enrolled_on"))
-        .order_by("first_enrolled", "id")
+        cases.annotate(first_enrolled=Min("enrollments__enrolled_on"))
+        .order_by(*order)
+        .select_related("resolved_by", "kept")
         .prefetch_related(Prefetch("enrollments", queryset=records))
     )
+
+
+# What a clerk compares between a resident's records, in the order the desk shows it.
+COMPARED = (
+    ("name", _("Name")),
+    ("birth_place", _("Place of birth")),
+    ("birth_date", _("Date of birth")),
+    ("sex", _("Sex")),
+    ("address", _("Address")),
+    ("rt_rw", "RT/RW"),
+    ("village", _("Village")),
+    ("subdistrict", _("Subdistrict")),
+    ("mother_name", _("Mother's name")),
+    ("family_card", _("Family card (KK)")),
+    ("marital_status", _("Marital status")),
+)
+
+
+@dataclass
+class ComparedField:
+    label: str
+    values: list  # one per record, in the records' order
+    differs: bool
+
+
+def _value(record: Enrollment, name: str):
+    if name == "rt_rw":
+        return f"{record.rt}/{record.rw}"
+    if name in ("sex", "marital_status"):
+        return getattr(record, f"get_{name}_display")()
+    return getattr(record, name)
+
+
+def compare_records(records: list[Enrollment]) -> list[ComparedField]:
+    """Each compared field of a case's records side by side, and whether their values differ (spaces and case aside)."""
+    compared = []
+    for name, label in COMPARED:
+        values = [_value(record, name) for record in records]
+        seen = {" ".join(str(value).split()).casefold() for value in values}
+        compared.append(ComparedField(label=str(label), values=values, differs=len(seen) > 1))
+    return compared
+
+
+def differing_labels(records: list[Enrollment]) -> list[str]:
+    return [field.label for field in compare_records(records) if field.differs]
 
 
 def waiting_enrollment(office: Office, nik: str) -> Enrollment | None:

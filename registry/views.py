@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model, views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,13 +28,16 @@ from printing.models import PrintJob
 
 from . import documents, selectors
 from .filters import EnrollmentFilter, SuketFilter
-from .forms import EditRecordForm, MarriageForm, NikForm, ReasonForm, ResolveDuplicateForm, UploadForm, VisitForm
-from .models import Correction, DuplicateCase, Enrollment, EnrollmentCounts, EnrollmentUpload, TemporaryCertificate
+from .forms import DuplicateSearchForm, EditRecordForm, MarriageForm, NikForm, ReasonForm, ResolveDuplicateForm, UploadForm, VisitForm
+from .importer import RejectedRows, column_lists
+from .models import Correction, DuplicateCase, Enrollment, EnrollmentCounts, EnrollmentImport, EnrollmentUpload, TemporaryCertificate
 from .tables import EnrollmentTable, SuketTable
 
 DESK_ROLES = (Role.CLERK, Role.HEAD)
 # The records of a later export to look at, shown on its upload's page.
 LOOK_AT_SHOWN = 200
+# Rejected rows a page of an upload's result lists (the whole report is its download).
+REJECTED_PER_PAGE = 50
 
 
 @login_required
@@ -66,12 +70,12 @@ def enrollment_upload(request):
         upload = accept_upload(office=request.office, by=request.user, uploaded_file=form.cleaned_data["file"])
         return redirect("enrollment_upload_status", pk=upload.pk)
     recent = EnrollmentUpload.objects.filter(office=request.office).select_related("uploaded_by").order_by("-id")[:10]
-    return render(request, "registry/upload.html", {"form": form, "recent": recent})
+    return render(request, "registry/upload.html", {"form": form, "recent": recent, "column_lists": column_lists()})
 
 
 @office_view(*DESK_ROLES)
 def enrollment_upload_status(request, pk):
-    upload = office_object(EnrollmentUpload.objects.select_related("uploaded_by"), request, pk=pk)
+    upload = office_object(EnrollmentUpload.objects.select_related("uploaded_by", "run"), request, pk=pk)
     retry = can_retry(upload)
     # Running with no live runner: its worker died; the page says so instead of waiting forever.
     interrupted = retry and upload.status == EnrollmentUpload.Status.RUNNING
@@ -79,11 +83,21 @@ def enrollment_upload_status(request, pk):
     rows_read = cache.get(EnrollmentUpload.progress_key_of(upload.pk), 0) if upload.status == EnrollmentUpload.Status.RUNNING else upload.rows
     if request.GET.get("format") == "json":
         return JsonResponse({"status": upload.status, "status_display": status_display, "rows": rows_read,
-                             "finished": upload.finished_at is not None or interrupted})
+                             "finished": upload.finished_at is not None or interrupted, "queue_pending": _queue_pending(upload)})
     look_at = list(statuses.to_look_at(upload.run)[:LOOK_AT_SHOWN]) if upload.run_id else []
+    rejected = None
+    if upload.status == EnrollmentUpload.Status.DONE and upload.rejected and not upload.files_removed_at:
+        rejected = page_of(request, RejectedRows(upload.rejected_path, upload.rejected), per_page=REJECTED_PER_PAGE)
     return render(request, "registry/upload_status.html", {"upload": upload, "rows_read": rows_read, "can_retry": retry,
                                                            "interrupted": interrupted, "status_display": status_display,
-                                                           "run": upload.run, "look_at": look_at})
+                                                           "run": upload.run, "look_at": look_at, "rejected": rejected,
+                                                           "rejected_pages": -(-upload.rejected // REJECTED_PER_PAGE),
+                                                           "column_lists": column_lists(), "queue_pending": _queue_pending(upload)})
+
+
+def _queue_pending(upload) -> bool:
+    """The import added records and the queue build it asked for has not run yet (the page waits for it)."""
+    return bool(upload.run and upload.run.imported and upload.run.queue_built_at is None)
 
 
 @office_view(*DESK_ROLES)
@@ -190,14 +204,20 @@ def enrollment_marriage(request, pk):
 
 @office_view()
 def duplicates(request):
-    cases = selectors.open_duplicate_cases(request.office)
-    page = page_of(request, cases, per_page=20)
-    return render(request, "registry/duplicates.html", {"page": page, "today": local_day(request.office)})
+    search = DuplicateSearchForm(request.GET or None)
+    filters = search.filters()
+    page = page_of(request, selectors.duplicate_cases(request.office, **filters), per_page=20)
+    cases = [(case, selectors.differing_labels(list(case.enrollments.all()))) for case in page]
+    run = EnrollmentImport.objects.filter(office=request.office, pk=filters["run_id"]).first() if filters["run_id"] else None
+    return render(request, "registry/duplicates.html", {
+        "page": page, "cases": cases, "search": search, "filters": filters, "run": run,
+        "can_resolve": request.user.role in DESK_ROLES, "today": local_day(request.office)})
 
 
 @office_view()
 def duplicate_detail(request, pk):
-    case = office_object(DuplicateCase.objects.prefetch_related("enrollments"), request, pk=pk)
+    case = office_object(DuplicateCase.objects.select_related("resolved_by", "kept", "visit_recorded_by").prefetch_related(
+        Prefetch("enrollments", queryset=Enrollment.objects.order_by("enrolled_on", "id"))), request, pk=pk)
     form = ResolveDuplicateForm(request.POST or None, case=case)
     if request.method == "POST":
         if request.user.role not in DESK_ROLES:
@@ -212,8 +232,9 @@ def duplicate_detail(request, pk):
                 messages.success(request, _("Duplicate case closed; the card waits in the queue from its earliest date.")
                                  if form.keep() else _("Duplicate case closed; every record is void."))
                 return redirect("duplicates")
+    records = list(case.enrollments.all())
     return render(request, "registry/duplicate_detail.html", {
-        "case": case, "form": form, "records": list(case.enrollments.all()), "reason_form": ReasonForm(),
+        "case": case, "form": form, "records": records, "compared": selectors.compare_records(records), "reason_form": ReasonForm(),
         "visit_form": VisitForm(today=local_day(request.office),
                                 initial={"visited_on": case.visited_on or local_day(request.office), "documents": case.documents_sent}),
         "can_reopen": case.status != DuplicateCase.Status.OPEN

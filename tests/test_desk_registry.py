@@ -142,7 +142,7 @@ def test_a_clerk_uploads_a_siak_export_and_downloads_the_rejected_rows(client, c
     page = html(client.get(response.url))
     assert "Selesai" in page and "ditolak" in page.lower()
     status = client.get(response.url, {"format": "json"}).json()
-    assert status == {"status": "done", "status_display": "Selesai", "rows": 3, "finished": True}
+    assert status == {"status": "done", "status_display": "Selesai", "rows": 3, "finished": True, "queue_pending": False}
     assert Enrollment.objects.count() == 2
     report = client.get(reverse("enrollment_upload_rejected", args=[response.url.rstrip("/").split("/")[-1]]))
     assert report["Content-Type"] == "text/csv" and report["Content-Disposition"].endswith('siak.csv.rejected.csv"')

@@ -56,8 +56,8 @@ def test_voiding_a_case_voids_every_held_record(office, clerk, tmp_path):
 def test_resolving_twice_changes_nothing(office, clerk, tmp_path):
     case = enrolled_twice(office, clerk, tmp_path)
     keep = case.enrollments.first()
-    resolve_duplicate_case(case=case, by=clerk, keep=keep)
-    resolve_duplicate_case(case=case, by=clerk, keep=keep)
+    resolve_duplicate_case(case=case, by=clerk, keep=keep, note="KTP dan KK")
+    resolve_duplicate_case(case=case, by=clerk, keep=keep, note="KTP dan KK")
     assert stock_report(office)["recorded"] == 1
 
 
@@ -82,7 +82,7 @@ def test_a_resident_in_an_open_case_who_enrolls_again_joins_that_case(office, cl
 
 def test_a_resident_whose_case_was_resolved_enrolls_again_in_a_new_case_with_the_kept_record(office, clerk, tmp_path):
     case = enrolled_twice(office, clerk, tmp_path)
-    resolve_duplicate_case(case=case, by=clerk, keep=case.enrollments.first())
+    resolve_duplicate_case(case=case, by=clerk, keep=case.enrollments.first(), note="KK")
     f.enrollments(office, clerk, tmp_path, [date(2018, 5, 2)], number=case.nik, sex="L")
     again = DuplicateCase.objects.get(status=DuplicateCase.Status.OPEN)
     assert again != case

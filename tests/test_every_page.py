@@ -17,7 +17,7 @@ from inventory.models import BlankMovement, BlankRequest, MovementKind, ReceiptC
 from people.roles import Role
 from printing.models import PrintJob
 from printing.views import JOB_CORRECTIONS
-from registry.models import DuplicateCase, Enrollment, EnrollmentUpload, Office, TemporaryCertificate, User
+from registry.models import DuplicateCase, Enrollment, EnrollmentImport, EnrollmentUpload, Office, TemporaryCertificate, User
 from tests import factories as f, writes
 from tests.pages import office_pages
 from tests.parallel import NothingToDo
@@ -62,6 +62,7 @@ def office_urls(office, *, documents=True):
     for name, route, _roles in office_pages():
         if "<" not in route:
             urls.append("/" + route)
+            urls.extend(f"/{route}?{query}" for query in _views_of(name, office))
             continue
         if name in DOCUMENTS and not documents:
             continue
@@ -70,6 +71,14 @@ def office_urls(office, *, documents=True):
             kinds = JOB_CORRECTIONS if "<str:kind>" in path else [""]
             urls.extend(path.replace("<str:kind>", kind) for kind in kinds)
     return urls
+
+
+def _views_of(name, office) -> list[str]:
+    """The other views of a list page that only its query string opens (closed cases, one import's cases)."""
+    if name != "duplicates":
+        return []
+    run = EnrollmentImport.objects.filter(office=office).order_by("-pk").first()
+    return ["status=closed", "status=all", "q=a"] + ([f"impor={run.pk}"] if run else [])
 
 
 def server_errors(office, *, documents=True):
@@ -137,7 +146,7 @@ def test_after_the_demo_data_every_page_of_every_role_answers():
 HOSTILE = ("99999999999999999999", "-1", "9999-12", "0000-00", "9999-12-31", "0001-01-01", "1e309", "'; DROP TABLE x; --",
            "x" * 5000, "\u0661\u0662\x00")
 # Parameters every list page may be sent besides its own forms': pages, sorts, periods.
-COMMON_PARAMETERS = ("page", "sort", "month", "since", "until", "year", "q", "next", "per_page")
+COMMON_PARAMETERS = ("page", "sort", "month", "since", "until", "year", "q", "next", "per_page", "impor")
 
 
 def _parameters(html):
