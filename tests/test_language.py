@@ -5,15 +5,19 @@ user (on any computer). The error pages render without the database.
 """
 import re
 from datetime import date
+from fractions import Fraction
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.template import Context, Template
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import translation
 
 from common.datefields import DayField, MonthField
 from common.forms import CountField
+from common.numbers import number
 from config import errors
 from inventory.models import BlankMovement
 from registry.models import Office, User
@@ -178,3 +182,17 @@ def test_the_error_pages_render_in_english_for_who_chose_it(client, production):
     client.cookies["django_language"] = "en"
     html = client.get("/tidak-ada/").content.decode()
     assert '<html lang="en">' in html and "Page not found" in html
+
+
+# One number helper, for templates and documents alike.
+
+@pytest.mark.parametrize("value, decimals, indonesian, english", [
+    (1312, 0, "1.312", "1,312"), (1600000, 0, "1.600.000", "1,600,000"), (0, 0, "0", "0"), (-1600, 0, "-1.600", "-1,600"),
+    (12.25, 1, "12,3", "12.3"), (12.0, 1, "12", "12"), (Fraction(12, 5), 1, "2,4", "2.4"), (None, 0, "", ""),
+])
+def test_a_number_is_grouped_the_pages_way(value, decimals, indonesian, english):
+    with translation.override("id"):
+        assert number(value, decimals) == indonesian
+        assert Template("{{ n|number:d }}").render(Context({"n": value, "d": decimals})) == indonesian
+    with translation.override("en"):
+        assert number(value, decimals) == english
