@@ -20,6 +20,7 @@ from common.forms import CountField
 from common.numbers import number
 from config import errors
 from inventory.models import BlankMovement
+from people.roles import Role
 from registry.models import Office, User
 from tests.pages import as_user, logged_in, page
 
@@ -196,3 +197,55 @@ def test_a_number_is_grouped_the_pages_way(value, decimals, indonesian, english)
         assert Template("{{ n|number:d }}").render(Context({"n": value, "d": decimals})) == indonesian
     with translation.override("en"):
         assert number(value, decimals) == english
+
+
+# One date and time format and one number grouping on every office page.
+
+ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+DOTTED_TIME = re.compile(r"\b\d{1,2}\.\d{2}\b(?!\.\d)")
+
+
+def visible_text(html):
+    """The page's text as a person reads it: no tags, attributes, scripts or styles."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+@pytest.mark.django_db
+def test_every_office_page_writes_days_day_first_and_times_with_a_colon(worker_away):
+    from tests import factories as f, writes
+    from tests.parallel import NothingToDo
+    from tests.test_every_page import ROLES, office_urls
+
+    office = f.office("5371")
+    for role in ROLES:
+        f.user(office, role)
+    writes.import_rows(office, writes.new_residents(office, 30))
+    writes.stock_office(office)
+    for name in ("build", "print", "spoil", "pickup", "suket", "stock count", "shelf spoilage"):
+        try:
+            writes.WRITES[name][1](office)
+        except NothingToDo:
+            pass
+    found = {}
+    head = logged_in(User.objects.filter(office=office, role=Role.HEAD).first())
+    for url in office_urls(office, documents=False):
+        answer = head.get(url)
+        if answer.status_code == 200 and answer["Content-Type"].startswith("text/html"):
+            text = visible_text(answer.content.decode())
+            wrong = ISO_DAY.findall(text) + DOTTED_TIME.findall(text)
+            if wrong:
+                found[url] = wrong[:3]
+    assert found == {}
+
+
+@pytest.mark.django_db
+def test_the_print_desk_and_the_dashboard_group_thousands_alike(client, kupang, clerk, head, keeper):
+    from backlog.ledger import receive_blanks
+
+    receive_blanks(office=kupang, quantity=1312, reference="470/1/2018", by=keeper)
+    desk = visible_text(page(as_user(client, clerk).get(reverse("print_desk"))))
+    dashboard = visible_text(page(as_user(client, head).get(reverse("dashboard"))))
+    stock = visible_text(page(as_user(client, keeper).get(reverse("stock"))))
+    for text in (desk, dashboard, stock):
+        assert "1.312" in text and "1312" not in text
