@@ -74,7 +74,9 @@ def office_urls(office, *, documents=True):
 
 
 def _views_of(name, office) -> list[str]:
-    """The other views of a list page that only its query string opens (closed cases, one import's cases)."""
+    """The other views of a list page that only its query string opens (closed cases, one import's cases, the work list's downloads)."""
+    if name == "work_list":
+        return ["format=csv", "format=xlsx"]
     if name != "duplicates":
         return []
     run = EnrollmentImport.objects.filter(office=office).order_by("-pk").first()
@@ -146,7 +148,7 @@ def test_after_the_demo_data_every_page_of_every_role_answers():
 HOSTILE = ("99999999999999999999", "-1", "9999-12", "0000-00", "9999-12-31", "0001-01-01", "1e309", "'; DROP TABLE x; --",
            "x" * 5000, "\u0661\u0662\x00")
 # Parameters every list page may be sent besides its own forms': pages, sorts, periods.
-COMMON_PARAMETERS = ("page", "sort", "month", "since", "until", "year", "q", "next", "per_page", "impor")
+COMMON_PARAMETERS = ("page", "sort", "month", "since", "until", "year", "q", "next", "per_page", "impor", "at", "format")
 
 
 def _parameters(html):
