@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('printing', '0005_corrections_and_reprints'),
+        ('printing', '0006_pickup_collector'),
     ]
 
     operations = [
