@@ -74,7 +74,6 @@ def _print_desk_page(request, batch_form, status=200):
         "work_today": _with_corrections(request.user, selectors.desk_work_today(office)),
         "batch_form": batch_form,
         "scan_form": ScanForm(),
-        "scanning": "pindai" in request.GET,
         "can_print": request.user.role == Role.CLERK,
         "can_build": request.user.role in BUILD_ROLES,
     }
