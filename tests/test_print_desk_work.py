@@ -110,6 +110,7 @@ def test_a_batch_by_nik_marks_a_card_out_of_turn_only_with_a_reason(kupang, cler
     token = client.get("/cetak/").context["batch_form"]["listed_at"].value()
     page = client.post(reverse("print_batch"), {"niks": f"{jobs[1].enrollment.nik}\n{niks[1]}", "action": "printed", "listed_at": token})
     assert page.status_code == 409
+    assert 'name="out_of_order_reason"' in page.content.decode()
     form = page.context["batch_form"]
     assert form["niks"].value() == niks[1]  # the list comes back with the card still to decide, the other one is done
     assert f"{niks[1]} (nomor 5)" in " ".join(form.errors["out_of_order_reason"])
