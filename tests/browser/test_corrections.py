@@ -35,7 +35,7 @@ def test_a_clerk_undoes_a_card_marked_printed_by_mistake(live_server, page, scre
     expect(page.locator(".field .errorlist")).to_contain_text("Sebutkan alasan koreksi ini.")
     page.get_by_label("Alasan (apa yang salah)").fill("Salah klik: kartu masih di printer")
     page.get_by_role("button", name="Urungkan tercetak").click()
-    expect(page.locator(".messages")).to_contain_text("Tanda tercetak Yohanes Ndoen dibatalkan")
+    expect(page.locator(".messages")).to_contain_text("Tanda tercetak Yohanes Ndoen diurungkan")
     expect(page.locator("#queue tbody tr").first).to_contain_text("Yohanes Ndoen")
     expect(page.locator("#today")).to_contain_text("Tanda tercetak diurungkan: Salah klik: kartu masih di printer")
     screenshot("print-desk-undo-printed")
