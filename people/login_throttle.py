@@ -17,7 +17,6 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Sum
 from django.shortcuts import render
@@ -27,6 +26,7 @@ from django.utils.translation import gettext as _, ngettext
 from common.addresses import client_address
 
 from . import second_factor
+from .forms import LoginForm
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def login_address(request) -> str | None:
 
 def refusal(request, sentence: str, retry_after: int):
     """The login page with one sentence instead of an answer about the password (HTTP 429)."""
-    response = render(request, "registration/login.html", {"form": AuthenticationForm(request), "refusal": sentence}, status=429)
+    response = render(request, "registration/login.html", {"form": LoginForm(request), "refusal": sentence}, status=429)
     response["Retry-After"] = str(retry_after)
     return response
 

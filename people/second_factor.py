@@ -69,7 +69,7 @@ def forget(user) -> None:
 
 def qr_svg(pending: TOTPDevice) -> str:
     """The setup QR code, as inline SVG."""
-    return segno.make(pending.config_url, error="m").svg_inline(scale=5, border=2)
+    return segno.make(pending.config_url, error="m").svg_inline(scale=5, border=2, light="#fff")
 
 
 def manual_key(pending: TOTPDevice) -> str:
