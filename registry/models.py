@@ -72,6 +72,8 @@ class User(AbstractUser):
     is_demo = models.BooleanField(default=False)
     # Set when the head gives the account a one-time password (people.accounts): it changes it before anything else.
     must_change_password = models.BooleanField(_("must change password"), default=False)
+    # Chosen with the language switch; empty: the office's language (Indonesian), whatever the browser asks for.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default="")
 
     @property
     def is_head(self):

@@ -240,7 +240,7 @@ def test_the_right_code_with_a_wrong_password_is_still_a_failed_login(kupang):
     for n in range(1, 31):
         log_in(Client(), "kepala.5371", WRONG, address=f"192.0.2.{n}")
     answer = log_in(Client(), "kepala.5371", WRONG, address="10.8.8.9", code=code(phone))
-    assert answer.status_code == 200 and "Masukkan nama pengguna" in text(answer)
+    assert answer.status_code == 200 and "Nama pengguna atau sandi salah" in text(answer)
 
 
 def test_the_accounts_page_asks_the_same_few_queries_however_many_accounts_and_changes(head):

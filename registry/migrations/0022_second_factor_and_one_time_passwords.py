@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0020_enrollment_ready_name_words'),
+        ('registry', '0021_user_language'),
     ]
 
     operations = [
