@@ -290,6 +290,8 @@ def test_a_family_member_on_the_same_family_card_collects_with_their_name_and_ni
     job.refresh_from_db()
     assert (job.collected_by_name, job.collected_by_nik, job.collected_as) == ("Yakobus Riwu", niks["Yakobus Riwu"], "family")
     assert "Anggota keluarga dalam Kartu Keluarga (KK) yang sama" in done.content.decode()
+    history = logged_in(clerk).get(f"/perekaman/{job.enrollment_id}/").content.decode()
+    assert f"Diambil oleh Yakobus Riwu (NIK {niks['Yakobus Riwu']}; Anggota keluarga dalam Kartu Keluarga (KK) yang sama)" in history
 
 
 def test_a_family_member_not_on_the_holders_family_card_is_refused_with_the_reason(kupang, clerk, tmp_path):

@@ -76,6 +76,8 @@ def test_a_clerk_builds_the_queue_prints_spoils_one_and_hands_a_card_out(live_se
     expect(results).to_have_count(1)
     results.get_by_role("link", name="Serahkan").click()
     # Her brother collects it: no family card came with this import, so his name and NIK are recorded as shown.
+    expect(page.get_by_label("Pemilik kartu sendiri")).to_be_checked()
+    expect(page.get_by_label("Nama pengambil")).to_be_hidden()  # nothing to type for the holder in person
     page.get_by_label("Anggota keluarga dalam Kartu Keluarga (KK) yang sama").check()
     page.get_by_label("Nama pengambil").fill("Yosef Bria")
     page.get_by_label("NIK pengambil").fill("9999011705900001")
