@@ -14,6 +14,7 @@ import threading
 import time
 
 from django.core.management.base import CommandError
+from django.db.migrations.loader import MigrationLoader
 
 from .bench import BENCH_PREFIX, Command as Bench, bench_url, connect_params, machine_line
 
@@ -61,9 +62,8 @@ class Command(Bench):
     def run(self, app, name, enrollments):
         self.say(f"migrating a fresh database to {app}.{name}, and every app it does not need to the end")
         self.manage("migrate", "--noinput", app, name, check=True)
-        for other in ("contenttypes", "auth", "inventory", "printing", "public", "axes", "sessions", "admin"):
-            if other != app:
-                self.manage("migrate", "--noinput", other, check=True)
+        for other, last in furthest_without(app, name).items():
+            self.manage("migrate", "--noinput", other, last, check=True)
         office_id = self.fill(enrollments)
         plan = [line.split()[-1] for line in self.manage("showmigrations", "--plan", check=True).out.splitlines() if line.startswith("[ ]")]
         self.say(f"{len(plan)} migrations to run: {', '.join(plan)}")
@@ -109,6 +109,20 @@ class Command(Bench):
         self.say("VACUUM ANALYZE")
         self.vacuum()
         return office_id
+
+
+def furthest_without(app, name) -> dict[str, str]:
+    """For every other app, its newest migration that needs nothing of `app` after `name` (the state of that release)."""
+    graph = MigrationLoader(None, ignore_no_migrations=True).graph
+    allowed = {node for node in graph.forwards_plan((app, name)) if node[0] == app}
+    furthest = {}
+    for leaf in graph.leaf_nodes():
+        if leaf[0] == app:
+            continue
+        for node in graph.forwards_plan(leaf):
+            if node[0] == leaf[0] and all(need[0] != app or need in allowed for need in graph.forwards_plan(node)):
+                furthest[node[0]] = node[1]
+    return furthest
 
 
 class Probe(threading.Thread):
