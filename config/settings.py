@@ -95,6 +95,8 @@ TEMPLATES = [
         },
     },
 ]
+# The office tables' own template: every cell labelled with its column, for the stacked rows on a phone.
+DJANGO_TABLES2_TEMPLATE = "table.html"
 
 DATABASES = {
     # Unset or empty: the embedded SQLite file.
