@@ -34,6 +34,8 @@ if not SECRET_KEY:
     raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# A stale form's refusal in the office's layout and language, not Django's own page (config/errors.py).
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 INSTALLED_APPS = [
     # The admin registers its models when the URLs load (config/urls.py), not in every command.
@@ -43,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Its widget templates, for the form renderer that reads TEMPLATES (FORM_RENDERER below).
+    "django.forms",
     "django_tables2",
     "django_filters",
     "axes",
@@ -62,10 +66,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Indonesian whatever the browser asks for; English only through the switch (people/language.py).
+    "people.language.OfficeLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "people.login_throttle.SlowDownMiddleware",
@@ -97,6 +102,9 @@ TEMPLATES = [
 ]
 # The office tables' own template: every cell labelled with its column, for the stacked rows on a phone.
 DJANGO_TABLES2_TEMPLATE = "table.html"
+
+# Every field through templates/_field.html ({{ field.as_field_group }}), common/forms.py.
+FORM_RENDERER = "common.forms.FieldRenderer"
 
 DATABASES = {
     # Unset or empty: the embedded SQLite file.
@@ -153,6 +161,10 @@ UPLOAD_MAX_MEGABYTES = int(os.environ.get("UPLOAD_MAX_MEGABYTES", "1024"))
 # into memory, and a form's other fields stay small.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# The print desk marks a card printed at once only if it is among this many next in print order; a card
+# further back is marked only with the clerk's reason, kept in its history (backlog.desks.mark_printed).
+PRINT_OUT_OF_ORDER_WINDOW = int(os.environ.get("PRINT_OUT_OF_ORDER_WINDOW", "20"))
 
 # The cache carries upload progress from the worker to the pages and keeps the public board: Redis in
 # production, a cache that only saves work (config/cache.py): with Redis away, pages go on without it.
