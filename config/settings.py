@@ -106,6 +106,8 @@ TEMPLATES = [
         },
     },
 ]
+# The office tables' own template: every cell labelled with its column, for the stacked rows on a phone.
+DJANGO_TABLES2_TEMPLATE = "table.html"
 
 # Every field through templates/_field.html ({{ field.as_field_group }}), common/forms.py.
 FORM_RENDERER = "common.forms.FieldRenderer"
