@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from common.dates import local_day
 from inventory.models import BlankStock, MovementKind
+from people.roles import require
 from printing.models import PrintJob
 from registry.models import Enrollment, EnrollmentState, Office
 
@@ -33,6 +34,7 @@ def mark_printed(*, job: PrintJob, by, at=None) -> PrintJob:
 
     Marking a printed job printed again changes nothing (a double click).
     """
+    require(by, "print_cards", job.office_id)
     with transaction.atomic():
         job = locked_job(job)
         if job.state == PrintJob.State.PRINTED:
@@ -46,30 +48,42 @@ def mark_printed(*, job: PrintJob, by, at=None) -> PrintJob:
     return job
 
 
-def mark_spoiled(*, job: PrintJob, by, reason: str, at=None) -> PrintJob:
+@dataclass
+class Spoiled:
+    """A blank spoiled in the printer: the job that ended, and whether its card is queued again on another blank.
+
+    Not queued again: no blank was free and no queued card came after it, so it waits first in line for the next blanks.
+    """
+
+    job: PrintJob
+    queued_again: bool
+
+
+def mark_spoiled(*, job: PrintJob, by, reason: str, at=None) -> Spoiled:
     """The blank was ruined: it is lost, and the card keeps its old place in the queue.
 
     The card is queued again at once on a blank that is still available; if
     none is, the newest queued card gives up its blank (it goes back to
     waiting, first in line), so print order stays oldest first.
-    Returns the spoiled job; spoiling it again changes nothing.
+    Returns the spoiled job and whether the card is queued again; spoiling it again changes nothing.
     """
+    require(by, "print_cards", job.office_id)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Say why the blank was spoiled."), code="reason")
     with transaction.atomic():
         job = locked_job(job)
         if job.state == PrintJob.State.SPOILED:
-            return job
+            return Spoiled(job, _card(job).filter(state=EnrollmentState.QUEUED).exists())
         if job.state != PrintJob.State.QUEUED:
             raise ValidationError(_("This print job is %(state)s; only queued jobs can be spoiled.") % {"state": job.get_state_display().lower()}, code="state")
         at = at or timezone.now()
         moved = cards.move(office_id=job.office_id, cards=_card(job), to=EnrollmentState.RECORDED, at=at, by=by,
                            job_ends_as=PrintJob.State.SPOILED, reason=reason)
         use_blanks(office_id=job.office_id, kind=MovementKind.SPOILED, by=by, print_jobs=moved.ended_jobs, reason=reason, at=at)
-        queue_again(job=job, at=at)
+        queued_again = queue_again(job=job, at=at)
         (job,) = moved.ended_jobs
-    return job
+    return Spoiled(job, queued_again)
 
 
 def queue_again(*, job: PrintJob, at, first_in_line=False) -> bool:
@@ -91,6 +105,7 @@ def queue_again(*, job: PrintJob, at, first_in_line=False) -> bool:
 
 def record_pickup(*, job: PrintJob, by, collected_by_name: str, at=None) -> PrintJob:
     """The resident (or someone for them) collected the card; the Suket ends. Twice changes nothing."""
+    require(by, "hand_over_cards", job.office_id)
     collected_by_name = (collected_by_name or "").strip()
     if not collected_by_name:
         raise ValidationError(_("Write the name of the person collecting the card."), code="collected_by_name")
@@ -118,6 +133,8 @@ class BatchOutcome:
     not_found: list[str] = field(default_factory=list)
     # (NIK, the card's state in words): the card exists but is not in the queue.
     not_queued: list[tuple[str, str]] = field(default_factory=list)
+    # Of `done`, spoiled blanks whose card found no other blank: it waits first in line for the next blanks.
+    waiting: list[str] = field(default_factory=list)
 
 
 def mark_printed_by_nik(*, office: Office, niks: list[str], by) -> BatchOutcome:
@@ -125,6 +142,7 @@ def mark_printed_by_nik(*, office: Office, niks: list[str], by) -> BatchOutcome:
 
     Sending the same list again changes nothing: a printed card stays printed.
     """
+    require(by, "print_cards", office)
     return _batch(office, niks, lambda nik: _print_one(office, nik, by))
 
 
@@ -136,6 +154,7 @@ def mark_spoiled_by_nik(*, office: Office, niks: list[str], by, reason: str, lis
     was shown the form: a card already spoiled since then is not spoiled
     again, so a double click, a reload or a resent form loses one blank, not two.
     """
+    require(by, "print_cards", office)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Say why the blank was spoiled."), code="reason")
@@ -154,6 +173,9 @@ def _batch(office, niks, act) -> BatchOutcome:
         result = act(nik)
         if isinstance(result, tuple):
             outcome.not_queued.append(result)
+        elif result == "waiting":
+            outcome.done.append(nik)
+            outcome.waiting.append(nik)
         else:
             getattr(outcome, result).append(nik)
     return outcome
@@ -185,8 +207,7 @@ def _spoil_one(office, nik, by, reason, listed_at):
         queued = [job for job in _live_jobs(office, nik) if job.state == PrintJob.State.QUEUED]
         if not queued:
             return _not_queued(office, nik)
-        mark_spoiled(job=queued[0], by=by, reason=reason)
-        return "done"
+        return "done" if mark_spoiled(job=queued[0], by=by, reason=reason).queued_again else "waiting"
 
 
 def _live_jobs(office, nik) -> list[PrintJob]:

@@ -85,7 +85,7 @@ TEMPLATES = [
         "APP_DIRS": True,
         "OPTIONS": {
             # {% form_token %}, the one-time token of every desk form (people/access.py).
-            "builtins": ["people.templatetags.desk"],
+            "builtins": ["people.templatetags.desk", "people.templatetags.roles"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",

@@ -25,6 +25,8 @@ from django.utils.translation import gettext as _, ngettext
 
 from common.addresses import client_address
 
+from .roles import require
+
 log = logging.getLogger(__name__)
 
 LOGIN_VIEWS = {"login", "admin:login"}
@@ -166,6 +168,7 @@ def lift_block(*, office, address: str, by) -> int:
     Failures on another office's accounts stay: lifting those is that office's head's call.
     Returns how many failure records were forgotten.
     """
+    require(by, "manage_login_blocks", office)
     try:
         ipaddress.ip_network(address, strict=False)
     except ValueError:

@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.web import refused_text
+
 from . import login_throttle
 from .access import office_view
 from .forms import LoginForm
-from .roles import Role
 
 DEMO_PASSWORD = "ektp-demo"
 
@@ -29,7 +30,7 @@ class DemoLoginView(auth_views.LoginView):
         return context
 
 
-@office_view(Role.HEAD)
+@office_view("manage_login_blocks")
 def login_blocks(request):
     """The addresses blocked after failed logins on the office's accounts, and the accounts being slowed down."""
     now = timezone.now()
@@ -41,14 +42,14 @@ def login_blocks(request):
     })
 
 
-@office_view(Role.HEAD)
+@office_view("manage_login_blocks")
 @require_POST
 def lift_login_block(request):
     address = request.POST.get("address", "")
     try:
         login_throttle.lift_block(office=request.office, address=address, by=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, refused_text(exc))
     else:
         messages.success(request, _("The block on %(address)s is lifted: it can log in again.") % {"address": address})
     return redirect("login_blocks")

@@ -8,17 +8,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from backlog import corrections, desks
 from backlog.queue import build_print_queue
 from common.paging import paginate
+from common.web import refused_text, safe_next
 from people.access import office_object, office_view
-from people.roles import Role
+from people.roles import require
 from registry.forms import ReasonForm
-from registry.models import Correction, Enrollment, EnrollmentCounts, EnrollmentState
+from registry.models import Correction, EnrollmentCounts
 
 from . import selectors
 from .filters import ReadyCardFilter
@@ -26,18 +26,9 @@ from .forms import BatchForm, PickupForm, PickupSearchForm, SpoilForm, listed_at
 from .models import PrintJob
 from .tables import CardTable, QueueTable
 
-BUILD_ROLES = (Role.CLERK, Role.HEAD)
 PER_PAGE = 25
 LONG_AGO_DAYS = 90
 NIKS_SHOWN = 10
-
-
-def _next(request, default):
-    """Back to the page the clerk was on (the same page of the queue), never to another site."""
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
 
 
 def _paginated(request, table):
@@ -61,13 +52,11 @@ def _print_desk_page(request, batch_form):
         "table": _paginated(request, QueueTable(selectors.queue_in_print_order(office), base_url=reverse("print_desk"))),
         "work_today": _with_corrections(request.user, selectors.desk_work_today(office)),
         "batch_form": batch_form,
-        "can_print": request.user.role == Role.CLERK,
-        "can_build": request.user.role in BUILD_ROLES,
     }
     return render(request, "printing/print_desk.html", context)
 
 
-@office_view(*BUILD_ROLES, steps=True)
+@office_view("build_queue", steps=True)
 @require_POST
 def build_queue(request):
     build = build_print_queue(office=request.office, by=request.user)
@@ -80,36 +69,36 @@ def build_queue(request):
     return redirect("print_desk")
 
 
-@office_view(Role.CLERK)
+@office_view("print_cards")
 @require_POST
 def mark_job_printed(request, pk):
     job = office_object(PrintJob.objects.select_related("enrollment"), request, pk=pk)
     try:
         desks.mark_printed(job=job, by=request.user)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, refused_text(error))
     else:
         messages.success(request, _("Printed: %(name)s, NIK %(nik)s.") % {"name": job.enrollment.name, "nik": job.enrollment.nik})
-    return redirect(_next(request, "print_desk"))
+    return redirect(safe_next(request, "print_desk"))
 
 
-@office_view(Role.CLERK)
+@office_view("print_cards")
 def spoil_job(request, pk):
     job = office_object(PrintJob.objects.select_related("enrollment", "printed_by"), request, pk=pk)
     form = SpoilForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            desks.mark_spoiled(job=job, by=request.user, reason=form.cleaned_data["reason"])
+            spoiled = desks.mark_spoiled(job=job, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, refused_text(error))
         else:
             messages.success(request, _("Blank recorded as spoiled for %(name)s, NIK %(nik)s.") % {"name": job.enrollment.name, "nik": job.enrollment.nik})
-            _report_waiting(request, [job.enrollment.nik])
-        return redirect(_next(request, "print_desk"))
-    return render(request, "printing/spoil.html", {"job": job, "form": form, "next": _next(request, "")})
+            _report_waiting(request, done=1, waiting=[] if spoiled.queued_again else [job.enrollment.nik])
+        return redirect(safe_next(request, "print_desk"))
+    return render(request, "printing/spoil.html", {"job": job, "form": form, "next": safe_next(request, "")})
 
 
-@office_view(Role.CLERK, steps=True)
+@office_view("print_cards", steps=True)
 @require_POST
 def print_batch(request):
     form = BatchForm(request.POST)
@@ -137,11 +126,9 @@ def _niks(niks):
     return shown + (" …" if len(niks) > NIKS_SHOWN else "")
 
 
-def _report_waiting(request, niks):
-    """After spoilage: say where the cards are now (requeued at their place, or first in line for new blanks)."""
-    waiting = list(Enrollment.objects.filter(office=request.office, nik__in=niks, state=EnrollmentState.RECORDED)
-                   .values_list("nik", flat=True))
-    if len(waiting) < len(niks):
+def _report_waiting(request, *, done, waiting):
+    """After spoilage: say where the cards are now (requeued at their place, or first in line for new blanks), as the service said."""
+    if len(waiting) < done:
         messages.info(request, _("Cards printed again on another blank keep their place in the queue."))
     if waiting:
         messages.warning(request, _("No blank was left for %(niks)s: the card waits first in line for the next blanks.")
@@ -154,7 +141,7 @@ def _report_batch(request, action, outcome):
                 else _("Recorded as spoiled: %(count)d blanks (%(niks)s)."))
         messages.success(request, text % {"count": len(outcome.done), "niks": _niks(outcome.done)})
         if action != BatchForm.PRINTED:
-            _report_waiting(request, outcome.done)
+            _report_waiting(request, done=len(outcome.done), waiting=outcome.waiting)
     if outcome.already:
         text = (_("Already printed, nothing changed: %(niks)s.") if action == BatchForm.PRINTED
                 else _("Already recorded as spoiled since this list was opened, nothing changed: %(niks)s."))
@@ -207,12 +194,12 @@ def _printed_card(request, pk):
 
 
 def _pickup_card_page(request, job, form):
-    context = {"job": job, "form": form, "can_hand_over": request.user.role == Role.CLERK,
+    context = {"job": job, "form": form,
                "kinds": corrections.possible_corrections(request.user, job), "next": reverse("pickup_desk")}
     return render(request, "printing/pickup_card.html", context)
 
 
-@office_view(Role.CLERK)
+@office_view("hand_over_cards")
 @require_POST
 def hand_over(request, pk):
     job = _printed_card(request, pk)
@@ -225,7 +212,7 @@ def hand_over(request, pk):
     try:
         job = desks.record_pickup(job=job, by=request.user, collected_by_name=form.cleaned_data["collected_by_name"])
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, refused_text(error))
         return redirect("pickup_card", pk=job.pk)
     messages.success(request, _("Card of %(name)s, NIK %(nik)s, handed to %(collector)s.")
                      % {"name": job.enrollment.name, "nik": job.enrollment.nik, "collector": job.collected_by_name})
@@ -265,25 +252,24 @@ def _with_corrections(user, movements):
     return rows
 
 
-@office_view(Role.CLERK, Role.HEAD)
+@office_view("correct_marks")
 def correct_job(request, pk, kind):
     if kind not in JOB_CORRECTIONS:
         raise Http404
     correct, title, explanation = JOB_CORRECTIONS[kind]
     job = office_object(PrintJob.objects.select_related("enrollment", "printed_by"), request, pk=pk)
+    require(request.user, corrections.ACTION_OF[kind])
     record = reverse("enrollment_detail", args=[job.enrollment_id])
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            correct(job=job, by=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        except PermissionDenied as error:
-            messages.error(request, str(error))
+            correction = correct(job=job, by=request.user, reason=form.cleaned_data["reason"])
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, refused_text(error))
         else:
             messages.success(request, DONE[kind] % {"name": job.enrollment.name})
-            if kind == K.DEFECTIVE and not Enrollment.objects.filter(pk=job.enrollment_id, state=EnrollmentState.QUEUED).exists():
+            if kind == K.DEFECTIVE and not correction.changes.get("queued_again"):
                 messages.warning(request, _("No blank is available: the card waits for the next blanks."))
-        return redirect(_next(request, record))
+        return redirect(safe_next(request, record))
     return render(request, "printing/correct.html", {"job": job, "form": form, "title": title, "explanation": explanation,
-                                                     "next": _next(request, ""), "back": _next(request, record)})
+                                                     "next": safe_next(request, ""), "back": safe_next(request, record)})

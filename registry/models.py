@@ -69,10 +69,6 @@ class User(AbstractUser):
     # Made by seed_demo with the published demo password; the login page lists them.
     is_demo = models.BooleanField(default=False)
 
-    @property
-    def is_head(self):
-        return self.role == Role.HEAD
-
 
 class EnrollmentState(models.TextChoices):
     RECORDED = "recorded", _("Recorded, waiting")

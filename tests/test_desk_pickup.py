@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from inventory.selectors import stock_report
+from people.roles import Role
 from backlog.ledger import receive_blanks
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
@@ -24,7 +25,7 @@ def cards(office, by, tmp_path, residents, *, blanks=None, printed=None):
     """
     rows = [f.row(day, code=office.code, name=name) for name, day in residents]
     import_enrollments(office=office, path=f.siak_file(tmp_path / f"siak-{office.code}-{len(residents)}.csv", rows), by=by)
-    receive_blanks(office=office, quantity=blanks or len(residents), reference=f"470/{office.code}/2018", by=by)
+    receive_blanks(office=office, quantity=blanks or len(residents), reference=f"470/{office.code}/2018", by=f.person(office, Role.STOCK_KEEPER))
     build_print_queue(office=office, by=by)
     jobs = list(queue_in_print_order(office))
     for job in jobs[: len(jobs) if printed is None else printed]:
