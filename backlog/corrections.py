@@ -203,9 +203,10 @@ def undo_pickup(*, job: PrintJob, by, reason: str, at=None) -> Correction:
         _check_rule(by, K.UNDO_PICKUP, office_id=job.office_id, done_at=collected_at, today=local_day(job.office, at))
         cards.move(office_id=job.office_id, cards=_card(job), to=EnrollmentState.READY, at=at, by=by)
         pickup = {"collected_at": collected_at.isoformat(), "collected_by_name": job.collected_by_name,
+                  "collected_by_nik": job.collected_by_nik, "collected_as": job.collected_as,
                   "handed_over_by": job.handed_over_by.get_username() if job.handed_over_by_id else ""}
-        job.collected_at, job.collected_by_name, job.handed_over_by = None, "", None
-        job.save(update_fields=["collected_at", "collected_by_name", "handed_over_by"])
+        job.collected_at, job.collected_by_name, job.collected_by_nik, job.collected_as, job.handed_over_by = None, "", "", "", None
+        job.save(update_fields=["collected_at", "collected_by_name", "collected_by_nik", "collected_as", "handed_over_by"])
         restore_suket(enrollment_id=job.enrollment_id, ended_on=local_day(job.office, collected_at), today=local_day(job.office, at))
         return _record(job, K.UNDO_PICKUP, by=by, reason=reason, at=at, pickup=pickup)
 

@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 from common.dates import local_day
 from inventory.models import BlankStock, MovementKind
 from people.roles import require
-from printing.models import PrintJob
+from printing.models import Collector, PrintJob
 from registry.models import Enrollment, EnrollmentState, Office
+from registry.nik import InvalidNik, check_nik
 
 from . import cards
 from .ledger import use_blanks
@@ -103,24 +104,54 @@ def queue_again(*, job: PrintJob, at, first_in_line=False) -> bool:
     return True
 
 
-def record_pickup(*, job: PrintJob, by, collected_by_name: str, at=None) -> PrintJob:
-    """The resident (or someone for them) collected the card; the Suket ends. Twice changes nothing."""
+def record_pickup(*, job: PrintJob, by, collected_as: str = Collector.SELF, name: str = "", nik: str = "", at=None) -> PrintJob:
+    """The card was handed over; the Suket ends. Twice changes nothing.
+
+    The holder in person needs nothing typed: their name and NIK are the
+    record's. A family member or someone with a power of attorney gives a
+    name and a valid NIK; a family member's NIK must be on the holder's
+    family card (KK) when the import brought it (another record of this
+    office with that NIK and that KK), else they need a power of attorney.
+    """
     require(by, "hand_over_cards", job.office_id)
-    collected_by_name = (collected_by_name or "").strip()
-    if not collected_by_name:
-        raise ValidationError(_("Write the name of the person collecting the card."), code="collected_by_name")
     with transaction.atomic():
         job = locked_job(job)
         if job.collected_at is not None:
             return job
         if job.state != PrintJob.State.PRINTED:
             raise ValidationError(_("This card has not been printed yet."), code="state")
+        name, nik = _collector(job.enrollment, collected_as, name, nik)
         at = at or timezone.now()
         cards.move(office_id=job.office_id, cards=_card(job), to=EnrollmentState.COLLECTED, at=at, by=by)
-        job.collected_at, job.collected_by_name, job.handed_over_by = at, collected_by_name, by
-        job.save(update_fields=["collected_at", "collected_by_name", "handed_over_by"])
+        job.collected_at, job.collected_by_name, job.collected_by_nik, job.collected_as, job.handed_over_by = (
+            at, name, nik, collected_as, by)
+        job.save(update_fields=["collected_at", "collected_by_name", "collected_by_nik", "collected_as", "handed_over_by"])
         end_suket(enrollment_ids=[job.enrollment_id], today=local_day(job.office, at))
     return job
+
+
+def _collector(holder: Enrollment, collected_as: str, name: str, nik: str) -> tuple[str, str]:
+    """The collector's name and NIK, checked; a ValidationError says in a sentence what is wrong."""
+    if collected_as == Collector.SELF:
+        return holder.name, holder.nik
+    if collected_as not in (Collector.FAMILY, Collector.ATTORNEY):
+        raise ValidationError(_("Say who is collecting the card."), code="collected_as")
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError(_("Write the name of the person collecting the card."), code="name")
+    try:
+        nik = check_nik(nik or "")
+    except InvalidNik as error:
+        raise ValidationError(_("The collector's NIK: %(error)s.") % {"error": error}, code="nik") from None
+    if nik == holder.nik:
+        raise ValidationError(_("This is the holder's own NIK: record the pickup as the holder in person."), code="nik")
+    if collected_as == Collector.FAMILY and holder.family_card and not Enrollment.objects.filter(
+            office_id=holder.office_id, nik=nik, family_card=holder.family_card).exists():
+        raise ValidationError(
+            _("NIK %(nik)s is not on the holder's family card (KK %(kk)s) in this office's records: a family member from "
+              "another family card collects the card only with a power of attorney (surat kuasa).")
+            % {"nik": nik, "kk": holder.family_card}, code="family_card")
+    return name, nik
 
 
 @dataclass

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.nik import InvalidNik, check_nik
 
+from .models import Collector
+
 MAX_BATCH = 500
 _SALT = "printing.batch.listed_at"
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -79,17 +81,33 @@ class SpoilForm(forms.Form):
 
 
 class PickupForm(forms.Form):
-    collected_by_name = forms.CharField(
-        label=_("Collected by"), max_length=200,
-        help_text=_("The name of the person who takes the card: the resident, or whoever collects it for them."),
-        error_messages={"required": _("Write the name of the person collecting the card.")},
-    )
+    """Who takes the card. The holder needs nothing typed; anyone else gives a name, a NIK and why they may."""
 
-    def clean_collected_by_name(self):
-        name = " ".join(self.cleaned_data["collected_by_name"].split())
-        if not name:
-            raise forms.ValidationError(_("Write the name of the person collecting the card."))
-        return name
+    collected_as = forms.ChoiceField(label=_("Who is collecting the card"), choices=Collector.choices, widget=forms.RadioSelect,
+                                     initial=Collector.SELF, error_messages={"required": _("Say who is collecting the card.")})
+    name = forms.CharField(label=_("Collector's name"), max_length=200, required=False,
+                           help_text=_("As on their e-KTP. Not needed when the holder collects in person."))
+    nik = forms.CharField(label=_("Collector's NIK"), max_length=30, required=False,
+                          widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+                          help_text=_("16 digits, from their e-KTP. A family member's NIK must be on the holder's family card (KK)."))
+
+    # The service's sentences, each shown next to the field it is about.
+    FIELD_OF_CODE = {"collected_as": "collected_as", "name": "name", "nik": "nik", "family_card": "nik"}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("collected_as") in (Collector.FAMILY, Collector.ATTORNEY):
+            data["name"] = " ".join(data.get("name", "").split())
+            if not data["name"]:
+                self.add_error("name", _("Write the name of the person collecting the card."))
+            if not data.get("nik", "").strip():
+                self.add_error("nik", _("Write the NIK of the person collecting the card."))
+        return data
+
+    def add_service_error(self, error) -> None:
+        """A refusal of backlog.desks.record_pickup, next to its field."""
+        for item in error.error_list:
+            self.add_error(self.FIELD_OF_CODE.get(item.code), item.messages[0])
 
 
 class PickupSearchForm(forms.Form):

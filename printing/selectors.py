@@ -9,7 +9,8 @@ from django.utils import timezone
 from common.cells import escaped_sql
 from common.dates import local_day, local_midnight
 from inventory.models import BlankMovement, BlankStock, MovementKind
-from registry.models import Enrollment, EnrollmentCounts, EnrollmentState, Office
+from registry.models import Enrollment, EnrollmentCounts, EnrollmentState, Office, TemporaryCertificate
+from registry.names import with_name_words
 
 from .models import PRINT_ORDER, PrintJob
 
@@ -104,15 +105,21 @@ def ready_for_longer_than(office: Office, days: int) -> int:
 
 
 def pickup_search(office: Office, query: str) -> QuerySet:
-    """Printed cards (ready or collected) by exact NIK, or ready cards whose name contains the words."""
+    """Printed cards (ready or collected) by exact NIK, or ready cards with a name word starting with each word typed."""
     cards = PrintJob.objects.filter(office=office, state=PrintJob.State.PRINTED).select_related("enrollment", "handed_over_by")
     if query.isdigit():
         cards = cards.filter(enrollment__office=office, enrollment__nik=query)
     else:
-        cards = cards.filter(collected_at__isnull=True)
-        for word in query.split():
-            cards = cards.filter(enrollment__name__icontains=word)
+        # A ready card is a printed job not collected, and its record's state is "ready": the name index holds those records.
+        cards = cards.filter(collected_at__isnull=True, enrollment__office=office, enrollment__state=EnrollmentState.READY)
+        cards = with_name_words(cards, query, field="enrollment__name")
     return cards.order_by("enrollment__name", "enrollment__enrolled_on", "id")
+
+
+def valid_suket(enrollment: Enrollment, today) -> TemporaryCertificate | None:
+    """The Suket that stands in for this card today, if any: the desk links to it while the card waits."""
+    return TemporaryCertificate.objects.filter(
+        enrollment=enrollment, ended_on__isnull=True, issued_on__lte=today, valid_until__gte=today).order_by("-id").first()
 
 
 def enrollments_with_nik(office: Office, nik: str) -> QuerySet:

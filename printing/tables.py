@@ -47,8 +47,10 @@ class QueueTable(tables.Table):
 class CardTable(tables.Table):
     """Printed cards: the pickup desk's search results and its list of cards ready for pickup."""
 
-    nik = tables.Column(verbose_name="NIK", accessor="enrollment__nik", orderable=False)
-    name = tables.Column(verbose_name=_("Name"), accessor="enrollment__name", order_by=("enrollment__name", "id"))
+    # Both lead to the card's page at the pickup desk (hand over, or who collected it and the receipt).
+    nik = tables.Column(verbose_name="NIK", accessor="enrollment__nik", orderable=False, linkify=("pickup_card", {"pk": tables.A("pk")}))
+    name = tables.Column(verbose_name=_("Name"), accessor="enrollment__name", order_by=("enrollment__name", "id"),
+                         linkify=("pickup_card", {"pk": tables.A("pk")}))
     village = tables.Column(verbose_name=_("Village"), accessor="enrollment__village", orderable=False, attrs={"td": {"data-label": _("Village")}})
     enrolled_on = tables.DateColumn(verbose_name=_("Enrollment date"), accessor="enrolled_on", order_by=PRINT_ORDER, short=True,
                                     attrs={"td": {"data-label": _("Enrollment date")}})

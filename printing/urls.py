@@ -13,4 +13,5 @@ urlpatterns = [
     path("pengambilan/siap/", views.ready_list, name="ready_cards"),
     path("pengambilan/<int:pk>/", views.pickup_card, name="pickup_card"),
     path("pengambilan/<int:pk>/serahkan/", views.hand_over, name="hand_over"),
+    path("pengambilan/<int:pk>/tanda-terima/", views.pickup_receipt, name="pickup_receipt"),
 ]

@@ -13,14 +13,16 @@ from django.views.decorators.http import require_POST, require_safe
 
 from backlog import corrections, desks
 from backlog.queue import build_print_queue
+from common.dates import local_day
 from common.paging import paginate
+from common.pdf import pdf_response
 from common.web import refused_text, safe_next
 from people.access import office_object, office_view
 from people.roles import require
 from registry.forms import ReasonForm
 from registry.models import Correction, EnrollmentCounts
 
-from . import selectors
+from . import documents, selectors
 from .filters import ReadyCardFilter
 from .forms import BatchForm, PickupForm, PickupSearchForm, SpoilForm, listed_at_token
 from .models import PrintJob
@@ -195,6 +197,7 @@ def _printed_card(request, pk):
 
 def _pickup_card_page(request, job, form):
     context = {"job": job, "form": form,
+               "suket": selectors.valid_suket(job.enrollment, local_day(request.office)) if job.collected_at is None else None,
                "kinds": corrections.possible_corrections(request.user, job), "next": reverse("pickup_desk")}
     return render(request, "printing/pickup_card.html", context)
 
@@ -209,14 +212,28 @@ def hand_over(request, pk):
     if job.collected_at is not None:
         messages.info(request, _("This card was already collected by %(name)s; nothing changed.") % {"name": job.collected_by_name})
         return redirect("pickup_card", pk=job.pk)
+    data = form.cleaned_data
     try:
-        job = desks.record_pickup(job=job, by=request.user, collected_by_name=form.cleaned_data["collected_by_name"])
+        job = desks.record_pickup(job=job, by=request.user, collected_as=data["collected_as"], name=data["name"], nik=data["nik"])
     except ValidationError as error:
-        messages.error(request, refused_text(error))
-        return redirect("pickup_card", pk=job.pk)
-    messages.success(request, _("Card of %(name)s, NIK %(nik)s, handed to %(collector)s.")
+        if job.state != PrintJob.State.PRINTED:
+            messages.error(request, refused_text(error))
+            return redirect("pickup_desk")
+        form.add_service_error(error)
+        return _pickup_card_page(request, job, form)
+    messages.success(request, _("Card of %(name)s, NIK %(nik)s, handed to %(collector)s. Print the receipt for them to sign.")
                      % {"name": job.enrollment.name, "nik": job.enrollment.nik, "collector": job.collected_by_name})
-    return redirect("pickup_desk")
+    return redirect("pickup_card", pk=job.pk)
+
+
+@office_view()
+@require_safe
+def pickup_receipt(request, pk):
+    """The receipt (tanda terima) of a collected card, to print and sign: the card, the collector, the clerk, the time."""
+    job = _printed_card(request, pk)
+    if job.collected_at is None:
+        raise Http404(_("This card has not been collected yet."))
+    return pdf_response(documents.pickup_receipt_pdf(job), f"tanda-terima-{job.enrollment.nik}.pdf")
 
 
 # Corrections of a print job, from the print desk, the pickup desk and the card's record

@@ -2,13 +2,14 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, Min, OuterRef, Prefetch, Q
+from django.db.models import Exists, Min, OuterRef, Prefetch
 from django.utils.translation import gettext as _
 
 from common.dates import local_midnight
 from printing.models import PrintJob
 
 from .models import Correction, DuplicateCase, Enrollment, EnrollmentState, Office, TemporaryCertificate
+from .names import with_name_words
 
 SUKET_ENDING_SOON_DAYS = 30
 
@@ -105,10 +106,7 @@ def duplicate_cases(office: Office, *, search: str = "", status: str = "open", r
     if search.isdigit():
         cases = cases.filter(nik__startswith=search)
     elif search:
-        named = Enrollment.objects.filter(duplicate_case=OuterRef("pk"))
-        for word in search.split():
-            named = named.filter(Q(name__istartswith=word) | Q(name__icontains=f" {word}"))
-        cases = cases.filter(Exists(named))
+        cases = cases.filter(Exists(with_name_words(Enrollment.objects.filter(duplicate_case=OuterRef("pk")), search)))
     order = ("-resolved_at", "-id") if status == "closed" else ("first_enrolled", "id")
     return (
         cases.annotate(first_enrolled=Min("enrollments__enrolled_on"))

@@ -35,7 +35,7 @@ def a_morning_at_the_office(office, clerk, keeper, tmp_path):
     jobs = list(queue_in_print_order(office))
     printed = [mark_printed(job=job, by=clerk) for job in jobs[:3]]
     mark_spoiled(job=jobs[3], by=clerk, reason="Tinta luntur")
-    record_pickup(job=printed[0], by=clerk, collected_by_name="Yohanes Ndoen")
+    record_pickup(job=printed[0], by=clerk)
     corrections.undo_printed(job=printed[2], by=clerk, reason="Salah klik, kartu masih di printer")
 
 

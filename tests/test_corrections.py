@@ -112,7 +112,7 @@ def test_undoing_printed_is_the_clerks_on_the_same_day_and_the_heads_after(kupan
 
 def test_a_collected_card_cannot_be_unprinted_before_its_pickup_is_undone(kupang, clerk, tmp_path):
     jobs = queued_cards(kupang, clerk, tmp_path, printed=1)
-    record_pickup(job=jobs[0], by=clerk, collected_by_name="Yohanes")
+    record_pickup(job=jobs[0], by=clerk)
     with pytest.raises(ValidationError, match="batalkan pengambilannya"):
         corrections.undo_printed(job=jobs[0], by=clerk, reason="salah klik")
 
@@ -189,7 +189,7 @@ def test_a_defective_card_with_no_blank_anywhere_waits_as_recorded(kupang, clerk
 
 def test_a_card_found_defective_after_pickup_is_a_replacement_not_a_correction(kupang, clerk, tmp_path):
     jobs = queued_cards(kupang, clerk, tmp_path, printed=1)
-    record_pickup(job=jobs[0], by=clerk, collected_by_name="Yohanes")
+    record_pickup(job=jobs[0], by=clerk)
     with pytest.raises(ValidationError, match="penggantian"):
         corrections.found_defective(job=jobs[0], by=clerk, reason="Foto buram")
     assert figures(kupang, "printed", "spoiled", "collected") == (1, 0, 1)
@@ -201,7 +201,7 @@ def test_a_pickup_recorded_against_the_wrong_card_is_undone_and_its_suket_is_cur
     jobs = queued_cards(kupang, clerk, tmp_path, printed=0)
     suket = issue_suket(enrollment=jobs[0].enrollment, by=clerk)
     mark_printed(job=jobs[0], by=clerk)
-    record_pickup(job=jobs[0], by=clerk, collected_by_name="Orang lain")
+    record_pickup(job=jobs[0], by=clerk, collected_as="attorney", name="Orang lain", nik=f.nik("5371", date(1980, 3, 3), serial=7))
     suket.refresh_from_db()
     assert suket.ended_on is not None
     with pytest.raises(PermissionDenied):
@@ -210,11 +210,13 @@ def test_a_pickup_recorded_against_the_wrong_card_is_undone_and_its_suket_is_cur
     assert figures(kupang, "ready_for_pickup", "collected") == (1, 0)
     suket.refresh_from_db()
     job = PrintJob.objects.get(pk=jobs[0].pk)
-    assert (suket.ended_on, job.collected_at, job.collected_by_name, job.handed_over_by) == (None, None, "", None)
+    assert (suket.ended_on, job.collected_at, job.collected_by_name, job.collected_by_nik, job.collected_as, job.handed_over_by) == (
+        None, None, "", "", "", None)
+    assert (correction.changes["pickup"]["collected_by_nik"], correction.changes["pickup"]["collected_as"]) == ("5371010303800007", "attorney")
     text = history(clerk, jobs[0].enrollment_id)
     assert "Diambil oleh Orang lain" in text and "Pengambilan tercatat pada kartu yang salah: dibatalkan" in text
     assert corrections.undo_pickup(job=jobs[0], by=clerk, reason="Diserahkan ke orang yang salah") == correction
-    record_pickup(job=jobs[0], by=clerk, collected_by_name="Yohanes Ndoen")
+    record_pickup(job=jobs[0], by=clerk)
     assert figures(kupang, "ready_for_pickup", "collected") == (0, 1)
 
 
@@ -324,7 +326,7 @@ def test_a_clerk_is_refused_the_day_after_and_the_head_is_not(kupang, clerk, hea
 
 def test_the_pickup_desk_offers_defective_and_undo_pickup_to_the_clerk(kupang, clerk, keeper, tmp_path):
     jobs = queued_cards(kupang, clerk, tmp_path, printed=2)
-    record_pickup(job=jobs[1], by=clerk, collected_by_name="Orang lain")
+    record_pickup(job=jobs[1], by=clerk)
     client = logged_in(clerk)
     ready = page(client.get(f"/pengambilan/{jobs[0].pk}/"))
     assert f"/cetak/{jobs[0].pk}/koreksi/defective/" in ready

@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from backlog.desks import mark_printed, mark_spoiled
+from backlog.desks import mark_printed, mark_spoiled, record_pickup
 from backlog.ledger import approve_stock_count, receive_blanks, record_stock_count, spoil_blanks
 from backlog.queue import build_print_queue
 from backlog.requests import draft_blank_request
@@ -145,7 +145,44 @@ def spoilage_minutes(client, story):
     return get(client, story.keeper, reverse("spoilage_minutes"), since="2018-05-01", until="2018-06-30", format="pdf")
 
 
-DOCUMENTS = {"suket": suket_pdf, "request-letter": request_letter, "stock-report": monthly_report, "spoilage-minutes": spoilage_minutes}
+KK_TEFA = "5371012005170007"
+
+
+def collected(story):
+    """The first printed card (Yakobus Tefa's), collected by his sister Maria on the same family card at 10.30 WITA on 3 July."""
+    job = PrintJob.objects.filter(office=story.office, state=PrintJob.State.PRINTED).select_related("enrollment").order_by("pk").first()
+    Enrollment.objects.filter(pk__in=[job.enrollment_id, story.resident.pk]).update(family_card=KK_TEFA)
+    story.clerk.first_name, story.clerk.last_name = "Agustina", "Seran"
+    story.clerk.save()
+    with at(2018, 7, 3, 10, 30):
+        return record_pickup(job=job, by=story.clerk, collected_as="family", name="Maria Goreti Bunga", nik=story.resident.nik)
+
+
+def pickup_receipt(client, story):
+    job = collected(story)
+    return get(client, story.clerk, reverse("pickup_receipt", args=[job.pk]))
+
+
+DOCUMENTS = {"suket": suket_pdf, "request-letter": request_letter, "stock-report": monthly_report, "spoilage-minutes": spoilage_minutes,
+             "pickup-receipt": pickup_receipt}
+
+
+# The pickup receipt (tanda terima)
+
+@needs_poppler
+def test_the_receipt_names_the_card_the_collector_the_clerk_and_the_office_time(client, story, tmp_path):
+    document = read_pdf(pdf_of(pickup_receipt(client, story)), tmp_path)
+    job = PrintJob.objects.get(collected_at__isnull=False)
+    assert document.pages == 1
+    text = document.text
+    assert "PEMERINTAH KOTA KUPANG" in text and "TANDA TERIMA KTP-EL" in text
+    assert "Diserahkan pada 3 Juli 2018, 10:30 WITA" in text  # 02.30 UTC, in the office's clock
+    assert line_with(document, "NIK :", job.enrollment.nik) and line_with(document, "Nama", "Yakobus Tefa")
+    assert line_with(document, "Kartu keluarga (KK)", KK_TEFA)
+    assert line_with(document, "Nama", "Maria Goreti Bunga") and line_with(document, "NIK", story.resident.nik)
+    assert line_with(document, "Sebagai", "Anggota keluarga dalam Kartu Keluarga (KK) yang sama")
+    assert f"NIK pengambil tercatat dalam Kartu Keluarga pemilik kartu (KK {KK_TEFA})" in text
+    assert line_with(document, "Agustina Seran", "Maria Goreti Bunga")  # who handed it over, who received it: the two signatures
 
 
 # The Suket

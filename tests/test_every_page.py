@@ -36,16 +36,19 @@ RECORDS = {
     "stock_receipt_approve": ReceiptCorrection, "stock_receipt_reject": ReceiptCorrection,
     "request_detail": BlankRequest, "request_send": BlankRequest, "request_close": BlankRequest, "request_letter_pdf": BlankRequest,
     "mark_job_printed": PrintJob, "spoil_job": PrintJob, "correct_job": PrintJob, "pickup_card": PrintJob, "hand_over": PrintJob,
+    "pickup_receipt": PrintJob,
 }
 # Documents render in WeasyPrint (about half a second each): one record of each is enough after each write.
-DOCUMENTS = {"suket_pdf", "request_letter_pdf"}
+DOCUMENTS = {"suket_pdf", "request_letter_pdf", "pickup_receipt"}
+# The rows a page is for, where others only answer 404: a receipt is of a collected card.
+ONLY = {"pickup_receipt": {"collected_at__isnull": False}}
 # One record of each state a model has (the newest), so every kind of row is met without opening thousands.
 STATE_FIELD = {Enrollment: "state", PrintJob: "state", DuplicateCase: "status", StockCount: "status", ReceiptCorrection: "status",
                BlankRequest: "status", EnrollmentUpload: "status"}
 
 
-def _records(model, office, *, one=False):
-    rows = model.objects.filter(office=office)
+def _records(model, office, *, one=False, only=None):
+    rows = model.objects.filter(office=office, **(only or {}))
     if model is BlankMovement:
         rows = rows.filter(kind=MovementKind.RECEIPT)
     field = STATE_FIELD.get(model)
@@ -66,7 +69,7 @@ def office_urls(office, *, documents=True):
             continue
         if name in DOCUMENTS and not documents:
             continue
-        for pk in _records(RECORDS[name], office, one=name in DOCUMENTS):
+        for pk in _records(RECORDS[name], office, one=name in DOCUMENTS, only=ONLY.get(name)):
             path = "/" + re.sub(r"<int:pk>", str(pk), route)
             kinds = JOB_CORRECTIONS if "<str:kind>" in path else [""]
             urls.extend(path.replace("<str:kind>", kind) for kind in kinds)
@@ -112,6 +115,7 @@ def test_the_pages_are_opened_with_real_records(busy_office):
     assert {"perekaman", "data-ganda", "suket", "cetak", "pengambilan", "stok", "dasbor", "permintaan"} <= opened
     assert any(re.fullmatch(r"/cetak/\d+/koreksi/undo_printed/", url) for url in urls)
     assert any(re.fullmatch(r"/stok/penerimaan/\d+/koreksi/", url) for url in urls)
+    assert any(re.fullmatch(r"/pengambilan/\d+/tanda-terima/", url) for url in urls)
 
 
 @pytest.mark.parametrize("write", sorted(writes.WRITES))

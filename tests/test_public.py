@@ -226,7 +226,7 @@ def test_a_waiting_card_with_blanks_available_counts_the_queue_ahead_of_it(clien
 
 
 def test_a_collected_card_says_when_and_where_and_not_who(client, kupang_2018, clerk):
-    record_pickup(job=job_of(kupang_2018[1]), by=clerk, collected_by_name="Bernadus Bria")
+    record_pickup(job=job_of(kupang_2018[1]), by=clerk)
     shown = text(look_up(client, kupang_2018[1].nik, BIRTH))
     today = local_day(kupang_2018[1].office)
     from django.utils.formats import date_format
@@ -533,7 +533,7 @@ def test_a_suket_ended_by_the_pickup_says_so(client, kupang_2018, clerk):
     queued = kupang_2018[2]
     suket = issue_suket(enrollment=queued, by=clerk)
     print_jobs([job_of(queued)], clerk)
-    record_pickup(job=job_of(queued), by=clerk, collected_by_name="Agustinus Tefa")
+    record_pickup(job=job_of(queued), by=clerk)
     shown = text(client.get(reverse("public_suket_check", args=[suket.number])))
     assert "Asli, tetapi sudah tidak berlaku." in shown
     assert "karena pemegangnya sudah mengambil e-KTP" in shown
@@ -551,7 +551,7 @@ def test_a_suket_replaced_after_it_expired_does_not_claim_the_card_was_collected
     old = issue_suket(enrollment=queued, by=clerk, today=date(2018, 1, 2))
     new = issue_suket(enrollment=queued, by=clerk)
     print_jobs([job_of(queued)], clerk)
-    record_pickup(job=job_of(queued), by=clerk, collected_by_name="Yuliana Seran")
+    record_pickup(job=job_of(queued), by=clerk)
     old_page, new_page = (text(client.get(reverse("public_suket_check", args=[s.number]))) for s in (old, new))
     assert "Masa berlakunya habis setelah 2 Juli 2018." in old_page and "mengambil e-KTP" not in old_page
     assert "karena pemegangnya sudah mengambil e-KTP" in new_page

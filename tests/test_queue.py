@@ -145,8 +145,8 @@ def test_a_pickup_is_recorded_once_and_ends_the_suket(office, clerk, tmp_path):
     receive_blanks(office=office, quantity=1, reference="R1", by=f.person(office, Role.STOCK_KEEPER))
     build_print_queue(office=office, by=system_user())
     job = mark_printed(job=PrintJob.objects.get(), by=clerk)
-    first = record_pickup(job=job, by=clerk, collected_by_name="Yohanes Ndoen")
-    second = record_pickup(job=job, by=clerk, collected_by_name="Someone Else")
+    first = record_pickup(job=job, by=clerk)
+    second = record_pickup(job=job, by=clerk, collected_as="attorney", name="Someone Else", nik=f.nik("5371", date(1980, 3, 3)))
     assert second.collected_at == first.collected_at and second.collected_by_name == "Yohanes Ndoen"
     suket.refresh_from_db()
     assert suket.ended_on is not None
@@ -158,7 +158,7 @@ def test_a_card_not_printed_cannot_be_collected(office, clerk, tmp_path):
     receive_blanks(office=office, quantity=1, reference="R1", by=f.person(office, Role.STOCK_KEEPER))
     build_print_queue(office=office, by=system_user())
     with pytest.raises(ValidationError):
-        record_pickup(job=PrintJob.objects.get(), by=clerk, collected_by_name="Budi")
+        record_pickup(job=PrintJob.objects.get(), by=clerk)
     assert stock_report(office)["collected"] == 0
 
 

@@ -166,7 +166,7 @@ def spoil_next(office):
 
 def pick_up(office):
     job = _first(PrintJob.objects.filter(office=office, state=PrintJob.State.PRINTED, collected_at__isnull=True).order_by(*PRINT_ORDER))
-    record_pickup(job=job, by=_person(office, Role.CLERK), collected_by_name="Maria Ndoen")
+    record_pickup(job=job, by=_person(office, Role.CLERK))
 
 
 def issue_suket_to_the_oldest(office):

@@ -84,7 +84,7 @@ def click(office_code: str) -> None:
 
     actions = (
         ("print", print_card),
-        ("pickup", lambda: desks.record_pickup(job=next_card(printed), by=clerk, collected_by_name="Bench")),
+        ("pickup", lambda: desks.record_pickup(job=next_card(printed), by=clerk)),
         ("suket", lambda: suket.issue_suket(enrollment=next_card(waiting), by=clerk)),
     )
 

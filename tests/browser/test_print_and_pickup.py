@@ -16,6 +16,7 @@ from tests.browser.steps import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+BROTHER = f.nik("5371", date(1992, 7, 8), serial=42)
 RESIDENTS = ["Yohanes Ndoen", "Maria Bria", "Petrus Tefa", "Agustina Nalle", "Daniel Ratu", "Ester Kase"]
 
 
@@ -74,15 +75,27 @@ def test_a_clerk_builds_the_queue_prints_spoils_one_and_hands_a_card_out(live_se
     results = page.locator("#find tbody tr")
     expect(results).to_have_count(1)
     results.get_by_role("link", name="Serahkan").click()
-    page.get_by_label("Diambil oleh").fill("Yosef Bria")
+    # Her brother collects it: no family card came with this import, so his name and NIK are recorded as shown.
+    page.get_by_label("Anggota keluarga dalam Kartu Keluarga (KK) yang sama").check()
+    page.get_by_label("Nama pengambil").fill("Yosef Bria")
+    page.get_by_label("NIK pengambil").fill("9999011705900001")
+    page.get_by_role("button", name="Catat pengambilan").click()
+    expect(page.locator("#id_nik_error")).to_contain_text("bukan kabupaten/kota yang dikenal")
+    page.get_by_label("NIK pengambil").fill(BROTHER)
     page.get_by_role("button", name="Catat pengambilan").click()
     expect(page.locator(".messages")).to_contain_text("diserahkan kepada Yosef Bria")
+    receipt = page.get_by_role("link", name="Cetak tanda terima")
+    expect(receipt).to_be_visible()
+    pdf = page.request.get(live_server.url + receipt.get_attribute("href"))
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF-")
+    page.get_by_role("link", name="‹ Meja pengambilan").click()
     expect(page.locator("#months")).to_contain_text("Februari 2018")
     screenshot("pickup-desk")
 
     report = stock_report(office)
     assert (report["printed"], report["spoiled"], report["collected"], report["ready_for_pickup"]) == (3, 1, 1, 2)
-    assert PrintJob.objects.get(enrollment__name="Maria Bria", state="printed").handed_over_by == clerk
+    job = PrintJob.objects.get(enrollment__name="Maria Bria", state="printed")
+    assert (job.handed_over_by, job.collected_by_name, job.collected_by_nik, job.collected_as) == (clerk, "Yosef Bria", BROTHER, "family")
 
 
 @pytest.mark.parametrize("path", ["/cetak/", "/pengambilan/", "/pengambilan/siap/"])

@@ -103,4 +103,4 @@ class Command(ScriptCommand):
                         job = mark_printed(job=job, by=clerk)
                         if day < days[-5] and rng.random() < 0.7:
                             with at(day + timedelta(days=rng.randrange(1, 5)), 14):
-                                record_pickup(job=job, by=clerk, collected_by_name=job.enrollment.name)
+                                record_pickup(job=job, by=clerk)
