@@ -1,5 +1,10 @@
 """The day and month fields of every form and filter: a date the office's calendar can work with.
 
+They are text fields, typed the Indonesian way (DD-MM-YYYY, MM-YYYY) and read
+by the server: a browser's date picker shows the browser's language and
+order (mm/dd/yyyy on an English PC). ISO dates (YYYY-MM-DD, YYYY-MM), which
+links and scripts send, are read too.
+
 A date far from today (year 9999, year 1) is refused next to its field with
 a sentence, so that no desk does arithmetic past the calendar's end (the
 first of the month after December 9999, midnight of 1 January 1 in WITA)
@@ -17,10 +22,18 @@ FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2100, 12, 31)
 
 
-class DayField(forms.DateField):
-    """A day from FIRST_DAY to LAST_DAY, typed or picked as YYYY-MM-DD (or another of `input_formats`)."""
+DAY_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d")
+MONTH_FORMATS = ("%m-%Y", "%m/%Y", "%Y-%m")
 
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+class DayField(forms.DateField):
+    """A day from FIRST_DAY to LAST_DAY, typed as DD-MM-YYYY (or another of `input_formats`)."""
+
+    widget = forms.DateInput(attrs={"placeholder": _("DD-MM-YYYY"), "inputmode": "numeric", "autocomplete": "off"}, format="%d-%m-%Y")
+    default_error_messages = {"invalid": _("Enter a date as DD-MM-YYYY, e.g. 17-08-2018.")}
+
+    def __init__(self, *, input_formats=DAY_FORMATS, **kwargs):
+        super().__init__(input_formats=list(input_formats), **kwargs)
 
     def validate(self, value):
         super().validate(value)
@@ -32,13 +45,13 @@ class DayField(forms.DateField):
 
 
 class MonthField(DayField):
-    """A month typed or picked as YYYY-MM; its value is the first day of that month."""
+    """A month typed as MM-YYYY (or YYYY-MM); its value is the first day of that month."""
 
-    widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
-    default_error_messages = {"invalid": _("Enter a month as YYYY-MM, e.g. 2018-05.")}
+    widget = forms.DateInput(attrs={"placeholder": _("MM-YYYY"), "inputmode": "numeric", "autocomplete": "off"}, format="%m-%Y")
+    default_error_messages = {"invalid": _("Enter a month as MM-YYYY, e.g. 05-2018.")}
 
-    def __init__(self, *, input_formats=("%Y-%m",), **kwargs):
-        super().__init__(input_formats=list(input_formats), **kwargs)
+    def __init__(self, *, input_formats=MONTH_FORMATS, **kwargs):
+        super().__init__(input_formats=input_formats, **kwargs)
 
     def to_python(self, value):
         day = super().to_python(value)

@@ -2,26 +2,16 @@
 
 A view's exception (the session and the user are read lazily, in the view)
 is answered by the middleware, in every mode; one raised by a middleware
-reaches Django's 500 handler, which tells the outage apart the same way.
-The answer is rendered in the user's language without touching the
-database again. Everything else stays Django's own server error.
+reaches the 500 handler (config/errors.py), which tells the outage apart the
+same way. The answer is rendered in the user's language without touching
+the database again.
 """
-import sys
-
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
 from django.utils.translation import gettext as _
-from django.views.defaults import server_error as django_server_error
 
 RETRY_AFTER_SECONDS = 60
-
-
-def server_error(request):
-    error = sys.exc_info()[1]
-    if not isinstance(error, (OperationalError, InterfaceError)):
-        return django_server_error(request)
-    return outage_response()
 
 
 class DatabaseOutageMiddleware:
@@ -39,7 +29,8 @@ class DatabaseOutageMiddleware:
 
 def outage_response() -> HttpResponse:
     # Rendered without the request: context processors would ask the database for the user.
-    html = loader.get_template("outage.html").render({
+    html = loader.get_template("errors/page.html").render({
+        "title": _("Not available just now"),
         "sentence": _("The office's database cannot be reached just now. Nothing you sent was lost or half-saved; "
                       "try again in a minute."),
     })

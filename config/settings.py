@@ -34,6 +34,8 @@ if not SECRET_KEY:
     raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# A stale form's refusal in the office's layout and language, not Django's own page (config/errors.py).
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 INSTALLED_APPS = [
     # The admin registers its models when the URLs load (config/urls.py), not in every command.
@@ -43,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Its widget templates, for the form renderer that reads TEMPLATES (FORM_RENDERER below).
+    "django.forms",
     "django_tables2",
     "django_filters",
     "axes",
@@ -62,10 +66,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Indonesian whatever the browser asks for; English only through the switch (people/language.py).
+    "people.language.OfficeLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "people.login_throttle.SlowDownMiddleware",
@@ -95,6 +100,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Every field through templates/_field.html ({{ field.as_field_group }}), common/forms.py.
+FORM_RENDERER = "common.forms.FieldRenderer"
 
 DATABASES = {
     # Unset or empty: the embedded SQLite file.

@@ -3,16 +3,21 @@ from django.contrib import admin
 from django.urls import include, path
 
 from people.forms import AdminLoginForm
+from people.language import set_language
 
 admin.autodiscover()
 admin.site.login_form = AdminLoginForm
 
-# A database outage answers 503 with one sentence (config/outage.py); other errors are Django's own.
-handler500 = "config.outage.server_error"
+# The error pages in the office's layout and language, rendered without the database (config/errors.py);
+# a database outage answers 503 with one sentence (config/outage.py).
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("publik/", include("public.urls")),
     path("", include("people.urls")),
     path("", include("registry.urls")),

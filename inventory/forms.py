@@ -6,6 +6,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from common.datefields import DayField, MonthField
+from common.forms import CountField
 
 from .models import BlankRequest
 
@@ -20,7 +21,7 @@ class ReceiptForm(forms.Form):
                                      empty_label=_("(none: give a reference)"))
     reference = forms.CharField(label=_("Reference (letter number)"), max_length=200, required=False,
                                 help_text=_("Filled in from the request when one is chosen."))
-    quantity = forms.IntegerField(label=_("Blanks received"), min_value=1, max_value=MAX_BLANKS)
+    quantity = CountField(label=_("Blanks received"), min_value=1, max_value=MAX_BLANKS)
     delivery_note = forms.CharField(label=_("Delivery note number"), max_length=100)
     carried_by = forms.CharField(label=_("Carried by"), max_length=200)
     beyond_expected = forms.BooleanField(label=_("The ministry sent more than the request still expects: book them all"), required=False)
@@ -52,7 +53,7 @@ def _still_expected_label(request: BlankRequest) -> str:
 class SpoilageForm(forms.Form):
     """Blanks found ruined in the store room, written off with their damage report."""
 
-    quantity = forms.IntegerField(label=_("Blanks spoiled"), min_value=1, max_value=MAX_BLANKS)
+    quantity = CountField(label=_("Blanks spoiled"), min_value=1, max_value=MAX_BLANKS)
     reference = forms.CharField(label=_("Damage report number (berita acara)"), max_length=200)
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
@@ -60,23 +61,23 @@ class SpoilageForm(forms.Form):
 class ReceiptCorrectionForm(forms.Form):
     """A receipt booked with a wrong quantity: the right quantity and why."""
 
-    quantity = forms.IntegerField(label=_("Right quantity"), min_value=0, max_value=MAX_BLANKS)
+    quantity = CountField(label=_("Right quantity"), min_value=0, max_value=MAX_BLANKS)
     reason = forms.CharField(label=_("Why (what was wrong)"), max_length=300)
 
 
 class StockCountForm(forms.Form):
-    counted = forms.IntegerField(label=_("Blanks counted"), min_value=0, max_value=MAX_BLANKS)
+    counted = CountField(label=_("Blanks counted"), min_value=0, max_value=MAX_BLANKS)
     note = forms.CharField(label=_("When and where it was counted"), max_length=300)
 
 
 class LeadTimeForm(forms.Form):
-    lead_time = forms.IntegerField(label=_("Lead time (days)"), min_value=1, max_value=365,
+    lead_time = CountField(label=_("Lead time (days)"), min_value=1, max_value=365,
                                    help_text=_("Days from sending a request until its blanks arrive."))
 
 
 class DraftRequestForm(forms.Form):
     reference = forms.CharField(label=_("Letter number"), max_length=100)
-    quantity = forms.IntegerField(label=_("Blanks to ask for"), min_value=1, max_value=MAX_BLANKS)
+    quantity = CountField(label=_("Blanks to ask for"), min_value=1, max_value=MAX_BLANKS)
     note = forms.CharField(label=_("Note (the reasoning)"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
 

@@ -2,7 +2,6 @@
 from datetime import date
 
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from common.datefields import MonthFilter
@@ -16,8 +15,7 @@ WAITING_CHOICES = [(30, _("more than 30 days")), (90, _("more than 3 months")), 
 
 class ReadyCardFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("NIK or name"), method="filter_query")
-    month = MonthFilter(label=_("Enrollment month"), method="filter_month",
-                        widget=forms.DateInput(attrs={"type": "month", "placeholder": "2018-02"}, format="%Y-%m"))
+    month = MonthFilter(label=_("Enrollment month"), method="filter_month")
     printed_days_ago = django_filters.ChoiceFilter(
         label=_("Printed and waiting"), choices=WAITING_CHOICES, empty_label=_("any time"), method="filter_printed_days_ago",
     )

@@ -6,19 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from common.datefields import DayField
 
-# An <input type="date"> sends the first; a phone browser without a date picker gets the others typed.
-DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"]
-
 
 class MyCardForm(forms.Form):
     nik = forms.CharField(
         label="NIK", max_length=40, help_text=_("16 digits, as on your family card (KK)."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
     )
-    tanggal_lahir = DayField(
-        label=_("Date of birth"), input_formats=DATE_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}, format="%Y-%m-%d"),
-    )
+    tanggal_lahir = DayField(label=_("Date of birth"))
 
     # Not required: a missing answer is a wrong one, and gets the same "not found" (public.views.my_card).
     nama_ibu = forms.CharField(

@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from common.datefields import MonthFilter
+from common.datefields import MONTH_FORMATS, MonthFilter
 from common.dates import month_after
 
 from .models import Enrollment, EnrollmentState, TemporaryCertificate
@@ -12,7 +12,7 @@ from .models import Enrollment, EnrollmentState, TemporaryCertificate
 class EnrollmentFilter(django_filters.FilterSet):
     nik = django_filters.CharFilter(label="NIK", method="filter_nik")
     name = django_filters.CharFilter(label=_("Name"), lookup_expr="icontains")
-    month = MonthFilter(label=_("Enrollment month"), method="filter_month", input_formats=["%Y-%m", "%Y-%m-%d"])
+    month = MonthFilter(label=_("Enrollment month"), method="filter_month", input_formats=[*MONTH_FORMATS, "%Y-%m-%d"])
     subdistrict = django_filters.CharFilter(label=_("Subdistrict (kecamatan)"), lookup_expr="iexact")
     village = django_filters.CharFilter(label=_("Village (kelurahan/desa)"), lookup_expr="iexact")
     state = django_filters.ChoiceFilter(label=_("State"), choices=EnrollmentState.choices, empty_label=_("all"))

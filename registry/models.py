@@ -68,6 +68,8 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CLERK)
     # Made by seed_demo with the published demo password; the login page lists them.
     is_demo = models.BooleanField(default=False)
+    # Chosen with the language switch; empty: the office's language (Indonesian), whatever the browser asks for.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default="")
 
 
 class EnrollmentState(models.TextChoices):

@@ -43,7 +43,7 @@ def kepala(kupang):
 def test_thirty_wrong_passwords_from_one_address_block_it_and_the_right_one_is_refused(client, kepala):
     answers = [log_in(client, "kepala.5371", WRONG, address="203.0.113.9") for _ in range(30)]
     assert [a.status_code for a in answers[:4]] == [200] * 4
-    assert "Masukkan nama pengguna" in text(answers[0])  # still the ordinary "wrong password" answer
+    assert "Nama pengguna atau sandi salah" in text(answers[0])  # still the ordinary "wrong password" answer
     assert all(a.status_code == 429 and BLOCKED in text(a) for a in answers[4:])
     assert "Coba lagi dalam 15 menit" in text(answers[-1])
 
@@ -227,10 +227,10 @@ def test_a_login_name_longer_than_any_account_is_refused_like_a_wrong_password(c
     wrong = text(log_in(client, "kepala.5371", WRONG, address="203.0.113.10"))
     answer = log_in(client, "k" * length, WRONG, address="203.0.113.10")
     assert answer.status_code == 200
-    assert "Masukkan nama pengguna" in text(answer) and text(answer).count("Masukkan nama pengguna") == wrong.count("Masukkan nama pengguna")
+    assert "Nama pengguna atau sandi salah" in text(answer) and text(answer).count("Nama pengguna atau sandi salah") == wrong.count("Nama pengguna atau sandi salah")
     assert log_in(client, "kepala.5371", address="203.0.113.10").status_code == 302
 
 
 def test_the_admin_login_refuses_an_over_long_name_like_a_wrong_password(client):
     answer = client.post("/admin/login/", {"username": "a" * 300, "password": WRONG}, REMOTE_ADDR="203.0.113.11")
-    assert answer.status_code == 200 and "Masukkan nama pengguna" in text(answer)
+    assert answer.status_code == 200 and "Nama pengguna atau sandi salah" in text(answer)

@@ -170,7 +170,7 @@ def test_the_spreadsheet_has_a_header_numbers_as_numbers_and_a_totals_row(client
     ("2018-01", "2099-01", "until", "Laporan tidak dapat mencakup bulan yang belum tiba."),
     ("2099-01", "2099-02", "since", "Laporan tidak dapat dimulai dari bulan yang belum tiba."),
     ("2010-01", "2018-01", "since", "Paling banyak 60 bulan dalam satu laporan."),
-    ("Mei 2018", "2018-06", "since", "Isi bulan dengan format TTTT-BB, misalnya 2018-05."),
+    ("Mei 2018", "2018-06", "since", "Isi bulan dengan format BB-TTTT, misalnya 05-2018."),
 ])
 def test_a_wrong_period_is_refused_with_the_reason_next_to_its_field(client, kupang, keeper, since, until, field, message):
     response = report(client, keeper, since=since, until=until, format="csv")

@@ -32,8 +32,9 @@ def test_a_head_sees_their_office_figures_after_logging_in(client):
     assert "Kabupaten Tangerang" not in html
 
 
-def test_english_is_available(client):
-    page = client.get("/masuk/", HTTP_ACCEPT_LANGUAGE="en")
+def test_english_is_available_through_the_switch(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/masuk/"})
+    page = client.get("/masuk/")
     assert '<html lang="en">' in page.content.decode() and "Log in" in page.content.decode()
 
 
