@@ -1,6 +1,7 @@
 """The print and pickup desks: printed, spoiled, collected. Every action is idempotent (a double click changes nothing)."""
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -9,7 +10,7 @@ from django.utils.translation import gettext as _
 from common.dates import local_day
 from inventory.models import BlankStock, MovementKind
 from people.roles import require
-from printing.models import Collector, PrintJob
+from printing.models import PRINT_ORDER, Collector, PrintJob, ahead_of
 from registry.models import Enrollment, EnrollmentState, Office
 from registry.nik import InvalidNik, check_nik
 
@@ -30,22 +31,60 @@ def _card(job):
     return Enrollment.objects.filter(pk=job.enrollment_id)
 
 
-def mark_printed(*, job: PrintJob, by, at=None) -> PrintJob:
+class OutOfOrder(ValidationError):
+    """The card is not among the next PRINT_OUT_OF_ORDER_WINDOW in print order: marked only with a reason."""
+
+    def __init__(self, *, position: int, window: int):
+        self.position, self.window = position, window
+        super().__init__(
+            _("This card is number %(position)d in print order, not among the next %(window)d. Mark it printed only with a reason"
+              " (for example: the resident's card was printed early on the head's order).") % {"position": position, "window": window},
+            code="out_of_order",
+        )
+
+
+def print_position(job: PrintJob) -> int:
+    """The queued job's place in print order (1 is next): a count of the queued jobs before it, on the print-order index."""
+    return PrintJob.objects.filter(ahead_of(job), office_id=job.office_id, state=PrintJob.State.QUEUED).count() + 1
+
+
+def _out_of_order_position(job: PrintJob) -> int | None:
+    """None if the job is among the next PRINT_OUT_OF_ORDER_WINDOW in print order (a read of that many index rows), else its place."""
+    window = settings.PRINT_OUT_OF_ORDER_WINDOW
+    queued = PrintJob.objects.filter(office_id=job.office_id, state=PrintJob.State.QUEUED).order_by(*PRINT_ORDER)
+    if job.pk in set(queued.values_list("pk", flat=True)[:window]):
+        return None
+    return print_position(job)
+
+
+def mark_printed(*, job: PrintJob, by, at=None, out_of_order_reason: str = "") -> PrintJob:
     """The card came out of the printer: one blank used, the card is ready for pickup.
 
     Marking a printed job printed again changes nothing (a double click).
+    A card not among the next PRINT_OUT_OF_ORDER_WINDOW in print order is
+    refused (OutOfOrder) unless `out_of_order_reason` says why: the desk,
+    the batch by NIK and every command come through here, so none of them
+    skips the queue without a word. The reason and the card's place are kept
+    on its print job, in the card's history.
     """
     require(by, "print_cards", job.office_id)
+    out_of_order_reason = " ".join((out_of_order_reason or "").split())
     with transaction.atomic():
         job = locked_job(job)
         if job.state == PrintJob.State.PRINTED:
             return job
         if job.state != PrintJob.State.QUEUED:
             raise ValidationError(_("This print job is %(state)s; only queued jobs can be printed.") % {"state": job.get_state_display().lower()}, code="state")
+        position = _out_of_order_position(job)
+        if position is not None and not out_of_order_reason:
+            raise OutOfOrder(position=position, window=settings.PRINT_OUT_OF_ORDER_WINDOW)
         at = at or timezone.now()
         moved = cards.move(office_id=job.office_id, cards=_card(job), to=EnrollmentState.READY, at=at, by=by)
         use_blanks(office_id=job.office_id, kind=MovementKind.PRINTED, by=by, print_jobs=moved.ended_jobs, at=at)
         (job,) = moved.ended_jobs
+        if position is not None:
+            job.printed_at_position, job.out_of_order_reason = position, out_of_order_reason[:300]
+            job.save(update_fields=["printed_at_position", "out_of_order_reason"])
     return job
 
 
@@ -164,17 +203,21 @@ class BatchOutcome:
     not_found: list[str] = field(default_factory=list)
     # (NIK, the card's state in words): the card exists but is not in the queue.
     not_queued: list[tuple[str, str]] = field(default_factory=list)
+    # (NIK, its place in print order): queued but not among the next PRINT_OUT_OF_ORDER_WINDOW, and no reason given: nothing changed.
+    out_of_order: list[tuple[str, int]] = field(default_factory=list)
     # Of `done`, spoiled blanks whose card found no other blank: it waits first in line for the next blanks.
     waiting: list[str] = field(default_factory=list)
 
 
-def mark_printed_by_nik(*, office: Office, niks: list[str], by) -> BatchOutcome:
+def mark_printed_by_nik(*, office: Office, niks: list[str], by, out_of_order_reason: str = "") -> BatchOutcome:
     """The print desk scanned or typed the NIKs of the cards that came out of the printer.
 
     Sending the same list again changes nothing: a printed card stays printed.
+    A card far back in print order is marked only with `out_of_order_reason`
+    (mark_printed's rule); without one it is reported, and nothing changes for it.
     """
     require(by, "print_cards", office)
-    return _batch(office, niks, lambda nik: _print_one(office, nik, by))
+    return _batch(office, niks, lambda nik: _print_one(office, nik, by, out_of_order_reason))
 
 
 def mark_spoiled_by_nik(*, office: Office, niks: list[str], by, reason: str, listed_at) -> BatchOutcome:
@@ -202,7 +245,9 @@ def _batch(office, niks, act) -> BatchOutcome:
     outcome = BatchOutcome()
     for nik in dict.fromkeys(niks):
         result = act(nik)
-        if isinstance(result, tuple):
+        if isinstance(result, OutOfOrder):
+            outcome.out_of_order.append((nik, result.position))
+        elif isinstance(result, tuple):
             outcome.not_queued.append(result)
         elif result == "waiting":
             outcome.done.append(nik)
@@ -212,7 +257,7 @@ def _batch(office, niks, act) -> BatchOutcome:
     return outcome
 
 
-def _print_one(office, nik, by):
+def _print_one(office, nik, by, out_of_order_reason):
     with transaction.atomic():
         lock_ledger(office.pk)
         jobs = _live_jobs(office, nik)
@@ -221,7 +266,10 @@ def _print_one(office, nik, by):
         queued = [job for job in jobs if job.state == PrintJob.State.QUEUED]
         if not queued:
             return "already"
-        mark_printed(job=queued[0], by=by)
+        try:
+            mark_printed(job=queued[0], by=by, out_of_order_reason=out_of_order_reason)
+        except OutOfOrder as refused:
+            return refused
         return "done"
 
 

@@ -2,6 +2,7 @@
 batched INSERTs on SQLite; and COPY TO STDOUT for exports."""
 import csv
 import io
+import os
 import queue
 import threading
 
@@ -259,16 +260,70 @@ def copy_out(sql: str, params, out) -> None:
     """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            query = cursor.cursor.mogrify(sql, params).decode()
-            cursor.cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)", out, size=65536)
+            cursor.cursor.copy_expert(_copy_sql(cursor, sql, params), out, size=65536)
             return
-        cursor.execute(sql, params)
-        text = io.TextIOWrapper(out, encoding="utf-8", newline="")
-        try:
-            writer = csv.writer(text, lineterminator="\n")
-            writer.writerow([col[0] for col in cursor.description])
-            while batch := cursor.fetchmany(5000):
-                writer.writerows(batch)
-        finally:
-            text.flush()
-            text.detach()  # the caller's file stays open
+        for chunk in _csv_chunks(cursor, sql, params):
+            out.write(chunk)
+
+
+def stream_out(sql: str, params):
+    """copy_out's bytes as an iterator of chunks, for a download that starts at once (StreamingHttpResponse).
+
+    On PostgreSQL COPY writes into a pipe from a thread on this request's own
+    connection (its transaction, its settings: the same bytes as copy_out)
+    while the response reads the other end. A reader that goes away (a
+    download cancelled) stops COPY half way; the connection is then closed,
+    never handed on in the middle of a COPY.
+    """
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield from _csv_chunks(cursor, sql, params)
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    with connection.cursor() as cursor:
+        copy = _copy_sql(cursor, sql, params)
+    read_end, write_end = os.pipe()
+    failed = []
+
+    def produce():
+        with open(write_end, "wb") as out:
+            try:
+                with raw.cursor() as cursor:
+                    cursor.copy_expert(copy, out, size=65536)
+            except BaseException as exc:  # noqa: BLE001 - raised again (or the connection dropped) by the reader
+                failed.append(exc)
+
+    thread = threading.Thread(target=produce, name="copy-out", daemon=True)
+    thread.start()
+    finished = False
+    try:
+        with open(read_end, "rb", buffering=0) as source:
+            while chunk := source.read(65536):
+                yield chunk
+        finished = True
+    finally:
+        thread.join()
+        if failed:
+            connection.close()
+            if finished:
+                raise failed[0]
+
+
+def _copy_sql(cursor, sql, params) -> str:
+    return f"COPY ({cursor.cursor.mogrify(sql, params).decode()}) TO STDOUT WITH (FORMAT csv, HEADER)"
+
+
+def _csv_chunks(cursor, sql, params):
+    """The rows as COPY's CSV writes them (a header, `,`, quotes only where needed, `\n`), UTF-8, a chunk per 5,000 rows."""
+    cursor.execute(sql, params)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow([col[0] for col in cursor.description])
+    while batch := cursor.fetchmany(5000):
+        writer.writerows(batch)
+        yield text.getvalue().encode()
+        text.seek(0)
+        text.truncate()
+    if text.tell():
+        yield text.getvalue().encode()

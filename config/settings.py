@@ -160,6 +160,10 @@ UPLOAD_MAX_MEGABYTES = int(os.environ.get("UPLOAD_MAX_MEGABYTES", "1024"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# The print desk marks a card printed at once only if it is among this many next in print order; a card
+# further back is marked only with the clerk's reason, kept in its history (backlog.desks.mark_printed).
+PRINT_OUT_OF_ORDER_WINDOW = int(os.environ.get("PRINT_OUT_OF_ORDER_WINDOW", "20"))
+
 # The cache carries upload progress from the worker to the pages and keeps the public board: Redis in
 # production, a cache that only saves work (config/cache.py): with Redis away, pages go on without it.
 REDIS_URL = os.environ.get("REDIS_URL", os.environ.get("CELERY_BROKER_URL", "") if os.environ.get("CELERY_BROKER_URL", "").startswith("redis") else "")

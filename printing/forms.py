@@ -37,6 +37,10 @@ class BatchForm(forms.Form):
         widget=forms.RadioSelect, initial=PRINTED,
     )
     reason = forms.CharField(label=_("Why the blanks were spoiled"), max_length=300, required=False)
+    out_of_order_reason = forms.CharField(
+        label=_("Why cards out of print order are printed now"), max_length=300, required=False,
+        help_text=_("Only for cards that are not among the next %(window)d in print order.") % {"window": settings.PRINT_OUT_OF_ORDER_WINDOW},
+    )
     listed_at = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
@@ -72,6 +76,30 @@ class BatchForm(forms.Form):
         if data.get("action") == self.SPOILED and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Say why the blanks were spoiled."))
         return data
+
+
+class ScanForm(forms.Form):
+    """One NIK from a barcode scanner (it types the digits and presses Enter) or the keyboard: that card is marked printed."""
+
+    nik = forms.CharField(
+        label=_("Scan or type a NIK"), max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false", "enterkeyhint": "done"}),
+        error_messages={"required": _("Scan or type a NIK.")},
+    )
+
+    def clean_nik(self):
+        try:
+            return check_nik(self.cleaned_data["nik"])
+        except InvalidNik as problem:
+            raise forms.ValidationError(_("Not a valid NIK, nothing was marked: %(problem)s") % {"problem": problem}) from None
+
+
+class OutOfOrderForm(forms.Form):
+    out_of_order_reason = forms.CharField(
+        label=_("Why this card is printed now"), max_length=300,
+        help_text=_("Kept in the card's history with your name."),
+        error_messages={"required": _("Say why this card is printed before its turn.")},
+    )
 
 
 class SpoilForm(forms.Form):

@@ -11,6 +11,20 @@ from registry.models import Enrollment, Office
 PRINT_ORDER = ("-first_in_line", "enrolled_on", "enrollment_id")
 
 
+def ahead_of(job) -> Q:
+    """The jobs before `job` in print order (filter them to the office's queued jobs): the print-order index serves it."""
+    same = Q(first_in_line=job.first_in_line)
+    before = (same & Q(enrolled_on__lt=job.enrolled_on)) | (same & Q(enrolled_on=job.enrolled_on, enrollment_id__lt=job.enrollment_id))
+    return before if job.first_in_line else Q(first_in_line=True) | before
+
+
+def behind(job) -> Q:
+    """The jobs after `job` in print order."""
+    same = Q(first_in_line=job.first_in_line)
+    after = (same & Q(enrolled_on__gt=job.enrolled_on)) | (same & Q(enrolled_on=job.enrolled_on, enrollment_id__gt=job.enrollment_id))
+    return after if not job.first_in_line else Q(first_in_line=False) | after
+
+
 class Collector(models.TextChoices):
     """Who collected a card for its holder: the holder, a member of the same family card (KK), or someone with a power of attorney."""
 
@@ -53,6 +67,9 @@ class PrintJob(models.Model):
     printed_at = models.DateTimeField(null=True, blank=True)
     printed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     spoiled_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # Printed out of print order (not among the next PRINT_OUT_OF_ORDER_WINDOW): the place it had, and the clerk's reason.
+    printed_at_position = models.PositiveIntegerField(_("place in print order when printed"), null=True, blank=True)
+    out_of_order_reason = models.CharField(_("reason for printing out of order"), max_length=300, blank=True)
     collected_at = models.DateTimeField(_("collected at"), null=True, blank=True)
     collected_by_name = models.CharField(_("collected by"), max_length=200, blank=True)
     # Blank for pickups recorded before the desk asked for them. db_default: added without rewriting the table.

@@ -25,6 +25,8 @@ class QueueTable(tables.Table):
         order_by = ("position",)
         template_name = "printing/table.html"
         attrs = {"class": "desk-table stack"}
+        # The desk opens at `#job-<id>` after a card is marked: the next card's row (static/js/print-desk.js).
+        row_attrs = {"id": lambda record: f"job-{record.pk}"}
         empty_text = _("The queue is empty.")
 
     def __init__(self, *args, base_url="", **kwargs):

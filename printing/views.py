@@ -3,16 +3,23 @@
 Clerks run both desks. The head and the stock keeper may look at every page
 (read-only); the head may also build the queue, as the Celery beat does.
 """
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.urls import reverse
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from backlog import corrections, desks
 from backlog.queue import build_print_queue
+from common import bulk
+from common.cells import CSV_CONTENT_TYPE
 from common.dates import local_day
 from common.paging import paginate
 from common.pdf import pdf_response
@@ -22,13 +29,15 @@ from people.roles import require
 from registry.forms import ReasonForm
 from registry.models import Correction, EnrollmentCounts
 
-from . import documents, selectors
+from . import documents, selectors, worklist
 from .filters import ReadyCardFilter
-from .forms import BatchForm, PickupForm, PickupSearchForm, SpoilForm, listed_at_token
-from .models import PrintJob
+from .forms import BatchForm, OutOfOrderForm, PickupForm, PickupSearchForm, ScanForm, SpoilForm, listed_at_token
+from .models import PRINT_ORDER, PrintJob, ahead_of, behind
 from .tables import CardTable, QueueTable
 
 PER_PAGE = 25
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ROWS_MARK = "<!--work-list-rows-->"
 LONG_AGO_DAYS = 90
 NIKS_SHOWN = 10
 
@@ -46,16 +55,78 @@ def print_desk(request):
     return _print_desk_page(request, BatchForm())
 
 
-def _print_desk_page(request, batch_form):
+def _print_desk_page(request, batch_form, status=200):
     office = request.office
+    _open_page_of_card(request, office)
     context = {
         "preview": selectors.build_preview(office),
         "reaches": selectors.queue_reaches(office),
         "table": _paginated(request, QueueTable(selectors.queue_in_print_order(office), base_url=reverse("print_desk"))),
         "work_today": _with_corrections(request.user, selectors.desk_work_today(office)),
         "batch_form": batch_form,
+        "scan_form": ScanForm(),
     }
-    return render(request, "printing/print_desk.html", context)
+    return render(request, "printing/print_desk.html", context, status=status)
+
+
+def _open_page_of_card(request, office):
+    """`?at=<job id>`: the page of the queue that holds this card (as the table is sorted), so its row is on the page."""
+    at = request.GET.get("at", "")
+    job = (PrintJob.objects.filter(office=office, state=PrintJob.State.QUEUED, pk=int(at)).first()
+           if at.isascii() and at.isdigit() and len(at) < 19 else None)
+    if job is None:
+        return
+    position = desks.print_position(job)
+    if request.GET.get("sort", "").startswith("-"):
+        position = office_queue_count(office) - position + 1
+    query = request.GET.copy()
+    query["page"] = str((position - 1) // PER_PAGE + 1)
+    request.GET = query
+
+
+def office_queue_count(office):
+    return PrintJob.objects.filter(office=office, state=PrintJob.State.QUEUED).count()
+
+
+def _next_card(job):
+    """The queued card that took this one's place: the next in print order, or the one before it at the end of the queue."""
+    queued = PrintJob.objects.filter(office_id=job.office_id, state=PrintJob.State.QUEUED)
+    after = queued.filter(behind(job)).order_by(*PRINT_ORDER).values_list("pk", flat=True).first()
+    if after is not None:
+        return after
+    return queued.filter(ahead_of(job)).order_by(*[f"-{key}" if not key.startswith("-") else key[1:] for key in PRINT_ORDER]
+                                                 ).values_list("pk", flat=True).first()
+
+
+def _back_at(target, job_id, **also):
+    """The desk address the clerk came from, opened at the next card's row (`?at=<id>#job-<id>`, the page found from it)."""
+    if job_id is None:
+        return target
+    parts = urlsplit(target)
+    query = QueryDict(parts.query, mutable=True)
+    for name in ("page", "at", "pindai"):
+        query.pop(name, None)
+    query["at"] = str(job_id)
+    query.update(also)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query.urlencode(), f"job-{job_id}"))
+
+
+def _mark_printed(request, job, reason, back):
+    """One card marked printed through the service; a card out of order asks for a reason first (a page with the form)."""
+    try:
+        desks.mark_printed(job=job, by=request.user, out_of_order_reason=reason)
+    except desks.OutOfOrder as refused:
+        return _out_of_order_page(request, job, refused, OutOfOrderForm(), back)
+    except ValidationError as error:
+        messages.error(request, refused_text(error))
+        return redirect(back)
+    messages.success(request, _("Printed: %(name)s, NIK %(nik)s.") % {"name": job.enrollment.name, "nik": job.enrollment.nik})
+    return None
+
+
+def _out_of_order_page(request, job, refused, form, back):
+    context = {"job": job, "position": refused.position, "window": refused.window, "form": form, "next": back}
+    return render(request, "printing/out_of_order.html", context, status=409 if form.is_bound else 200)
 
 
 @office_view("build_queue", steps=True)
@@ -75,13 +146,39 @@ def build_queue(request):
 @require_POST
 def mark_job_printed(request, pk):
     job = office_object(PrintJob.objects.select_related("enrollment"), request, pk=pk)
-    try:
-        desks.mark_printed(job=job, by=request.user)
-    except ValidationError as error:
-        messages.error(request, refused_text(error))
-    else:
-        messages.success(request, _("Printed: %(name)s, NIK %(nik)s.") % {"name": job.enrollment.name, "nik": job.enrollment.nik})
-    return redirect(safe_next(request, "print_desk"))
+    back = safe_next(request, reverse("print_desk"))
+    reason = ""
+    if "out_of_order_reason" in request.POST:
+        form = OutOfOrderForm(request.POST)
+        if not form.is_valid():
+            refused = desks.OutOfOrder(position=desks.print_position(job), window=settings.PRINT_OUT_OF_ORDER_WINDOW)
+            return _out_of_order_page(request, job, refused, form, back)
+        reason = form.cleaned_data["out_of_order_reason"]
+    refused = _mark_printed(request, job, reason, back)
+    if refused is not None:
+        return refused
+    return redirect(_back_at(back, _next_card(job), **({"pindai": "1"} if "pindai" in request.POST else {})))
+
+
+@office_view("print_cards")
+@require_POST
+def scan_printed(request):
+    """A barcode scanner types the NIK on the card's form and presses Enter: that card is marked printed, the field ready for the next."""
+    desk = reverse("print_desk")
+    form = ScanForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["nik"]))
+        return redirect(f"{desk}?pindai=1")
+    nik = form.cleaned_data["nik"]
+    job = (PrintJob.objects.filter(office=request.office, enrollment__office=request.office, enrollment__nik=nik, state=PrintJob.State.QUEUED)
+           .select_related("enrollment").order_by("enrolled_on", "id").first())
+    if job is None:
+        _report_batch(request, BatchForm.PRINTED, desks.mark_printed_by_nik(office=request.office, niks=[nik], by=request.user))
+        return redirect(f"{desk}?pindai=1")
+    refused = _mark_printed(request, job, "", f"{desk}?pindai=1")
+    if refused is not None:
+        return refused
+    return redirect(_back_at(desk, _next_card(job), pindai="1"))
 
 
 @office_view("print_cards")
@@ -115,11 +212,23 @@ def print_batch(request):
         return _print_desk_page(request, form)
     data = form.cleaned_data
     if data["action"] == BatchForm.PRINTED:
-        outcome = desks.mark_printed_by_nik(office=request.office, niks=data["niks"], by=request.user)
+        outcome = desks.mark_printed_by_nik(office=request.office, niks=data["niks"], by=request.user,
+                                            out_of_order_reason=data["out_of_order_reason"])
     else:
         outcome = desks.mark_spoiled_by_nik(office=request.office, niks=data["niks"], by=request.user,
                                                reason=data["reason"], listed_at=data["listed_at"])
     _report_batch(request, data["action"], outcome)
+    if outcome.out_of_order:
+        # Those cards wait for the clerk's reason: the form comes back with them alone, the others are done.
+        form = BatchForm({"niks": "\n".join(nik for nik, _position in outcome.out_of_order), "action": BatchForm.PRINTED,
+                          "listed_at": listed_at_token()})
+        form.is_valid()
+        form.add_error("out_of_order_reason", _(
+            "Not among the next %(window)d cards in print order, nothing changed: %(cards)s. Say why they are printed now, then send again.")
+            % {"window": settings.PRINT_OUT_OF_ORDER_WINDOW,
+               "cards": ", ".join(_("%(nik)s (number %(position)d)") % {"nik": nik, "position": position}
+                                  for nik, position in outcome.out_of_order[:NIKS_SHOWN])})
+        return _print_desk_page(request, form, status=409)
     return redirect("print_desk")
 
 
@@ -153,6 +262,30 @@ def _report_batch(request, action, outcome):
         messages.warning(request, _("Not in the print queue, nothing changed: %(niks)s.") % {"niks": _niks(described)})
     if outcome.not_found:
         messages.error(request, _("No enrollment with this NIK in this office: %(niks)s.") % {"niks": _niks(outcome.not_found)})
+
+
+# The work list: what export_queue prints, as a page to print and as downloads
+
+@office_view()
+@require_safe
+def work_list(request):
+    office = request.office
+    wanted = request.GET.get("format", "")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    name = f"antrean-cetak-{office.code}-{stamp}"
+    if wanted == "csv":
+        response = StreamingHttpResponse(bulk.stream_out(selectors.QUEUE_EXPORT_SQL, [office.pk]), content_type=CSV_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    if wanted == "xlsx":
+        response = StreamingHttpResponse(worklist.xlsx_chunks(office), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    # The page in one piece (its rows made as plain strings, no template per row): every crawler and test reads it as a page.
+    page = render_to_string("printing/work_list.html", {"made_at": timezone.now(), "cards": office_queue_count(office),
+                                                         "headers": worklist.headers(), "rows_mark": ROWS_MARK}, request)
+    head, tail = page.split(ROWS_MARK)
+    return HttpResponse([head, *worklist.html_rows(office), tail])
 
 
 # The pickup desk

@@ -33,7 +33,7 @@ def card_history(enrollment: Enrollment, office: Office) -> list[Event]:
         # An undone job happened as it was marked (printed, or spoiled with its reason); its correction follows.
         spoiled = job.state == PrintJob.State.SPOILED or (job.state == PrintJob.State.UNDONE and job.spoiled_reason)
         if job.pk in defective or (job.printed_at and not spoiled):
-            events.append(Event(job.printed_at, _("Printed"), _who(job.printed_by)))
+            events.append(Event(job.printed_at, _printed(job), _who(job.printed_by)))
         elif spoiled:
             events.append(Event(job.printed_at, _("Blank spoiled: %(reason)s") % {"reason": job.spoiled_reason}, _who(job.printed_by)))
         elif job.state == PrintJob.State.CANCELLED:
@@ -57,6 +57,13 @@ def card_history(enrollment: Enrollment, office: Office) -> list[Event]:
         if not isinstance(event.when, datetime):
             event.when = local_midnight(event.when, office)
     return sorted(events, key=lambda event: event.when)
+
+
+def _printed(job) -> str:
+    if job.out_of_order_reason:
+        return _("Printed out of print order (number %(position)d in the queue): %(reason)s") % {
+            "position": job.printed_at_position or 0, "reason": job.out_of_order_reason}
+    return _("Printed")
 
 
 def _imported(enrollment) -> Event:
