@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "axes",
+    # The second factor of office accounts: TOTP codes from a phone app (people/second_factor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "people",
     "registry",
     "inventory",
@@ -72,6 +75,8 @@ MIDDLEWARE = [
     # Indonesian whatever the browser asks for; English only through the switch (people/language.py).
     "people.language.OfficeLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A one-time password is changed, and a required second factor set up, before any other page.
+    "people.duties.AccountDutiesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "people.login_throttle.SlowDownMiddleware",
     # A view that finds the database out of reach answers 503 with one sentence (config/outage.py).
@@ -128,6 +133,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# The name a phone app shows beside the office account's codes.
+OTP_TOTP_ISSUER = "e-KTP"
+# No throttle on the device itself: a stranger's wrong codes would then keep its owner's right code out (what
+# the login throttle refuses to do with passwords). Guessing is bounded by the password's throttle instead.
+OTP_TOTP_THROTTLE_FACTOR = 0
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
