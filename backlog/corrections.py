@@ -13,6 +13,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from common.dates import local_day
@@ -59,7 +60,7 @@ def _check_rule(by, kind, *, office_id, done_at=None, today=None) -> None:
         day = local_day(by.office, done_at)
         if day != (today or local_day(by.office)):
             raise Refused(_("This was recorded on %(day)s. %(refusal)s")
-                          % {"day": day.isoformat(), "refusal": refusal(by, "correct_past_marks")})
+                          % {"day": date_format(day, "SHORT_DATE_FORMAT"), "refusal": refusal(by, "correct_past_marks")})
 
 
 def _reason(reason) -> str:
@@ -115,7 +116,7 @@ def undo_printed(*, job: PrintJob, by, reason: str, at=None) -> Correction:
                                   % {"state": job.get_state_display().lower()}, code="state")
         if job.collected_at is not None:
             raise ValidationError(_("This card was collected on %(day)s; undo the pickup first.")
-                                  % {"day": local_day(job.office, job.collected_at).isoformat()}, code="collected")
+                                  % {"day": date_format(local_day(job.office, job.collected_at), "SHORT_DATE_FORMAT")}, code="collected")
         _check_rule(by, K.UNDO_PRINTED, office_id=job.office_id, done_at=job.printed_at, today=local_day(job.office, at))
         back = reverse(_used_blank(job, MovementKind.PRINTED), by=by, reason=reason, at=at)
         cards.move(office_id=job.office_id, cards=_card(job), to=EnrollmentState.QUEUED, at=at, by=by, build=job.build,
@@ -173,7 +174,7 @@ def found_defective(*, job: PrintJob, by, reason: str, at=None) -> Correction:
             return done
         if job.collected_at is not None:
             raise ValidationError(_("This card was collected on %(day)s: a defective card after pickup is a replacement, not a correction.")
-                                  % {"day": local_day(job.office, job.collected_at).isoformat()}, code="collected")
+                                  % {"day": date_format(local_day(job.office, job.collected_at), "SHORT_DATE_FORMAT")}, code="collected")
         if job.state != PrintJob.State.PRINTED:
             raise ValidationError(_("This card is not printed (%(state)s); only a printed card can be found defective.")
                                   % {"state": job.get_state_display().lower()}, code="state")

@@ -6,6 +6,7 @@ from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from common.dates import local_day
@@ -225,7 +226,7 @@ def reopen_duplicate_case(*, case: DuplicateCase, by, reason: str) -> DuplicateC
         if printed is not None:
             raise ValidationError(
                 _("The card of record %(nik)s (%(date)s) is already printed; the case cannot be reopened.")
-                % {"nik": printed.nik, "date": printed.enrolled_on.isoformat()},
+                % {"nik": printed.nik, "date": date_format(printed.enrolled_on, "SHORT_DATE_FORMAT")},
                 code="printed",
             )
         at = timezone.now()

@@ -15,10 +15,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from common.dates import local_day
+from common.numbers import number
 from inventory.models import BlankMovement, BlankRequest, MonthlyFigures, MovementKind, ReceiptCorrection, StockCount
 from inventory.selectors import FIGURE_OF_KIND, monthly_figures_of
 from people.roles import may, require
@@ -69,8 +70,8 @@ def book(movements: list[BlankMovement]) -> list[BlankMovement]:
 
 
 def _moment(office: Office, at) -> str:
-    """A moment as the office's clock shows it, in a sentence: "2018-07-02 08:15 WITA"."""
-    return f"{timezone.localtime(at, office.zone):%Y-%m-%d %H:%M} {office.zone_abbreviation}"
+    """A moment as the office's clock shows it, in a sentence: "02-07-2018 08:15 WITA"."""
+    return f"{date_format(timezone.localtime(at, office.zone), 'SHORT_DATETIME_FORMAT')} {office.zone_abbreviation}"
 
 
 def use_blanks(*, office_id, kind, by, print_jobs, reason: str = "", at=None) -> list[BlankMovement]:
@@ -161,9 +162,9 @@ def receive_blanks(*, office: Office, quantity: int, reference: str, by, request
                 if booked.quantity == quantity and booked.reference == reference:
                     return booked
                 raise ValidationError(
-                    _("Delivery note %(note)s was already booked on %(when)s by %(who)s (%(quantity)d blanks).")
+                    _("Delivery note %(note)s was already booked on %(when)s by %(who)s (%(quantity)s blanks).")
                     % {"note": booked.delivery_note, "when": _moment(office, booked.created_at),
-                       "who": booked.created_by.get_username(), "quantity": booked.quantity},
+                       "who": booked.created_by.get_username(), "quantity": number(booked.quantity)},
                     code="delivery_note",
                 )
         if request is None:
@@ -175,8 +176,8 @@ def receive_blanks(*, office: Office, quantity: int, reference: str, by, request
                 raise ValidationError(
                     _("Request %(reference)s still expects %(expected)s blanks; %(quantity)s cannot be booked against it. "
                       "If the ministry sent more, confirm it below.")
-                    % {"reference": request.reference, "expected": number_format(expected, force_grouping=True),
-                       "quantity": number_format(quantity, force_grouping=True)},
+                    % {"reference": request.reference, "expected": number(expected),
+                       "quantity": number(quantity)},
                     code="quantity",
                 )
         (movement,) = book([BlankMovement(
@@ -219,14 +220,14 @@ def spoil_blanks(*, office: Office, quantity: int, reference: str, reason: str, 
             if len(booked) == quantity and booked[0].reason == reason:
                 return Booked(booked)
             raise ValidationError(
-                _("Damage report %(reference)s was already booked (%(quantity)d blanks).")
-                % {"reference": reference, "quantity": len(booked)},
+                _("Damage report %(reference)s was already booked (%(quantity)s blanks).")
+                % {"reference": reference, "quantity": number(len(booked))},
                 code="reference",
             )
         if quantity > stock.on_hand:
             raise ValidationError(
-                _("Only %(on_hand)d blanks are on hand; %(quantity)d cannot be written off.")
-                % {"on_hand": stock.on_hand, "quantity": quantity},
+                _("Only %(on_hand)s blanks are on hand; %(quantity)s cannot be written off.")
+                % {"on_hand": number(stock.on_hand), "quantity": number(quantity)},
                 code="quantity",
             )
         given_back = make_room(office_id=office.pk, stock=stock, losing=quantity)
@@ -255,9 +256,9 @@ def record_stock_count(*, office: Office, counted: int, by, note: str) -> StockC
             if (waiting.counted, waiting.note, waiting.counted_by_id) == (counted, note, by.pk):
                 return waiting
             raise ValidationError(
-                _("A count of %(counted)d blanks made on %(when)s waits for the head's decision; "
+                _("A count of %(counted)s blanks made on %(when)s waits for the head's decision; "
                   "a new count can be recorded once it is approved or rejected.")
-                % {"counted": waiting.counted, "when": _moment(office, waiting.counted_at)},
+                % {"counted": number(waiting.counted), "when": _moment(office, waiting.counted_at)},
                 code="pending",
             )
         return StockCount.objects.create(office=office, counted=counted, expected=stock.on_hand, counted_by=by, note=note)
@@ -282,8 +283,8 @@ def approve_stock_count(*, count: StockCount, by) -> Booked:
         given_back = 0
         if stock.on_hand + difference < 0:
             raise ValidationError(
-                _("Only %(on_hand)d blanks are on hand now; an adjustment of %(difference)d cannot be booked. Record a new count.")
-                % {"on_hand": stock.on_hand, "difference": difference},
+                _("Only %(on_hand)s blanks are on hand now; an adjustment of %(difference)s cannot be booked. Record a new count.")
+                % {"on_hand": number(stock.on_hand), "difference": number(difference)},
                 code="counted",
             )
         if difference:
@@ -350,7 +351,7 @@ def correct_receipt(*, receipt: BlankMovement, quantity: int, reason: str, by) -
         if last is not None and (last.quantity, last.reason) == (quantity, reason):
             return Booked(last)
         if quantity == receipt_quantity(receipt):
-            raise ValidationError(_("The receipt already counts %(quantity)d blanks.") % {"quantity": quantity}, code="quantity")
+            raise ValidationError(_("The receipt already counts %(quantity)s blanks.") % {"quantity": number(quantity)}, code="quantity")
         correction = ReceiptCorrection.objects.create(office_id=receipt.office_id, receipt=receipt, quantity=quantity,
                                                       reason=reason, requested_by=by)
         given_back = 0
@@ -387,8 +388,8 @@ def _book_receipt_correction(correction: ReceiptCorrection, *, by) -> int:
     stock = lock_ledger(correction.office_id)
     if difference < 0 and -difference > stock.on_hand:
         raise ValidationError(
-            _("Only %(on_hand)d blanks are on hand; the receipt cannot be lowered by %(quantity)d.")
-            % {"on_hand": stock.on_hand, "quantity": -difference},
+            _("Only %(on_hand)s blanks are on hand; the receipt cannot be lowered by %(quantity)s.")
+            % {"on_hand": number(stock.on_hand), "quantity": number(-difference)},
             code="quantity",
         )
     given_back = make_room(office_id=correction.office_id, stock=stock, losing=-difference)

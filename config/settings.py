@@ -94,8 +94,9 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            # {% form_token %}, the one-time token of every desk form (people/access.py).
-            "builtins": ["people.templatetags.desk", "people.templatetags.roles"],
+            # {% form_token %}, the one-time token of every desk form (people/access.py); {{ n|number }}, a number
+            # grouped in the page's language (common/numbers.py).
+            "builtins": ["people.templatetags.desk", "people.templatetags.roles", "common.numbers"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
@@ -152,6 +153,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # The server's own clock (the admin, logs, Celery beat). Each office keeps its own (Office.time_zone, common/dates.py).
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Jakarta")
 USE_I18N = True
+# One date and time format on every page (config/formats/<language>/formats.py); numbers grouped the page's
+# language's way (1.312) wherever a template writes them (common/numbers.py for the rest).
+FORMAT_MODULE_PATH = ["config.formats"]
+USE_THOUSAND_SEPARATOR = True
 USE_TZ = True
 
 STATIC_URL = "static/"

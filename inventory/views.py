@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from backlog import ledger, offices, requests as ministry
 from common.cells import CSV_CONTENT_TYPE
 from common.dates import add_months, local_day
+from common.numbers import number
 from common.paging import paginate
 from common.pdf import pdf_response
 from common.web import refused_text
@@ -31,10 +32,6 @@ from .models import BlankMovement, BlankRequest, BlankStock, MovementKind, Recei
 from .tables import MovementTable
 
 LEDGER_PAGE = 50
-
-
-def _number(value) -> str:
-    return formats.number_format(value, force_grouping=True)
 
 
 def _refusal(form, exc: ValidationError, fields=()):
@@ -87,7 +84,7 @@ def stock_receive(request):
             _refusal(form, exc, ("quantity", "reference", "delivery_note", "request"))
         else:
             messages.success(request, _("Receipt booked: %(quantity)s blanks, delivery note %(note)s. The print queue takes them now.")
-                             % {"quantity": _number(movement.quantity), "note": movement.delivery_note})
+                             % {"quantity": number(movement.quantity), "note": movement.delivery_note})
             return redirect("stock")
     return _stock_page(request, status=400, receipt_form=form)
 
@@ -105,7 +102,7 @@ def stock_spoil(request):
             _refusal(form, exc, ("quantity", "reference", "reason"))
         else:
             messages.success(request, _("%(quantity)s spoiled blanks written off (damage report %(reference)s).")
-                             % {"quantity": _number(len(spoiled.made)), "reference": data["reference"]})
+                             % {"quantity": number(len(spoiled.made)), "reference": data["reference"]})
             _report_given_back(request, spoiled)
             return redirect("stock")
     return _stock_page(request, status=400, spoilage_form=form)
@@ -124,7 +121,7 @@ def stock_count(request):
         else:
             messages.success(request, _("Count recorded: %(counted)s blanks counted, %(expected)s in the ledger. "
                                         "It waits for the head's approval.")
-                             % {"counted": _number(count.counted), "expected": _number(count.expected)})
+                             % {"counted": number(count.counted), "expected": number(count.expected)})
             return redirect("stock")
     return _stock_page(request, status=400, count_form=form)
 
@@ -140,8 +137,8 @@ def stock_count_approve(request, pk):
     else:
         count = approved.made
         if count.difference:
-            messages.success(request, _("Count approved: an adjustment of %(difference)+d blanks is in the ledger.")
-                             % {"difference": count.difference})
+            messages.success(request, _("Count approved: an adjustment of %(difference)s blanks is in the ledger.")
+                             % {"difference": ("+" if count.difference > 0 else "") + number(count.difference)})
         else:
             messages.success(request, _("Count approved: it matches the ledger, nothing to adjust."))
         _report_given_back(request, approved)
@@ -165,7 +162,7 @@ def _report_given_back(request, booked: ledger.Booked):
     """A real loss below what the queue holds: say how many queued cards gave their blanks back (the service counted them)."""
     if booked.given_back > 0:
         messages.warning(request, _("Fewer blanks are left than the queue held: %(count)s queued cards gave their blanks back "
-                                    "and wait again at their places.") % {"count": _number(booked.given_back)})
+                                    "and wait again at their places.") % {"count": number(booked.given_back)})
 
 
 @office_view("correct_receipts")
@@ -184,10 +181,10 @@ def stock_receipt_correct(request, pk):
             correction = corrected.made
             if correction.status == ReceiptCorrection.Status.PENDING:
                 messages.info(request, _("The correction lowers stock to %(quantity)s blanks: it waits for the head's approval.")
-                              % {"quantity": _number(correction.quantity)})
+                              % {"quantity": number(correction.quantity)})
             else:
                 messages.success(request, _("Receipt %(reference)s corrected: %(quantity)s blanks.")
-                                 % {"reference": receipt.reference, "quantity": _number(correction.quantity)})
+                                 % {"reference": receipt.reference, "quantity": number(correction.quantity)})
                 _report_given_back(request, corrected)
             return redirect("stock")
     return render(request, "inventory/receipt_correct.html", {"receipt": receipt, "booked": booked, "form": form},
@@ -205,7 +202,7 @@ def stock_receipt_decide(request, pk, approve):
     else:
         if approve:
             messages.success(request, _("Receipt correction approved and booked: the receipt counts %(quantity)s blanks.")
-                             % {"quantity": _number(decided.made.quantity)})
+                             % {"quantity": number(decided.made.quantity)})
             _report_given_back(request, decided)
         else:
             messages.success(request, _("Receipt correction rejected; the ledger is unchanged."))
@@ -217,31 +214,31 @@ def stock_receipt_decide(request, pk, approve):
 def reasoning(forecast: selectors.BlankForecast) -> list[dict]:
     """The steps from the office's figures to the number to ask for, as the dashboard and the draft's note show them."""
     delivered = forecast.delivered
-    share = formats.number_format(forecast.share_percent, 1)
+    share = number(forecast.share_percent, 1)
     if not delivered.known:
         share_detail = _("no past request answered yet: assumed 100%")
     else:
         share_detail = _("%(received)s received of %(requested)s asked on %(requests)s past requests") % {
-            "received": _number(delivered.received), "requested": _number(delivered.requested), "requests": delivered.requests}
-    per_day = formats.number_format(float(forecast.enrollments_per_day), 1)
+            "received": number(delivered.received), "requested": number(delivered.requested), "requests": delivered.requests}
+    per_day = number(forecast.enrollments_per_day, 1)
     steps = [
-        {"sign": "", "label": _("Backlog (recorded + on hold)"), "value": _number(forecast.backlog),
-         "detail": _("%(recorded)s recorded, %(on_hold)s on hold") % {"recorded": _number(forecast.recorded), "on_hold": _number(forecast.on_hold)}
+        {"sign": "", "label": _("Backlog (recorded + on hold)"), "value": number(forecast.backlog),
+         "detail": _("%(recorded)s recorded, %(on_hold)s on hold") % {"recorded": number(forecast.recorded), "on_hold": number(forecast.on_hold)}
          + (_("; %(n)s recorded before 17 and printable only after %(days)s days not counted") % {
-             "n": _number(forecast.not_yet_printable), "days": forecast.lead_time_days} if forecast.not_yet_printable else "")},
+             "n": number(forecast.not_yet_printable), "days": forecast.lead_time_days} if forecast.not_yet_printable else "")},
         {"sign": "+", "label": _("New enrollments expected in %(days)s days") % {"days": forecast.lead_time_days},
-         "value": _number(forecast.expected_new),
+         "value": number(forecast.expected_new),
          "detail": _("%(n)s enrolled in the last %(weeks)s weeks, %(per_day)s per day") % {
-             "n": _number(forecast.recent_enrollments), "weeks": forecast.enrollment_weeks, "per_day": per_day}},
-        {"sign": "−", "label": _("Blanks available"), "value": _number(forecast.available),
+             "n": number(forecast.recent_enrollments), "weeks": forecast.enrollment_weeks, "per_day": per_day}},
+        {"sign": "−", "label": _("Blanks available"), "value": number(forecast.available),
          "detail": _("%(on_hand)s on hand, %(reserved)s reserved by the print queue") % {
-             "on_hand": _number(forecast.on_hand), "reserved": _number(forecast.reserved)}},
-        {"sign": "−", "label": _("Still expected on open requests"), "value": _number(forecast.incoming),
+             "on_hand": number(forecast.on_hand), "reserved": number(forecast.reserved)}},
+        {"sign": "−", "label": _("Still expected on open requests"), "value": number(forecast.incoming),
          "detail": _("%(outstanding)s not yet received on %(open)s open requests, counted at the share delivered") % {
-             "outstanding": _number(forecast.outstanding), "open": forecast.open_requests}},
-        {"sign": "=", "label": _("Blanks needed"), "value": _number(forecast.needed), "detail": ""},
+             "outstanding": number(forecast.outstanding), "open": forecast.open_requests}},
+        {"sign": "=", "label": _("Blanks needed"), "value": number(forecast.needed), "detail": ""},
         {"sign": "÷", "label": _("Share the ministry delivered"), "value": f"{share}%", "detail": share_detail},
-        {"sign": "=", "label": _("Blanks to ask for"), "value": _number(forecast.ask), "detail": "", "result": True},
+        {"sign": "=", "label": _("Blanks to ask for"), "value": number(forecast.ask), "detail": "", "result": True},
     ]
     if delivered.known and not delivered.received:
         steps[-1]["detail"] = _("The ministry delivered nothing on past requests; this is the number needed.")
@@ -339,7 +336,7 @@ def request_new(request):
                 _refusal(form, exc, ("quantity", "reference"))
             else:
                 messages.success(request, _("Request %(reference)s for %(quantity)s blanks drafted. Mark it sent once the letter has gone.")
-                                 % {"reference": draft.reference, "quantity": _number(draft.quantity)})
+                                 % {"reference": draft.reference, "quantity": number(draft.quantity)})
                 return redirect("request_detail", pk=draft.pk)
         status = 400
     else:
@@ -374,7 +371,7 @@ def request_send(request, pk):
         messages.error(request, refused_text(exc))
     else:
         messages.success(request, _("Request %(reference)s is recorded as sent on %(date)s; its blanks are now expected.")
-                         % {"reference": blank_request.reference, "date": formats.date_format(blank_request.sent_on, "Y-m-d")})
+                         % {"reference": blank_request.reference, "date": formats.date_format(blank_request.sent_on, "SHORT_DATE_FORMAT")})
     return redirect("request_detail", pk=blank_request.pk)
 
 
@@ -418,7 +415,7 @@ def stock_report_monthly(request):
     office = request.office
     today = local_day(office)
     this_month = today.replace(day=1)
-    form, asked = _period_form(MonthlyReportForm, request, {"since": f"{add_months(this_month, -5):%Y-%m}", "until": f"{this_month:%Y-%m}"},
+    form, asked = _period_form(MonthlyReportForm, request, {"since": f"{add_months(this_month, -5):%m-%Y}", "until": f"{this_month:%m-%Y}"},
                                today)
     if not form.is_valid():
         return render(request, "inventory/stock_report_monthly.html", {"form": form, "max_months": MAX_REPORT_MONTHS},
@@ -442,7 +439,7 @@ def stock_report_monthly(request):
 def spoilage_minutes(request):
     office = request.office
     today = local_day(office)
-    form, asked = _period_form(SpoilageMinutesForm, request, {"since": today.replace(day=1).isoformat(), "until": today.isoformat()}, today)
+    form, asked = _period_form(SpoilageMinutesForm, request, {"since": f"{today.replace(day=1):%d-%m-%Y}", "until": f"{today:%d-%m-%Y}"}, today)
     if not form.is_valid():
         return render(request, "inventory/spoilage_minutes.html", {"form": form}, status=400 if asked else 200)
     since, until = form.cleaned_data["since"], form.cleaned_data["until"]

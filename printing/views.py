@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.urls import reverse
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _, gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from backlog import corrections, desks
@@ -21,6 +21,7 @@ from backlog.queue import build_print_queue
 from common import bulk
 from common.cells import CSV_CONTENT_TYPE
 from common.dates import local_day
+from common.numbers import number
 from common.paging import paginate
 from common.pdf import pdf_response
 from common.web import refused_text, safe_next
@@ -134,7 +135,7 @@ def _out_of_order_page(request, job, refused, form, back):
 def build_queue(request):
     build = build_print_queue(office=request.office, by=request.user)
     if build.queued:
-        messages.success(request, _("Cards added to the print queue: %(count)d.") % {"count": build.queued})
+        messages.success(request, _("Cards added to the print queue: %(count)s.") % {"count": number(build.queued)})
     elif build.available <= 0:
         messages.warning(request, _("Nothing was queued: no blank is available. Every blank on hand is already reserved by the queue."))
     else:
@@ -248,9 +249,11 @@ def _report_waiting(request, *, done, waiting):
 
 def _report_batch(request, action, outcome):
     if outcome.done:
-        text = (_("Marked printed: %(count)d cards (%(niks)s).") if action == BatchForm.PRINTED
-                else _("Recorded as spoiled: %(count)d blanks (%(niks)s)."))
-        messages.success(request, text % {"count": len(outcome.done), "niks": _niks(outcome.done)})
+        done = len(outcome.done)
+        text = (ngettext("Marked printed: %(count)s card (%(niks)s).", "Marked printed: %(count)s cards (%(niks)s).", done)
+                if action == BatchForm.PRINTED
+                else ngettext("Recorded as spoiled: %(count)s blank (%(niks)s).", "Recorded as spoiled: %(count)s blanks (%(niks)s).", done))
+        messages.success(request, text % {"count": number(done), "niks": _niks(outcome.done)})
         if action != BatchForm.PRINTED:
             _report_waiting(request, done=len(outcome.done), waiting=outcome.waiting)
     if outcome.already:

@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -297,7 +298,7 @@ def suket_issue(request):
             except ValidationError as exc:
                 form.add_error("nik", refused_text(exc))
             else:
-                messages.success(request, _("Suket %(number)s is valid until %(until)s.") % {"number": suket.number, "until": suket.valid_until})
+                messages.success(request, _("Suket %(number)s is valid until %(until)s.") % {"number": suket.number, "until": date_format(suket.valid_until, "SHORT_DATE_FORMAT")})
                 return redirect("suket_detail", pk=suket.pk)
     today = local_day(request.office)
     filters = SuketFilter(None, queryset=selectors.current_sukets(request.office, today))

@@ -91,7 +91,7 @@ def test_a_card_marked_printed_by_mistake_gets_its_blank_back_and_is_queued_agai
     assert (back.quantity, back.created_by, back.reason) == (1, clerk, "Salah klik, kartu masih di printer")
     assert correction.changes == {"print_job": jobs[1].pk, "movements": [back.pk]}
     text = history(clerk, jobs[1].enrollment_id)
-    assert "Tercetak" in text and "Salah tandai tercetak: dibatalkan: Salah klik, kartu masih di printer" in text
+    assert "Tercetak" in text and "Salah tandai tercetak: diurungkan: Salah klik, kartu masih di printer" in text
     assert corrections.undo_printed(job=jobs[1], by=clerk, reason="Salah klik, kartu masih di printer") == correction
     assert figures(kupang, "on_hand", "reserved", "printed") == (3, 3, 1)
 
@@ -113,7 +113,7 @@ def test_undoing_printed_is_the_clerks_on_the_same_day_and_the_heads_after(kupan
 def test_a_collected_card_cannot_be_unprinted_before_its_pickup_is_undone(kupang, clerk, tmp_path):
     jobs = queued_cards(kupang, clerk, tmp_path, printed=1)
     record_pickup(job=jobs[0], by=clerk)
-    with pytest.raises(ValidationError, match="batalkan pengambilannya"):
+    with pytest.raises(ValidationError, match="urungkan pengambilannya"):
         corrections.undo_printed(job=jobs[0], by=clerk, reason="salah klik")
 
 
@@ -141,7 +141,7 @@ def test_a_blank_marked_spoiled_by_mistake_comes_back_and_the_card_keeps_its_new
     # The blank that came back went to the next waiting card (the build asked for after commit).
     assert figures(kupang, "on_hand", "spoiled", "reserved") == (3, 0, 3)
     assert queue_names(kupang) == ["Yohanes Ndoen", "Maria Bria", "Petrus Tefa"]
-    assert "Salah tandai rusak: dibatalkan: Salah tandai: kartu baik" in history(clerk, jobs[0].enrollment_id)
+    assert "Salah tandai rusak: diurungkan: Salah tandai: kartu baik" in history(clerk, jobs[0].enrollment_id)
 
 
 def test_a_card_left_waiting_by_a_mistaken_spoil_is_queued_again_on_the_blank_that_came_back(kupang, clerk, head, tmp_path):
@@ -214,7 +214,7 @@ def test_a_pickup_recorded_against_the_wrong_card_is_undone_and_its_suket_is_cur
         None, None, "", "", "", None)
     assert (correction.changes["pickup"]["collected_by_nik"], correction.changes["pickup"]["collected_as"]) == ("5371010303800007", "attorney")
     text = history(clerk, jobs[0].enrollment_id)
-    assert "Diambil oleh Orang lain" in text and "Pengambilan tercatat pada kartu yang salah: dibatalkan" in text
+    assert "Diambil oleh Orang lain" in text and "Pengambilan tercatat pada kartu yang salah: diurungkan" in text
     assert corrections.undo_pickup(job=jobs[0], by=clerk, reason="Diserahkan ke orang yang salah") == correction
     record_pickup(job=jobs[0], by=clerk)
     assert figures(kupang, "ready_for_pickup", "collected") == (0, 1)
@@ -256,12 +256,12 @@ def test_a_record_imported_with_a_wrong_nik_is_voided_and_the_right_one_imported
     build_print_queue(office=kupang, by=system_user())
     assert queue_names(kupang) == ["Yohanes Ndoen", "Maria Bria"]
     assert live_job(Enrollment.objects.get(name="Maria Bria", state=EnrollmentState.QUEUED).pk).enrollment.nik != wrong.nik
-    assert "Perekaman dibatalkan (NIK atau tanggal salah): NIK salah ketik" in history(clerk, wrong.pk)
+    assert "Perekaman dinyatakan tidak berlaku (NIK atau tanggal salah): NIK salah ketik" in history(clerk, wrong.pk)
 
 
 def test_a_printed_card_cannot_be_voided(kupang, clerk, tmp_path):
     jobs = queued_cards(kupang, clerk, tmp_path, RESIDENTS[:1], printed=1)
-    with pytest.raises(ValidationError, match="tidak dapat dibatalkan"):
+    with pytest.raises(ValidationError, match="tidak dapat dinyatakan tidak berlaku"):
         corrections.void_record(enrollment=jobs[0].enrollment, by=clerk, reason="NIK salah")
 
 
@@ -305,10 +305,10 @@ def test_the_print_desk_offers_undo_on_todays_work_and_the_same_post_twice_undoe
     for _twice in range(2):
         done = client.post(undo, {"reason": "Salah klik", "next": "/cetak/"}, follow=True)
         assert done.redirect_chain[-1][0] == "/cetak/"
-    assert messages_of(done) == ["Tanda tercetak Yohanes Ndoen dibatalkan: blanko kembali dan kartu masuk antrean lagi di tempatnya."]
+    assert messages_of(done) == ["Tanda tercetak Yohanes Ndoen diurungkan: blanko kembali dan kartu masuk antrean lagi di tempatnya."]
     assert figures(kupang, "on_hand", "printed", "queued") == (4, 0, 4)
     assert Correction.objects.count() == 1
-    assert "Tanda tercetak dibatalkan: Salah klik" in page(client.get("/cetak/"))
+    assert "Tanda tercetak diurungkan: Salah klik" in page(client.get("/cetak/"))
 
 
 def test_a_clerk_is_refused_the_day_after_and_the_head_is_not(kupang, clerk, head, tmp_path):

@@ -113,7 +113,7 @@ def test_after_14_of_20_requested_arrived_the_dashboard_asks_for_38_and_shows_wh
     assert step(html, "Blanko tersedia") == "0"
     assert step(html, "Masih diharapkan dari permintaan terbuka") == "0"
     assert step(html, "Blanko yang dibutuhkan") == "26"
-    assert step(html, "Porsi yang dipenuhi Kemendagri") == "70,0%"
+    assert step(html, "Porsi yang dipenuhi Kemendagri") == "70%"
     assert step(html, "Blanko yang diminta") == "38"
     assert "14 diterima dari 20 yang diminta pada 1 permintaan sebelumnya" in html
     assert "Buat konsep permintaan 38 blanko" in html
@@ -122,7 +122,7 @@ def test_after_14_of_20_requested_arrived_the_dashboard_asks_for_38_and_shows_wh
 def test_with_no_history_the_dashboard_assumes_the_ministry_delivers_everything_and_says_so(client, kupang, head, clerk, tmp_path):
     enroll(kupang, clerk, tmp_path, [date(2018, 3, 1) + timedelta(days=n) for n in range(12)])
     html = dashboard(client, head)
-    assert step(html, "Porsi yang dipenuhi Kemendagri") == "100,0%"
+    assert step(html, "Porsi yang dipenuhi Kemendagri") == "100%"
     assert "dianggap 100%" in html and "menganggap Kemendagri memenuhi seluruh permintaan" in html
     assert step(html, "Blanko yang diminta") == "12"
 
@@ -175,7 +175,7 @@ def test_a_ministry_that_delivered_nothing_makes_the_figure_the_need_itself(clie
     request = mark_request_sent(request=draft_blank_request(office=kupang, quantity=20, reference="470/1/2018", by=head), by=head)
     close_blank_request(request=request, by=head)
     html = dashboard(client, head)
-    assert step(html, "Porsi yang dipenuhi Kemendagri") == "0,0%"
+    assert step(html, "Porsi yang dipenuhi Kemendagri") == "0%"
     assert step(html, "Blanko yang diminta") == "5"
     assert "belum memenuhi permintaan sebelumnya sama sekali" in html
 

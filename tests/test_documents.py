@@ -176,7 +176,7 @@ def test_the_receipt_names_the_card_the_collector_the_clerk_and_the_office_time(
     assert document.pages == 1
     text = document.text
     assert "PEMERINTAH KOTA KUPANG" in text and "TANDA TERIMA KTP-EL" in text
-    assert "Diserahkan pada 3 Juli 2018, 10:30 WITA" in text  # 02.30 UTC, in the office's clock
+    assert "Diserahkan pada 3 Juli 2018 10:30 WITA" in text  # 02.30 UTC, in the office's clock
     assert line_with(document, "NIK :", job.enrollment.nik) and line_with(document, "Nama", "Yakobus Tefa")
     assert line_with(document, "Kartu keluarga (KK)", KK_TEFA)
     assert line_with(document, "Nama", "Maria Goreti Bunga") and line_with(document, "NIK", story.resident.nik)
