@@ -9,24 +9,38 @@ queue holds, the newest queued cards give theirs back (backlog.cards).
 """
 import unicodedata
 from collections import defaultdict
+from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from common.dates import local_day
+from common.numbers import number
 from inventory.models import BlankMovement, BlankRequest, MonthlyFigures, MovementKind, ReceiptCorrection, StockCount
 from inventory.selectors import FIGURE_OF_KIND, monthly_figures_of
-from people.roles import Role
+from people.roles import may, require
 from registry.models import Office, TimeZone
 
 from . import cards
 from .locks import lock_ledger, lock_rows
-from .offices import require_head
 from .work import ask_for_queue_build
+
+
+@dataclass
+class Booked:
+    """What a loss of stock booked, and what it caused, for the desk's message.
+
+    `made`: the movements written off, the stock count decided or the receipt
+    correction. `given_back`: how many queued cards gave their blanks back and
+    wait again at their places, because fewer blanks were left than the queue held.
+    """
+
+    made: object
+    given_back: int = 0
 
 
 def book(movements: list[BlankMovement]) -> list[BlankMovement]:
@@ -56,8 +70,8 @@ def book(movements: list[BlankMovement]) -> list[BlankMovement]:
 
 
 def _moment(office: Office, at) -> str:
-    """A moment as the office's clock shows it, in a sentence: "2018-07-02 08:15 WITA"."""
-    return f"{timezone.localtime(at, office.zone):%Y-%m-%d %H:%M} {office.zone_abbreviation}"
+    """A moment as the office's clock shows it, in a sentence: "02-07-2018 08:15 WITA"."""
+    return f"{date_format(timezone.localtime(at, office.zone), 'SHORT_DATETIME_FORMAT')} {office.zone_abbreviation}"
 
 
 def use_blanks(*, office_id, kind, by, print_jobs, reason: str = "", at=None) -> list[BlankMovement]:
@@ -131,6 +145,7 @@ def receive_blanks(*, office: Office, quantity: int, reference: str, by, request
     stable behaviour) books what it is told. A request whose blanks have all
     arrived is closed.
     """
+    require(by, "receive_blanks", office)
     if quantity is None or quantity <= 0:
         raise ValidationError(_("The number of blanks received must be more than zero."), code="quantity")
     reference = (reference or "").strip()
@@ -147,9 +162,9 @@ def receive_blanks(*, office: Office, quantity: int, reference: str, by, request
                 if booked.quantity == quantity and booked.reference == reference:
                     return booked
                 raise ValidationError(
-                    _("Delivery note %(note)s was already booked on %(when)s by %(who)s (%(quantity)d blanks).")
+                    _("Delivery note %(note)s was already booked on %(when)s by %(who)s (%(quantity)s blanks).")
                     % {"note": booked.delivery_note, "when": _moment(office, booked.created_at),
-                       "who": booked.created_by.get_username(), "quantity": booked.quantity},
+                       "who": booked.created_by.get_username(), "quantity": number(booked.quantity)},
                     code="delivery_note",
                 )
         if request is None:
@@ -161,8 +176,8 @@ def receive_blanks(*, office: Office, quantity: int, reference: str, by, request
                 raise ValidationError(
                     _("Request %(reference)s still expects %(expected)s blanks; %(quantity)s cannot be booked against it. "
                       "If the ministry sent more, confirm it below.")
-                    % {"reference": request.reference, "expected": number_format(expected, force_grouping=True),
-                       "quantity": number_format(quantity, force_grouping=True)},
+                    % {"reference": request.reference, "expected": number(expected),
+                       "quantity": number(quantity)},
                     code="quantity",
                 )
         (movement,) = book([BlankMovement(
@@ -178,7 +193,7 @@ def receive_blanks(*, office: Office, quantity: int, reference: str, by, request
     return movement
 
 
-def spoil_blanks(*, office: Office, quantity: int, reference: str, reason: str, by) -> list[BlankMovement]:
+def spoil_blanks(*, office: Office, quantity: int, reference: str, reason: str, by) -> Booked:
     """Blanks found ruined or lost on the shelf (not in the printer): each is lost, with the damage report that says why.
 
     The report number (berita acara) identifies the event: booking it again
@@ -186,7 +201,9 @@ def spoil_blanks(*, office: Office, quantity: int, reference: str, reason: str, 
     other figures it is refused. A real loss is booked as it happened, up to
     every blank on hand: if it leaves fewer blanks than the queue holds, the
     newest queued cards give theirs back and wait again at their places.
+    Returns the movements booked (`made`) and how many cards gave their blanks back.
     """
+    require(by, "write_off_blanks", office)
     if quantity is None or quantity <= 0:
         raise ValidationError(_("The number of spoiled blanks must be more than zero."), code="quantity")
     reference = (reference or "").strip()
@@ -201,23 +218,23 @@ def spoil_blanks(*, office: Office, quantity: int, reference: str, reason: str, 
                                                    reverses__isnull=True, reference=reference).order_by("pk"))
         if booked:
             if len(booked) == quantity and booked[0].reason == reason:
-                return booked
+                return Booked(booked)
             raise ValidationError(
-                _("Damage report %(reference)s was already booked (%(quantity)d blanks).")
-                % {"reference": reference, "quantity": len(booked)},
+                _("Damage report %(reference)s was already booked (%(quantity)s blanks).")
+                % {"reference": reference, "quantity": number(len(booked))},
                 code="reference",
             )
         if quantity > stock.on_hand:
             raise ValidationError(
-                _("Only %(on_hand)d blanks are on hand; %(quantity)d cannot be written off.")
-                % {"on_hand": stock.on_hand, "quantity": quantity},
+                _("Only %(on_hand)s blanks are on hand; %(quantity)s cannot be written off.")
+                % {"on_hand": number(stock.on_hand), "quantity": number(quantity)},
                 code="quantity",
             )
-        make_room(office_id=office.pk, stock=stock, losing=quantity)
-        return book([
+        given_back = make_room(office_id=office.pk, stock=stock, losing=quantity)
+        return Booked(book([
             BlankMovement(office=office, kind=MovementKind.SPOILED, quantity=-1, created_by=by, reference=reference, reason=reason)
             for _each in range(quantity)
-        ])
+        ]), given_back)
 
 
 def record_stock_count(*, office: Office, counted: int, by, note: str) -> StockCount:
@@ -226,6 +243,7 @@ def record_stock_count(*, office: Office, counted: int, by, note: str) -> StockC
     One count waits at a time: the same count sent again returns it; a
     different one is refused until the head has decided.
     """
+    require(by, "count_stock", office)
     if counted is None or counted < 0:
         raise ValidationError(_("The number counted cannot be negative."), code="counted")
     note = (note or "").strip()
@@ -238,37 +256,39 @@ def record_stock_count(*, office: Office, counted: int, by, note: str) -> StockC
             if (waiting.counted, waiting.note, waiting.counted_by_id) == (counted, note, by.pk):
                 return waiting
             raise ValidationError(
-                _("A count of %(counted)d blanks made on %(when)s waits for the head's decision; "
+                _("A count of %(counted)s blanks made on %(when)s waits for the head's decision; "
                   "a new count can be recorded once it is approved or rejected.")
-                % {"counted": waiting.counted, "when": _moment(office, waiting.counted_at)},
+                % {"counted": number(waiting.counted), "when": _moment(office, waiting.counted_at)},
                 code="pending",
             )
         return StockCount.objects.create(office=office, counted=counted, expected=stock.on_hand, counted_by=by, note=note)
 
 
-def approve_stock_count(*, count: StockCount, by) -> StockCount:
+def approve_stock_count(*, count: StockCount, by) -> Booked:
     """The head approves a count: its difference becomes an adjustment movement.
 
     A count below what the queue holds is a real loss: it is booked, and the
     newest queued cards give their blanks back and wait again at their places.
+    Returns the count (`made`) and how many cards gave their blanks back.
     """
-    require_head(by, count.office_id, _("Only the head of this office approves stock counts."))
+    require(by, "decide_stock_counts", count.office_id)
     with transaction.atomic():
         stock = lock_ledger(count.office_id)
         count = StockCount.objects.select_for_update().get(pk=count.pk)
         if count.status == StockCount.Status.APPROVED:
-            return count
+            return Booked(count)
         if count.status != StockCount.Status.PENDING:
             raise ValidationError(_("This count was already decided."), code="decided")
         difference = count.difference
+        given_back = 0
         if stock.on_hand + difference < 0:
             raise ValidationError(
-                _("Only %(on_hand)d blanks are on hand now; an adjustment of %(difference)d cannot be booked. Record a new count.")
-                % {"on_hand": stock.on_hand, "difference": difference},
+                _("Only %(on_hand)s blanks are on hand now; an adjustment of %(difference)s cannot be booked. Record a new count.")
+                % {"on_hand": number(stock.on_hand), "difference": number(difference)},
                 code="counted",
             )
         if difference:
-            make_room(office_id=count.office_id, stock=stock, losing=-difference)
+            given_back = make_room(office_id=count.office_id, stock=stock, losing=-difference)
             (count.movement,) = book([BlankMovement(
                 office_id=count.office_id, kind=MovementKind.ADJUSTMENT, quantity=difference, created_by=count.counted_by,
                 approved_by=by, reference=_("stock count %(id)s") % {"id": count.pk}, reason=count.note,
@@ -279,12 +299,12 @@ def approve_stock_count(*, count: StockCount, by) -> StockCount:
         count.save()
         if difference > 0:
             ask_for_queue_build(count.office_id)
-    return count
+    return Booked(count, given_back)
 
 
 def reject_stock_count(*, count: StockCount, by) -> StockCount:
     """The head does not accept a count (e.g. to have it made again); the ledger is unchanged. Twice changes nothing."""
-    require_head(by, count.office_id, _("Only the head of this office decides on stock counts."))
+    require(by, "decide_stock_counts", count.office_id)
     with transaction.atomic():
         lock_ledger(count.office_id)
         count = StockCount.objects.select_for_update().get(pk=count.pk)
@@ -304,15 +324,15 @@ def receipt_quantity(receipt: BlankMovement) -> int:
     return receipt.quantity + (receipt.corrections.aggregate(total=Sum("quantity"))["total"] or 0)
 
 
-def correct_receipt(*, receipt: BlankMovement, quantity: int, reason: str, by) -> ReceiptCorrection:
+def correct_receipt(*, receipt: BlankMovement, quantity: int, reason: str, by) -> Booked:
     """A receipt booked with a wrong quantity: the difference is booked as a receipt linked to it.
 
     The stock keeper books a correction that raises stock at once; one that
     lowers it waits for the head (the head's own is booked at once). The
-    same correction sent again returns the one already made.
+    same correction sent again returns the one already made. Returns the
+    correction (`made`) and how many cards gave their blanks back.
     """
-    if by.office_id != receipt.office_id or by.role not in (Role.STOCK_KEEPER, Role.HEAD):
-        raise PermissionDenied(_("Only the stock keeper or the head of this office corrects receipts."))
+    require(by, "correct_receipts", receipt.office_id)
     if receipt.kind != MovementKind.RECEIPT or receipt.reverses_id is not None:
         raise ValidationError(_("Only a receipt can be corrected here."), code="receipt")
     reason = (reason or "").strip()
@@ -325,50 +345,54 @@ def correct_receipt(*, receipt: BlankMovement, quantity: int, reason: str, by) -
         pending = ReceiptCorrection.objects.filter(receipt=receipt, status=ReceiptCorrection.Status.PENDING).first()
         if pending is not None:
             if (pending.quantity, pending.reason) == (quantity, reason):
-                return pending
+                return Booked(pending)
             raise ValidationError(_("A correction of this receipt waits for the head's decision."), code="pending")
         last = ReceiptCorrection.objects.filter(receipt=receipt, status=ReceiptCorrection.Status.BOOKED).order_by("-pk").first()
         if last is not None and (last.quantity, last.reason) == (quantity, reason):
-            return last
+            return Booked(last)
         if quantity == receipt_quantity(receipt):
-            raise ValidationError(_("The receipt already counts %(quantity)d blanks.") % {"quantity": quantity}, code="quantity")
+            raise ValidationError(_("The receipt already counts %(quantity)s blanks.") % {"quantity": number(quantity)}, code="quantity")
         correction = ReceiptCorrection.objects.create(office_id=receipt.office_id, receipt=receipt, quantity=quantity,
                                                       reason=reason, requested_by=by)
-        if quantity > receipt_quantity(receipt) or by.role == Role.HEAD:
-            _book_receipt_correction(correction, by=by)
-    return correction
+        given_back = 0
+        if quantity > receipt_quantity(receipt) or may(by, "decide_receipt_corrections", receipt.office_id):
+            given_back = _book_receipt_correction(correction, by=by)
+    return Booked(correction, given_back)
 
 
-def decide_receipt_correction(*, correction: ReceiptCorrection, approve: bool, by) -> ReceiptCorrection:
-    """The head approves (it is booked) or rejects a correction that lowers stock. Twice changes nothing."""
-    require_head(by, correction.office_id, _("Only the head of this office approves a correction that lowers stock."))
+def decide_receipt_correction(*, correction: ReceiptCorrection, approve: bool, by) -> Booked:
+    """The head approves (it is booked) or rejects a correction that lowers stock. Twice changes nothing.
+
+    Returns the correction (`made`) and how many cards gave their blanks back.
+    """
+    require(by, "decide_receipt_corrections", correction.office_id)
     with transaction.atomic():
         lock_ledger(correction.office_id)
         correction = ReceiptCorrection.objects.select_for_update().get(pk=correction.pk)
         wanted = ReceiptCorrection.Status.BOOKED if approve else ReceiptCorrection.Status.REJECTED
         if correction.status == wanted:
-            return correction
+            return Booked(correction)
         if correction.status != ReceiptCorrection.Status.PENDING:
             raise ValidationError(_("This correction was already decided."), code="decided")
         if approve:
-            _book_receipt_correction(correction, by=by)
-        else:
-            correction.status, correction.decided_by, correction.decided_at = wanted, by, timezone.now()
-            correction.save(update_fields=["status", "decided_by", "decided_at"])
-    return correction
+            return Booked(correction, _book_receipt_correction(correction, by=by))
+        correction.status, correction.decided_by, correction.decided_at = wanted, by, timezone.now()
+        correction.save(update_fields=["status", "decided_by", "decided_at"])
+    return Booked(correction)
 
 
-def _book_receipt_correction(correction: ReceiptCorrection, *, by) -> None:
+def _book_receipt_correction(correction: ReceiptCorrection, *, by) -> int:
+    """Book it; returns how many queued cards gave their blanks back."""
     receipt = correction.receipt
     difference = correction.quantity - receipt_quantity(receipt)
     stock = lock_ledger(correction.office_id)
     if difference < 0 and -difference > stock.on_hand:
         raise ValidationError(
-            _("Only %(on_hand)d blanks are on hand; the receipt cannot be lowered by %(quantity)d.")
-            % {"on_hand": stock.on_hand, "quantity": -difference},
+            _("Only %(on_hand)s blanks are on hand; the receipt cannot be lowered by %(quantity)s.")
+            % {"on_hand": number(stock.on_hand), "quantity": number(-difference)},
             code="quantity",
         )
-    make_room(office_id=correction.office_id, stock=stock, losing=-difference)
+    given_back = make_room(office_id=correction.office_id, stock=stock, losing=-difference)
     (correction.movement,) = book([BlankMovement(
         office_id=correction.office_id, kind=MovementKind.RECEIPT, quantity=difference, created_by=by,
         reference=_("correction of receipt %(reference)s") % {"reference": receipt.reference},
@@ -378,15 +402,17 @@ def _book_receipt_correction(correction: ReceiptCorrection, *, by) -> None:
     correction.save(update_fields=["status", "decided_by", "decided_at", "movement"])
     if difference > 0:
         ask_for_queue_build(correction.office_id)
+    return given_back
 
 
-def set_time_zone(*, office: Office, time_zone: str) -> int:
+def set_time_zone(*, office: Office, time_zone: str, by) -> int:
     """Move an office to another time zone; its monthly figures are bucketed again by its new local days.
 
     Under the ledger lock, so no movement is booked into a month of the old
     zone meanwhile. Returns how many months' figures were written. Setting
     the zone it already has changes nothing.
     """
+    require(by, "set_time_zone", office)
     if time_zone not in TimeZone.values:
         raise ValidationError(_("An office's time zone is WIB, WITA or WIT."), code="time_zone")
     with transaction.atomic():

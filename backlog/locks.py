@@ -24,7 +24,13 @@ wait for each other in a circle: no deadlock.
 A row that another transaction holds (a Suket being issued, a record being
 corrected) is waited for, never skipped: the queue is fair.
 
-Outside the order, and never waited for: an upload's runner lock
+Outside the order: the office's accounts (people.accounts.lock_accounts, the
+office's user rows FOR UPDATE in id order). Only the head's changes of accounts
+take them, and those take no other lock, so they cannot meet a write above in
+a circle; two heads changing roles at once run one after the other, and the
+second sees the first's change before it checks that the office keeps a head.
+
+Also outside the order, and never waited for: an upload's runner lock
 (`upload_runner`), which the process importing an upload holds for as long
 as it runs, and loses when it dies. It only ever is tried, so it cannot take
 part in a deadlock.

@@ -287,12 +287,12 @@ def stream_out(sql: str, params):
     failed = []
 
     def produce():
-        with open(write_end, "wb") as out:
-            try:
-                with raw.cursor() as cursor:
-                    cursor.copy_expert(copy, out, size=65536)
-            except BaseException as exc:  # noqa: BLE001 - raised again (or the connection dropped) by the reader
-                failed.append(exc)
+        try:
+            # Closing the file flushes it: a reader gone away shows there too (a broken pipe).
+            with open(write_end, "wb") as out, raw.cursor() as cursor:
+                cursor.copy_expert(copy, out, size=65536)
+        except BaseException as exc:  # noqa: BLE001 - raised again (or the connection dropped) by the reader
+            failed.append(exc)
 
     thread = threading.Thread(target=produce, name="copy-out", daemon=True)
     thread.start()

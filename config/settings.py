@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "axes",
+    # The second factor of office accounts: TOTP codes from a phone app (people/second_factor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "people",
     "registry",
     "inventory",
@@ -72,6 +75,8 @@ MIDDLEWARE = [
     # Indonesian whatever the browser asks for; English only through the switch (people/language.py).
     "people.language.OfficeLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A one-time password is changed, and a required second factor set up, before any other page.
+    "people.duties.AccountDutiesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "people.login_throttle.SlowDownMiddleware",
     # A view that finds the database out of reach answers 503 with one sentence (config/outage.py).
@@ -89,8 +94,9 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            # {% form_token %}, the one-time token of every desk form (people/access.py).
-            "builtins": ["people.templatetags.desk"],
+            # {% form_token %}, the one-time token of every desk form (people/access.py); {{ n|number }}, a number
+            # grouped in the page's language (common/numbers.py).
+            "builtins": ["people.templatetags.desk", "people.templatetags.roles", "common.numbers"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
@@ -128,6 +134,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# The name a phone app shows beside the office account's codes.
+OTP_TOTP_ISSUER = "e-KTP"
+# No throttle on the device itself: a stranger's wrong codes would then keep its owner's right code out (what
+# the login throttle refuses to do with passwords). Guessing is bounded by the password's throttle instead.
+OTP_TOTP_THROTTLE_FACTOR = 0
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -142,6 +153,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # The server's own clock (the admin, logs, Celery beat). Each office keeps its own (Office.time_zone, common/dates.py).
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Jakarta")
 USE_I18N = True
+# One date and time format on every page (config/formats/<language>/formats.py); numbers grouped the page's
+# language's way (1.312) wherever a template writes them (common/numbers.py for the rest).
+FORMAT_MODULE_PATH = ["config.formats"]
+USE_THOUSAND_SEPARATOR = True
 USE_TZ = True
 
 STATIC_URL = "static/"

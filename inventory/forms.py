@@ -2,11 +2,11 @@
 from django import forms
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from common.datefields import DayField, MonthField
 from common.forms import CountField
+from common.numbers import number
 
 from .models import BlankRequest
 
@@ -46,8 +46,8 @@ class ReceiptForm(forms.Form):
 def _still_expected_label(request: BlankRequest) -> str:
     """A request as the receipt form lists it: what it still expects, not what it asked."""
     return _("%(reference)s: %(expected)s still expected (%(asked)s asked)") % {
-        "reference": request.reference, "expected": number_format(max(0, request.quantity - request.received), force_grouping=True),
-        "asked": number_format(request.quantity, force_grouping=True)}
+        "reference": request.reference, "expected": number(max(0, request.quantity - request.received)),
+        "asked": number(request.quantity)}
 
 
 class SpoilageForm(forms.Form):

@@ -6,13 +6,15 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from common.numbers import number
+
 from .models import BlankMovement, MovementKind
 
 
 class MovementTable(tables.Table):
     """The ledger, the latest movement first (by its time, then its id), with the balance after each (set by the view on the page's rows)."""
 
-    created_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name=_("When"))
+    created_at = tables.DateTimeColumn(format="SHORT_DATETIME_FORMAT", verbose_name=_("When"))
     kind = tables.Column(verbose_name=_("Kind"))
     quantity = tables.Column(verbose_name=_("Quantity"), attrs={"td": {"class": "num quantity"}, "th": {"class": "num"}})
     balance_after = tables.Column(verbose_name=_("Balance"), empty_values=(), attrs={"td": {"class": "num balance"}, "th": {"class": "num"}})
@@ -29,10 +31,10 @@ class MovementTable(tables.Table):
         empty_text = _("No movements.")
 
     def render_quantity(self, value):
-        return ("+" if value > 0 else "") + formats.number_format(value, force_grouping=True)
+        return ("+" if value > 0 else "") + number(value)
 
     def render_balance_after(self, record):
-        return formats.number_format(record.balance_after, force_grouping=True) if hasattr(record, "balance_after") else ""
+        return number(record.balance_after) if hasattr(record, "balance_after") else ""
 
     def render_created_by(self, record):
         who = record.created_by.get_username()
@@ -50,7 +52,7 @@ class MovementTable(tables.Table):
         parts = []
         if record.reverses_id:
             parts.append(format_html("{} {} {}", _("correction of"), record.reverses.get_kind_display().lower(),
-                                     formats.date_format(timezone.localtime(record.reverses.created_at), "Y-m-d H:i")))
+                                     formats.date_format(timezone.localtime(record.reverses.created_at), "SHORT_DATETIME_FORMAT")))
         if record.print_job_id:
             enrollment = record.print_job.enrollment
             parts.append(format_html('<a href="{}">{} {}</a>', reverse("enrollment_detail", args=[enrollment.pk]),
@@ -68,9 +70,9 @@ class MovementTable(tables.Table):
         elif record.kind == MovementKind.ADJUSTMENT and getattr(record, "stock_count", None) is not None:
             count = record.stock_count
             parts.append(_("stock count of %(day)s: %(counted)s counted, %(expected)s in the ledger") % {
-                "day": formats.date_format(timezone.localtime(count.counted_at), "Y-m-d"),
-                "counted": formats.number_format(count.counted, force_grouping=True),
-                "expected": formats.number_format(count.expected, force_grouping=True)})
+                "day": formats.date_format(timezone.localtime(count.counted_at), "SHORT_DATE_FORMAT"),
+                "counted": number(count.counted),
+                "expected": number(count.expected)})
         else:
             parts.append(record.reference)
         if record.reason:

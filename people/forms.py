@@ -1,7 +1,14 @@
-"""The login forms."""
+"""The login forms, and the head's forms for the office's accounts."""
+from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from . import second_factor
+from .accounts import OFFICE_ROLES
+from .roles import Role
 
 
 class RefusesImpossibleNames:
@@ -27,8 +34,41 @@ class RefusesImpossibleNames:
 
 
 class LoginForm(RefusesImpossibleNames, AuthenticationForm):
-    pass
+    """The office login: an account with a second factor gives its code too (a wrong code counts as a failed login)."""
+
+    code = forms.CharField(label=_("Code from the authenticator app"), required=False, max_length=10,
+                           help_text=_("Only if your account has a second factor: the 6 digits the app shows now."),
+                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if second_factor.device(user) is None:
+            return
+        # The login throttle may have checked the code already (and a code is good once).
+        if getattr(self.request, "second_factor_checked", None) == user.pk:
+            return
+        if second_factor.code_is_valid(user, self.cleaned_data.get("code", "")):
+            return
+        user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=self.request)
+        raise ValidationError(_("Your account has a second factor: type the 6-digit code your authenticator app shows now."),
+                              code="second_factor")
 
 
 class AdminLoginForm(RefusesImpossibleNames, AdminAuthenticationForm):
     pass
+
+
+class AccountForm(forms.Form):
+    username = forms.CharField(label=_("Login name"), max_length=150, help_text=_("e.g. petugas2.5371"))
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=[(role.value, role.label) for role in OFFICE_ROLES], initial=Role.CLERK)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=[(role.value, role.label) for role in OFFICE_ROLES])
+
+
+class SecondFactorCodeForm(forms.Form):
+    code = forms.CharField(label=_("Code from the authenticator app"), max_length=10,
+                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))

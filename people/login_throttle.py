@@ -4,7 +4,8 @@ django-axes counts failed logins in the database and blocks an address after
 LOGIN_FAILURES_PER_ADDRESS of them, for one account or across accounts. Axes
 can only block; blocking an account would let a stranger lock the head out,
 so failures for one account from many addresses only slow it down, and that
-slow-down is written here (SlowDownMiddleware).
+slow-down is written here (SlowDownMiddleware). A login with a right second
+factor code (people.second_factor) is never slowed down.
 """
 import ipaddress
 import logging
@@ -16,7 +17,6 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Sum
 from django.shortcuts import render
@@ -24,6 +24,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _, ngettext
 
 from common.addresses import client_address
+
+from . import second_factor
+from .forms import LoginForm
+from .roles import require
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +55,7 @@ def login_address(request) -> str | None:
 
 def refusal(request, sentence: str, retry_after: int):
     """The login page with one sentence instead of an answer about the password (HTTP 429)."""
-    response = render(request, "registration/login.html", {"form": AuthenticationForm(request), "refusal": sentence}, status=429)
+    response = render(request, "registration/login.html", {"form": LoginForm(request), "refusal": sentence}, status=429)
     response["Retry-After"] = str(retry_after)
     return response
 
@@ -109,9 +113,21 @@ class SlowDownMiddleware:
         if AxesProxyHandler.is_locked(request, {"username": username}):
             return None  # a blocked address hears that from axes, the plainer answer
         wait = account_wait(username, request.axes_ip_address, timezone.now())
-        if not wait:
+        if not wait or _second_factor_given(request, username):
             return None
         return refusal(request, _("Too many failed logins for this account. Try again in a few seconds."), wait)
+
+
+def _second_factor_given(request, username: str) -> bool:
+    """A right code from the account's phone app: its owner, whom strangers' guesses never slow down.
+
+    The password is still checked as usual; the login form is told that the code was (a code is good once).
+    """
+    account = get_user_model().objects.filter(username=username).first()
+    if account is None or not second_factor.code_is_valid(account, request.POST.get("code", "")):
+        return False
+    request.second_factor_checked = account.pk
+    return True
 
 
 @dataclass(frozen=True)
@@ -166,6 +182,7 @@ def lift_block(*, office, address: str, by) -> int:
     Failures on another office's accounts stay: lifting those is that office's head's call.
     Returns how many failure records were forgotten.
     """
+    require(by, "manage_login_blocks", office)
     try:
         ipaddress.ip_network(address, strict=False)
     except ValueError:

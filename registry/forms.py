@@ -2,6 +2,7 @@
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from common.datefields import DayField
@@ -73,7 +74,7 @@ class ResolveDuplicateForm(forms.Form):
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.records = [r for r in case.enrollments.all() if r.state == EnrollmentState.ON_HOLD]
-        choices = [(str(r.pk), _("Keep the data recorded on %(date)s (%(name)s)") % {"date": r.enrolled_on, "name": r.name}) for r in self.records]
+        choices = [(str(r.pk), _("Keep the data recorded on %(date)s (%(name)s)") % {"date": date_format(r.enrolled_on, "SHORT_DATE_FORMAT"), "name": r.name}) for r in self.records]
         self.fields["decision"].choices = choices + [(VOID, _("Void every record: not a valid enrollment"))]
 
     def keep(self):

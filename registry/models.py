@@ -37,6 +37,8 @@ class Office(models.Model):
     # The office's own clock: its days, months and documents. Set from the province by create_office;
     # changed through backlog.offices.set_time_zone, which recomputes the monthly figures.
     time_zone = models.CharField(_("time zone"), max_length=40, choices=TimeZone.choices, default=TimeZone.WIB)
+    # Set by the head on the office's accounts page (people.accounts): the head and the stock keeper log in with a code from a phone app too.
+    second_factor_required = models.BooleanField(_("second factor required"), default=False)
 
     class Meta:
         ordering = ["code"]
@@ -68,12 +70,10 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CLERK)
     # Made by seed_demo with the published demo password; the login page lists them.
     is_demo = models.BooleanField(default=False)
+    # Set when the head gives the account a one-time password (people.accounts): it changes it before anything else.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
     # Chosen with the language switch; empty: the office's language (Indonesian), whatever the browser asks for.
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default="")
-
-    @property
-    def is_head(self):
-        return self.role == Role.HEAD
 
 
 class EnrollmentState(models.TextChoices):

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import Exists, Min, OuterRef, Prefetch
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from common.dates import local_midnight
@@ -42,7 +43,7 @@ def card_history(enrollment: Enrollment, office: Office) -> list[Event]:
         if job.collected_at:
             events.append(Event(job.collected_at, _("Collected by %(name)s") % {"name": job.collected_by_name}, _who(job.handed_over_by)))
     for suket in enrollment.certificates.select_related("issued_by").order_by("id"):
-        events.append(Event(suket.issued_on, _("Suket %(number)s issued, valid until %(until)s") % {"number": suket.number, "until": suket.valid_until}, _who(suket.issued_by)))
+        events.append(Event(suket.issued_on, _("Suket %(number)s issued, valid until %(until)s") % {"number": suket.number, "until": date_format(suket.valid_until, "SHORT_DATE_FORMAT")}, _who(suket.issued_by)))
         if suket.ended_on:
             events.append(Event(suket.ended_on, _("Suket %(number)s ended") % {"number": suket.number}))
     case = enrollment.duplicate_case

@@ -8,7 +8,7 @@ from .models import Enrollment, TemporaryCertificate
 class EnrollmentTable(tables.Table):
     nik = tables.LinkColumn("enrollment_detail", args=[tables.A("pk")], verbose_name="NIK")
     name = tables.Column(verbose_name=_("Name"))
-    enrolled_on = tables.DateColumn(format="Y-m-d", verbose_name=_("Enrollment date"))
+    enrolled_on = tables.DateColumn(short=True, verbose_name=_("Enrollment date"))
     subdistrict = tables.Column(verbose_name=_("Subdistrict"))
     village = tables.Column(verbose_name=_("Village"))
     state = tables.Column(verbose_name=_("State"))
@@ -30,8 +30,8 @@ class SuketTable(tables.Table):
     number = tables.LinkColumn("suket_detail", args=[tables.A("pk")], verbose_name=_("Number"))
     nik = tables.Column(accessor="enrollment__nik", verbose_name="NIK", order_by="enrollment__nik")
     name = tables.Column(accessor="enrollment__name", verbose_name=_("Name"), order_by="enrollment__name")
-    issued_on = tables.DateColumn(format="Y-m-d", verbose_name=_("Issued on"))
-    valid_until = tables.DateColumn(format="Y-m-d", verbose_name=_("Valid until"))
+    issued_on = tables.DateColumn(short=True, verbose_name=_("Issued on"))
+    valid_until = tables.DateColumn(short=True, verbose_name=_("Valid until"))
     card = tables.Column(accessor="enrollment__state", verbose_name=_("Card"), orderable=False)
 
     class Meta:

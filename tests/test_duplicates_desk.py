@@ -51,7 +51,7 @@ def test_a_case_is_one_row_naming_its_records_and_the_fields_that_differ(client,
     enrolled_twice(kupang, clerk, tmp_path, "Maria Bria")
     page = desk(client)
     row = re.search(rf'<tr class="case" data-case="{case.pk}">(.*?)</tr>', page, flags=re.S).group(1)
-    assert "2017-02-01" in row and "2018-03-01" in row and "Yohanes Ndoen" in row
+    assert "01-02-2017" in row and "01-03-2018" in row and "Yohanes Ndoen" in row
     assert "Tempat lahir, Alamat" in row
     assert page.count('<tr class="case"') == 2
     assert "tidak ada" in re.search(r'<tr class="case" data-case="\d+">(?:(?!</tr>).)*Maria Bria.*?</tr>', page, flags=re.S).group(0)
@@ -97,9 +97,9 @@ def test_a_closed_case_shows_its_decision_who_when_and_the_note(client, clerk, k
     resolve_duplicate_case(case=voided, by=clerk, keep=None, note="bukan penduduk Kota Kupang")
     page = html(client.get(reverse("duplicate_detail", args=[kept.pk])))
     decision = re.search(r'<section class="card" id="decision">(.*?)</section>', page, flags=re.S).group(1)
-    assert "Dipertahankan: data rekaman 2017-02-01 (Yohanes Ndoen Tefa); yang lain dibatalkan" in decision
+    assert "Dipertahankan: data rekaman 01-02-2017 (Yohanes Ndoen Tefa); yang lain tidak berlaku" in decision
     assert f"oleh {clerk.username} pada " in decision and "KK dan akta lahir" in decision
     closed = desk(client, status="closed")
     assert kept.nik in closed and voided.nik in closed
-    assert "Semua data rekaman dibatalkan" in closed and "bukan penduduk Kota Kupang" in closed
+    assert "Semua data rekaman dinyatakan tidak berlaku" in closed and "bukan penduduk Kota Kupang" in closed
     assert kept.nik not in desk(client) and voided.nik not in desk(client)

@@ -35,6 +35,7 @@ RECORDS = {
     "stock_receipt_correct": BlankMovement,
     "stock_receipt_approve": ReceiptCorrection, "stock_receipt_reject": ReceiptCorrection,
     "request_detail": BlankRequest, "request_send": BlankRequest, "request_close": BlankRequest, "request_letter_pdf": BlankRequest,
+    "account_role": User, "account_active": User, "account_password": User,
     "mark_job_printed": PrintJob, "spoil_job": PrintJob, "correct_job": PrintJob, "pickup_card": PrintJob, "hand_over": PrintJob,
     "pickup_receipt": PrintJob,
 }

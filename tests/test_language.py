@@ -5,17 +5,22 @@ user (on any computer). The error pages render without the database.
 """
 import re
 from datetime import date
+from fractions import Fraction
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.template import Context, Template
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import translation
 
 from common.datefields import DayField, MonthField
 from common.forms import CountField
+from common.numbers import number
 from config import errors
 from inventory.models import BlankMovement
+from people.roles import Role
 from registry.models import Office, User
 from tests.pages import as_user, logged_in, page
 
@@ -178,3 +183,69 @@ def test_the_error_pages_render_in_english_for_who_chose_it(client, production):
     client.cookies["django_language"] = "en"
     html = client.get("/tidak-ada/").content.decode()
     assert '<html lang="en">' in html and "Page not found" in html
+
+
+# One number helper, for templates and documents alike.
+
+@pytest.mark.parametrize("value, decimals, indonesian, english", [
+    (1312, 0, "1.312", "1,312"), (1600000, 0, "1.600.000", "1,600,000"), (0, 0, "0", "0"), (-1600, 0, "-1.600", "-1,600"),
+    (12.25, 1, "12,3", "12.3"), (12.0, 1, "12", "12"), (Fraction(12, 5), 1, "2,4", "2.4"), (None, 0, "", ""),
+])
+def test_a_number_is_grouped_the_pages_way(value, decimals, indonesian, english):
+    with translation.override("id"):
+        assert number(value, decimals) == indonesian
+        assert Template("{{ n|number:d }}").render(Context({"n": value, "d": decimals})) == indonesian
+    with translation.override("en"):
+        assert number(value, decimals) == english
+
+
+# One date and time format and one number grouping on every office page.
+
+ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+DOTTED_TIME = re.compile(r"\b\d{1,2}\.\d{2}\b(?!\.\d)")
+
+
+def visible_text(html):
+    """The page's text as a person reads it: no tags, attributes, scripts or styles."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+@pytest.mark.django_db
+def test_every_office_page_writes_days_day_first_and_times_with_a_colon(worker_away):
+    from tests import factories as f, writes
+    from tests.parallel import NothingToDo
+    from tests.test_every_page import ROLES, office_urls
+
+    office = f.office("5371")
+    for role in ROLES:
+        f.user(office, role)
+    writes.import_rows(office, writes.new_residents(office, 30))
+    writes.stock_office(office)
+    for name in ("build", "print", "spoil", "pickup", "suket", "stock count", "shelf spoilage"):
+        try:
+            writes.WRITES[name][1](office)
+        except NothingToDo:
+            pass
+    found = {}
+    head = logged_in(User.objects.filter(office=office, role=Role.HEAD).first())
+    for url in office_urls(office, documents=False):
+        answer = head.get(url)
+        if answer.status_code == 200 and answer["Content-Type"].startswith("text/html"):
+            text = visible_text(answer.content.decode())
+            wrong = ISO_DAY.findall(text) + DOTTED_TIME.findall(text)
+            if wrong:
+                found[url] = wrong[:3]
+    assert found == {}
+
+
+@pytest.mark.django_db
+def test_the_print_desk_and_the_dashboard_group_thousands_alike(client, kupang, clerk, head, keeper):
+    from backlog.ledger import receive_blanks
+
+    receive_blanks(office=kupang, quantity=1312, reference="470/1/2018", by=keeper)
+    desk = visible_text(page(as_user(client, clerk).get(reverse("print_desk"))))
+    dashboard = visible_text(page(as_user(client, head).get(reverse("dashboard"))))
+    stock = visible_text(page(as_user(client, keeper).get(reverse("stock"))))
+    for text in (desk, dashboard, stock):
+        assert "1.312" in text and "1312" not in text

@@ -12,6 +12,7 @@ from backlog.desks import OutOfOrder, mark_printed, mark_printed_by_nik
 from backlog.imports import import_enrollments
 from backlog.ledger import receive_blanks
 from backlog.queue import build_print_queue
+from people.roles import Role
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
 from tests import factories as f
@@ -32,7 +33,7 @@ def window(settings):
 def queue(office, by, tmp_path, n):
     rows = [f.row(date(2018, 1, 1) + timedelta(days=i), code=office.code, name=f"{NAMES[i % len(NAMES)]} {i}") for i in range(n)]
     import_enrollments(office=office, path=f.siak_file(tmp_path / f"siak-{n}.csv", rows), by=by)
-    receive_blanks(office=office, quantity=n, reference="470/5371/2018", by=by)
+    receive_blanks(office=office, quantity=n, reference="470/5371/2018", by=f.person(office, Role.STOCK_KEEPER))
     build_print_queue(office=office, by=by)
     return list(queue_in_print_order(office))
 
@@ -164,3 +165,23 @@ def test_the_printable_work_list_has_every_card_in_print_order_and_links_to_the_
         assert "<td>01-01-2018</td>" in html and "4 kartu dalam antrean" in html
         assert 'href="?format=csv"' in html and 'href="?format=xlsx"' in html
         assert "&lt;" not in html or "=HYPERLINK(&quot;x&quot;)" in html
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_download_cancelled_half_way_stops_copy_and_the_next_request_works(tmp_path):
+    """The CSV streams from COPY through a pipe: a reader that goes away stops it, and the connection is never reused mid-COPY."""
+    from django.db import connection
+
+    from common import bulk
+    from printing.selectors import QUEUE_EXPORT_SQL
+
+    office = f.office("5371")
+    clerk = f.user(office)
+    queue(office, clerk, tmp_path, 3000)  # about 150 kB: more than the pipe holds, so COPY is still writing
+    chunks = bulk.stream_out(QUEUE_EXPORT_SQL, [office.pk])
+    assert next(chunks).startswith(b"position,nik,nama,tanggal_rekam\n")
+    chunks.close()
+    assert PrintJob.objects.filter(office=office, state="queued").count() == 3000
+    assert b"".join(bulk.stream_out(QUEUE_EXPORT_SQL, [office.pk])) == export_queue(office)
+    assert connection.vendor == "postgresql"

@@ -26,7 +26,7 @@ def test_the_head_drafts_from_the_dashboard_figure_sends_it_and_sees_requested_a
     assert response.status_code == 302 and response.url == reverse("request_detail", args=[request.pk])
     assert (request.status, request.created_by, request.quantity) == (BlankRequest.Status.DRAFT, head, 16)
     sent = client.post(reverse("request_send", args=[request.pk]), {"sent_on": "2018-06-25"}, follow=True)
-    assert "dicatat terkirim pada 2018-06-25" in page(sent)
+    assert "dicatat terkirim pada 25-06-2018" in page(sent)
     request.refresh_from_db()
     assert (request.status, request.sent_on) == (BlankRequest.Status.SENT, date(2018, 6, 25))
     assert request.sent_by == head

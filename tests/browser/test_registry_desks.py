@@ -47,7 +47,7 @@ def test_a_clerk_uploads_an_export_resolves_a_duplicate_and_issues_a_suket(live_
     expect(page.locator("main")).to_contain_text(twice)
     screenshot("duplicates")
     page.get_by_role("link", name=f"Selesaikan NIK {twice}").click()
-    page.get_by_label("Pertahankan data rekaman 2018-02-14 (Yohanes Ndoen Tefa)").check()
+    page.get_by_label("Pertahankan data rekaman 14-02-2018 (Yohanes Ndoen Tefa)").check()
     page.get_by_label("Dokumen yang ditunjukkan penduduk (KTP, KK, akta kelahiran)").fill("KK dan akta kelahiran diperiksa")
     page.get_by_role("button", name="Tutup kasus").click()
     expect(page.locator(".messages")).to_contain_text("sejak tanggal rekam paling awal")

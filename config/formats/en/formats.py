@@ -1,0 +1,6 @@
+"""The office's dates in English too (settings.FORMAT_MODULE_PATH): day first, 24-hour times; numbers grouped 1,312."""
+DATE_FORMAT = "j F Y"
+DATETIME_FORMAT = "j F Y H:i"
+TIME_FORMAT = "H:i"
+SHORT_DATE_FORMAT = "d-m-Y"
+SHORT_DATETIME_FORMAT = "d-m-Y H:i"
