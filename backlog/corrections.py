@@ -4,8 +4,9 @@ Nothing is edited: a printed or spoiled blank marked by mistake is reversed
 (the same kind, the opposite sign, linked to it, booked now), a card goes
 back through `cards.move`, and the Correction says who, when and why. Its
 `changes` link the print job and the movements it booked (or, for an edit,
-each field's value before and after). Who may correct what is `RULES`,
-read alike by the services and by the pages that show the buttons.
+each field's value before and after). Who may make each kind is the table
+of actions (people.roles.ACTIONS, through `ACTION_OF`), read alike by the
+services and by the pages that show the buttons.
 """
 from datetime import datetime
 
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from common.dates import local_day
 from inventory.models import BlankMovement, MovementKind
-from people.roles import Role
+from people.roles import Refused, may, refusal, require
 from printing.models import PrintJob
 from registry.ages import MARRIED, printable_on
 from registry.models import Correction, Enrollment, EnrollmentState, MaritalStatus
@@ -30,12 +31,13 @@ from .suket import end_suket, restore_suket
 from .work import ask_for_queue_build
 
 K = Correction.Kind
-# Who may: the clerk on the working day of the mistake and the head after it ("same_day"),
-# a clerk or the head at any time ("desk"), the head only ("head").
-RULES = {
-    K.UNDO_PRINTED: "same_day", K.UNDO_SPOILED: "same_day", K.UNDO_PICKUP: "same_day",
-    K.DEFECTIVE: "desk", K.EDIT_RECORD: "desk", K.VOID_RECORD: "desk", K.REOPEN_DUPLICATE: "head", K.MARRIAGE: "desk",
+# The action of the table each kind of correction is; a desk's mark undone after its working day is "correct_past_marks".
+ACTION_OF = {
+    K.UNDO_PRINTED: "correct_marks", K.UNDO_SPOILED: "correct_marks", K.UNDO_PICKUP: "correct_marks",
+    K.DEFECTIVE: "report_defective", K.EDIT_RECORD: "correct_records", K.VOID_RECORD: "correct_records",
+    K.REOPEN_DUPLICATE: "reopen_duplicates", K.MARRIAGE: "correct_records",
 }
+SAME_DAY = {K.UNDO_PRINTED, K.UNDO_SPOILED, K.UNDO_PICKUP}
 # The record's data a clerk may correct before the card is printed (an import's nama, tempat_lahir, alamat, rt, rw, kelurahan, kecamatan).
 RECORD_FIELDS = ("name", "birth_place", "address", "rt", "rw", "village", "subdistrict")
 UNPRINTED = (EnrollmentState.RECORDED, EnrollmentState.QUEUED, EnrollmentState.ON_HOLD, EnrollmentState.AT_CENTRE,
@@ -52,16 +54,13 @@ def may_correct(user, kind: str, *, office_id, done_at: datetime | None = None, 
 
 
 def _check_rule(by, kind, *, office_id, done_at=None, today=None) -> None:
-    rule = RULES[kind]
-    if by.office_id != office_id or by.role not in ((Role.HEAD,) if rule == "head" else (Role.CLERK, Role.HEAD)):
-        raise PermissionDenied(_("Only the head of this office makes this correction.") if rule == "head"
-                               else _("Only a clerk or the head of this office makes this correction."))
-    if rule == "same_day" and by.role == Role.CLERK and done_at is not None:
+    require(by, ACTION_OF[kind], office_id)
+    if kind in SAME_DAY and done_at is not None and not may(by, "correct_past_marks", office_id):
         # The working day is the office's own (by.office: the check above made it this office).
         day = local_day(by.office, done_at)
         if day != (today or local_day(by.office)):
-            raise PermissionDenied(_("This was recorded on %(day)s; after that working day only the head of office corrects it.")
-                                   % {"day": date_format(day, "SHORT_DATE_FORMAT")})
+            raise Refused(_("This was recorded on %(day)s. %(refusal)s")
+                          % {"day": date_format(day, "SHORT_DATE_FORMAT"), "refusal": refusal(by, "correct_past_marks")})
 
 
 def _reason(reason) -> str:
@@ -106,6 +105,7 @@ def undo_printed(*, job: PrintJob, by, reason: str, at=None) -> Correction:
     The printed job ends as undone; the card gets a new queued job on the
     blank that came back. Sent twice, the second changes nothing.
     """
+    require(by, ACTION_OF[K.UNDO_PRINTED], job.office_id)
     reason, at = _reason(reason), at or timezone.now()
     with transaction.atomic():
         job = _locked_job(job, by, K.UNDO_PRINTED)
@@ -132,6 +132,7 @@ def undo_spoiled(*, job: PrintJob, by, reason: str, at=None) -> Correction:
     blank that came back; if it holds a new job (or is printed since),
     nothing more changes for it and the queue build takes the blank.
     """
+    require(by, ACTION_OF[K.UNDO_SPOILED], job.office_id)
     reason, at = _reason(reason), at or timezone.now()
     with transaction.atomic():
         job = _locked_job(job, by, K.UNDO_SPOILED)
@@ -163,7 +164,9 @@ def found_defective(*, job: PrintJob, by, reason: str, at=None) -> Correction:
     every queued card; with no blank available the newest queued card gives
     its blank back, and if none is queued the card waits first for the next
     blanks. After pickup a defective card is a replacement, not a correction.
+    The correction's `changes` say whether the card is queued again (`queued_again`).
     """
+    require(by, ACTION_OF[K.DEFECTIVE], job.office_id)
     reason, at = _reason(reason), at or timezone.now()
     with transaction.atomic():
         job = _locked_job(job, by, K.DEFECTIVE)
@@ -179,8 +182,8 @@ def found_defective(*, job: PrintJob, by, reason: str, at=None) -> Correction:
         moved = cards.move(office_id=job.office_id, cards=_card(job), to=EnrollmentState.RECORDED, at=at, by=by,
                            job_ends_as=PrintJob.State.SPOILED, reason=reason)
         spoiled = use_blanks(office_id=job.office_id, kind=MovementKind.SPOILED, by=by, print_jobs=moved.ended_jobs, reason=reason, at=at)
-        queue_again(job=job, at=at, first_in_line=True)
-        return _record(job, K.DEFECTIVE, by=by, reason=reason, at=at, movements=[back, *spoiled])
+        queued_again = queue_again(job=job, at=at, first_in_line=True)
+        return _record(job, K.DEFECTIVE, by=by, reason=reason, at=at, movements=[back, *spoiled], queued_again=queued_again)
 
 
 def undo_pickup(*, job: PrintJob, by, reason: str, at=None) -> Correction:
@@ -189,6 +192,7 @@ def undo_pickup(*, job: PrintJob, by, reason: str, at=None) -> Correction:
     Who collected it and when stay in the correction (the card's history
     keeps them); the job's pickup fields are cleared for the real pickup.
     """
+    require(by, ACTION_OF[K.UNDO_PICKUP], job.office_id)
     reason, at = _reason(reason), at or timezone.now()
     with transaction.atomic():
         job = _locked_job(job, by, K.UNDO_PICKUP)
@@ -220,6 +224,7 @@ def edit_record(*, enrollment: Enrollment, by, reason: str, values: dict, at=Non
     each changed field's value before and after. None when nothing differs
     (the same form sent twice).
     """
+    require(by, ACTION_OF[K.EDIT_RECORD], enrollment.office_id)
     reason = _reason(reason)
     unknown = set(values) - set(RECORD_FIELDS)
     if unknown:
@@ -258,6 +263,7 @@ def void_record(*, enrollment: Enrollment, by, reason: str, at=None) -> Correcti
     date: importing the same NIK and date again is skipped as already there,
     so a void is for a wrong key only; other data is corrected with `edit_record`.
     """
+    require(by, ACTION_OF[K.VOID_RECORD], enrollment.office_id)
     reason = _reason(reason)
     at = at or timezone.now()
     with transaction.atomic():
@@ -298,6 +304,7 @@ def record_marriage(*, enrollment: Enrollment, by, certificate: str, marital_sta
     after. The queue build is asked for, so the card takes a blank at its
     place by recording date. Sent twice, the second changes nothing.
     """
+    require(by, ACTION_OF[K.MARRIAGE], enrollment.office_id)
     certificate = _reason(certificate)
     if marital_status not in MARRIED:
         raise ValueError(f"not a married status: {marital_status!r}")

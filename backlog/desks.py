@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from common.dates import local_day
 from inventory.models import BlankStock, MovementKind
+from people.roles import require
 from printing.models import PRINT_ORDER, Collector, PrintJob, ahead_of
 from registry.models import Enrollment, EnrollmentState, Office
 from registry.nik import InvalidNik, check_nik
@@ -66,6 +67,7 @@ def mark_printed(*, job: PrintJob, by, at=None, out_of_order_reason: str = "") -
     skips the queue without a word. The reason and the card's place are kept
     on its print job, in the card's history.
     """
+    require(by, "print_cards", job.office_id)
     out_of_order_reason = " ".join((out_of_order_reason or "").split())
     with transaction.atomic():
         job = locked_job(job)
@@ -86,30 +88,42 @@ def mark_printed(*, job: PrintJob, by, at=None, out_of_order_reason: str = "") -
     return job
 
 
-def mark_spoiled(*, job: PrintJob, by, reason: str, at=None) -> PrintJob:
+@dataclass
+class Spoiled:
+    """A blank spoiled in the printer: the job that ended, and whether its card is queued again on another blank.
+
+    Not queued again: no blank was free and no queued card came after it, so it waits first in line for the next blanks.
+    """
+
+    job: PrintJob
+    queued_again: bool
+
+
+def mark_spoiled(*, job: PrintJob, by, reason: str, at=None) -> Spoiled:
     """The blank was ruined: it is lost, and the card keeps its old place in the queue.
 
     The card is queued again at once on a blank that is still available; if
     none is, the newest queued card gives up its blank (it goes back to
     waiting, first in line), so print order stays oldest first.
-    Returns the spoiled job; spoiling it again changes nothing.
+    Returns the spoiled job and whether the card is queued again; spoiling it again changes nothing.
     """
+    require(by, "print_cards", job.office_id)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Say why the blank was spoiled."), code="reason")
     with transaction.atomic():
         job = locked_job(job)
         if job.state == PrintJob.State.SPOILED:
-            return job
+            return Spoiled(job, _card(job).filter(state=EnrollmentState.QUEUED).exists())
         if job.state != PrintJob.State.QUEUED:
             raise ValidationError(_("This print job is %(state)s; only queued jobs can be spoiled.") % {"state": job.get_state_display().lower()}, code="state")
         at = at or timezone.now()
         moved = cards.move(office_id=job.office_id, cards=_card(job), to=EnrollmentState.RECORDED, at=at, by=by,
                            job_ends_as=PrintJob.State.SPOILED, reason=reason)
         use_blanks(office_id=job.office_id, kind=MovementKind.SPOILED, by=by, print_jobs=moved.ended_jobs, reason=reason, at=at)
-        queue_again(job=job, at=at)
+        queued_again = queue_again(job=job, at=at)
         (job,) = moved.ended_jobs
-    return job
+    return Spoiled(job, queued_again)
 
 
 def queue_again(*, job: PrintJob, at, first_in_line=False) -> bool:
@@ -138,6 +152,7 @@ def record_pickup(*, job: PrintJob, by, collected_as: str = Collector.SELF, name
     family card (KK) when the import brought it (another record of this
     office with that NIK and that KK), else they need a power of attorney.
     """
+    require(by, "hand_over_cards", job.office_id)
     with transaction.atomic():
         job = locked_job(job)
         if job.collected_at is not None:
@@ -190,6 +205,8 @@ class BatchOutcome:
     not_queued: list[tuple[str, str]] = field(default_factory=list)
     # (NIK, its place in print order): queued but not among the next PRINT_OUT_OF_ORDER_WINDOW, and no reason given: nothing changed.
     out_of_order: list[tuple[str, int]] = field(default_factory=list)
+    # Of `done`, spoiled blanks whose card found no other blank: it waits first in line for the next blanks.
+    waiting: list[str] = field(default_factory=list)
 
 
 def mark_printed_by_nik(*, office: Office, niks: list[str], by, out_of_order_reason: str = "") -> BatchOutcome:
@@ -199,6 +216,7 @@ def mark_printed_by_nik(*, office: Office, niks: list[str], by, out_of_order_rea
     A card far back in print order is marked only with `out_of_order_reason`
     (mark_printed's rule); without one it is reported, and nothing changes for it.
     """
+    require(by, "print_cards", office)
     return _batch(office, niks, lambda nik: _print_one(office, nik, by, out_of_order_reason))
 
 
@@ -210,6 +228,7 @@ def mark_spoiled_by_nik(*, office: Office, niks: list[str], by, reason: str, lis
     was shown the form: a card already spoiled since then is not spoiled
     again, so a double click, a reload or a resent form loses one blank, not two.
     """
+    require(by, "print_cards", office)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Say why the blank was spoiled."), code="reason")
@@ -230,6 +249,9 @@ def _batch(office, niks, act) -> BatchOutcome:
             outcome.out_of_order.append((nik, result.position))
         elif isinstance(result, tuple):
             outcome.not_queued.append(result)
+        elif result == "waiting":
+            outcome.done.append(nik)
+            outcome.waiting.append(nik)
         else:
             getattr(outcome, result).append(nik)
     return outcome
@@ -264,8 +286,7 @@ def _spoil_one(office, nik, by, reason, listed_at):
         queued = [job for job in _live_jobs(office, nik) if job.state == PrintJob.State.QUEUED]
         if not queued:
             return _not_queued(office, nik)
-        mark_spoiled(job=queued[0], by=by, reason=reason)
-        return "done"
+        return "done" if mark_spoiled(job=queued[0], by=by, reason=reason).queued_again else "waiting"
 
 
 def _live_jobs(office, nik) -> list[PrintJob]:

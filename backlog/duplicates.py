@@ -10,11 +10,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from common.dates import local_day
+from people.roles import require
 from registry.models import Correction, DuplicateCase, Enrollment, EnrollmentState, Office
 
 from . import cards
 from .locks import lock_ledger, lock_rows
-from .offices import require_head
 from .suket import end_suket
 from .work import ask_for_queue_build
 
@@ -127,6 +127,7 @@ def resolve_duplicate_case(*, case: DuplicateCase, by, keep: Enrollment | None, 
     place; if the clerk keeps another record's data, it is copied onto it.
     `note` says which documents the resident showed: a decision without it is refused.
     """
+    require(by, "resolve_duplicates", case.office_id)
     note = " ".join((note or "").split())
     if not note:
         raise ValidationError(_("Note which documents the resident showed (KTP, KK, birth certificate) before closing the case."),
@@ -183,6 +184,7 @@ def record_visit(*, case: DuplicateCase, by, visited_on, documents: str, at=None
     export says PRINT READY RECORD (or the clerk resolves it in person).
     Recording the same again changes nothing.
     """
+    require(by, "resolve_duplicates", case.office_id)
     documents = " ".join((documents or "").split())
     if not documents:
         raise ValidationError(_("Say which documents were sent for adjudication."), code="documents")
@@ -208,7 +210,7 @@ def reopen_duplicate_case(*, case: DuplicateCase, by, reason: str) -> DuplicateC
     Refused once a card of the case is printed. A queued survivor gives its
     blank back. Each record's history says who reopened it and why.
     """
-    require_head(by, case.office_id, _("Only the head of this office reopens a duplicate case."))
+    require(by, "reopen_duplicates", case.office_id)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Say why the case is reopened."), code="reason")

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from common.dates import local_day
 from common import bulk
+from people.roles import require
 from registry.importer import OUTCOME_OF, VALID_FIELDS, EnrollmentFile, Outcome, Rejected, UnusableFile, rejected_report
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentImport, EnrollmentState, EnrollmentUpload, Office, StatusUpdate
 
@@ -83,6 +84,7 @@ def import_enrollments(*, office: Office, path, by, progress=None, file_name: st
     batch, so it must not use the database. The run records who ran it, and
     every record it adds links to it.
     """
+    require(by, "upload_enrollments", office)
     source = EnrollmentFile(path, today=local_day(office))
     rejected = rejected_report(source)
     result = ImportResult(rejected_path=rejected.path)
@@ -270,6 +272,7 @@ def _reenrolled_niks(office_id, last_id, *, imported, held_before) -> list[str]:
 
 def accept_upload(*, office: Office, by, uploaded_file) -> EnrollmentUpload:
     """A SIAK export from the browser: stored, then imported by a Celery task after commit."""
+    require(by, "upload_enrollments", office)
     with transaction.atomic():
         upload = EnrollmentUpload.objects.create(office=office, uploaded_by=by, file=uploaded_file,
                                                  original_name=uploaded_file.name[:255])
@@ -326,8 +329,9 @@ def can_retry(upload: EnrollmentUpload) -> bool:
     return upload.status == EnrollmentUpload.Status.RUNNING and not upload_runner_alive(upload.pk)
 
 
-def retry_upload(*, upload: EnrollmentUpload) -> EnrollmentUpload:
+def retry_upload(*, upload: EnrollmentUpload, by) -> EnrollmentUpload:
     """A failed or interrupted import asked for again: the upload waits, and its task is asked for after commit."""
+    require(by, "upload_enrollments", upload.office_id)
     with transaction.atomic():
         # Held to the commit, so no runner claims the upload between the check and the update.
         if not keep_upload_runners_out(upload.pk):
@@ -342,13 +346,14 @@ def retry_upload(*, upload: EnrollmentUpload) -> EnrollmentUpload:
     return upload
 
 
-def remove_old_upload_files(*, older_than: timedelta, now=None) -> int:
+def remove_old_upload_files(*, older_than: timedelta, by, now=None) -> int:
     """Delete the files of uploads finished more than `older_than` ago, and their rejected-rows reports.
 
     Residents' data need not stay on the server once imported; the record of
     the upload (who, when, the counts) and its import run stay. Returns how
     many uploads lost their files. Running it again changes nothing.
     """
+    require(by, "remove_old_uploads")
     now = now or timezone.now()
     finished = [EnrollmentUpload.Status.DONE, EnrollmentUpload.Status.UNUSABLE, EnrollmentUpload.Status.FAILED]
     old = EnrollmentUpload.objects.filter(status__in=finished, finished_at__lt=now - older_than, files_removed_at__isnull=True)

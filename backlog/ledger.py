@@ -9,8 +9,9 @@ queue holds, the newest queued cards give theirs back (backlog.cards).
 """
 import unicodedata
 from collections import defaultdict
+from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -21,13 +22,25 @@ from common.dates import local_day
 from common.numbers import number
 from inventory.models import BlankMovement, BlankRequest, MonthlyFigures, MovementKind, ReceiptCorrection, StockCount
 from inventory.selectors import FIGURE_OF_KIND, monthly_figures_of
-from people.roles import Role
+from people.roles import may, require
 from registry.models import Office, TimeZone
 
 from . import cards
 from .locks import lock_ledger, lock_rows
-from .offices import require_head
 from .work import ask_for_queue_build
+
+
+@dataclass
+class Booked:
+    """What a loss of stock booked, and what it caused, for the desk's message.
+
+    `made`: the movements written off, the stock count decided or the receipt
+    correction. `given_back`: how many queued cards gave their blanks back and
+    wait again at their places, because fewer blanks were left than the queue held.
+    """
+
+    made: object
+    given_back: int = 0
 
 
 def book(movements: list[BlankMovement]) -> list[BlankMovement]:
@@ -132,6 +145,7 @@ def receive_blanks(*, office: Office, quantity: int, reference: str, by, request
     stable behaviour) books what it is told. A request whose blanks have all
     arrived is closed.
     """
+    require(by, "receive_blanks", office)
     if quantity is None or quantity <= 0:
         raise ValidationError(_("The number of blanks received must be more than zero."), code="quantity")
     reference = (reference or "").strip()
@@ -179,7 +193,7 @@ def receive_blanks(*, office: Office, quantity: int, reference: str, by, request
     return movement
 
 
-def spoil_blanks(*, office: Office, quantity: int, reference: str, reason: str, by) -> list[BlankMovement]:
+def spoil_blanks(*, office: Office, quantity: int, reference: str, reason: str, by) -> Booked:
     """Blanks found ruined or lost on the shelf (not in the printer): each is lost, with the damage report that says why.
 
     The report number (berita acara) identifies the event: booking it again
@@ -187,7 +201,9 @@ def spoil_blanks(*, office: Office, quantity: int, reference: str, reason: str, 
     other figures it is refused. A real loss is booked as it happened, up to
     every blank on hand: if it leaves fewer blanks than the queue holds, the
     newest queued cards give theirs back and wait again at their places.
+    Returns the movements booked (`made`) and how many cards gave their blanks back.
     """
+    require(by, "write_off_blanks", office)
     if quantity is None or quantity <= 0:
         raise ValidationError(_("The number of spoiled blanks must be more than zero."), code="quantity")
     reference = (reference or "").strip()
@@ -202,7 +218,7 @@ def spoil_blanks(*, office: Office, quantity: int, reference: str, reason: str, 
                                                    reverses__isnull=True, reference=reference).order_by("pk"))
         if booked:
             if len(booked) == quantity and booked[0].reason == reason:
-                return booked
+                return Booked(booked)
             raise ValidationError(
                 _("Damage report %(reference)s was already booked (%(quantity)s blanks).")
                 % {"reference": reference, "quantity": number(len(booked))},
@@ -214,11 +230,11 @@ def spoil_blanks(*, office: Office, quantity: int, reference: str, reason: str, 
                 % {"on_hand": number(stock.on_hand), "quantity": number(quantity)},
                 code="quantity",
             )
-        make_room(office_id=office.pk, stock=stock, losing=quantity)
-        return book([
+        given_back = make_room(office_id=office.pk, stock=stock, losing=quantity)
+        return Booked(book([
             BlankMovement(office=office, kind=MovementKind.SPOILED, quantity=-1, created_by=by, reference=reference, reason=reason)
             for _each in range(quantity)
-        ])
+        ]), given_back)
 
 
 def record_stock_count(*, office: Office, counted: int, by, note: str) -> StockCount:
@@ -227,6 +243,7 @@ def record_stock_count(*, office: Office, counted: int, by, note: str) -> StockC
     One count waits at a time: the same count sent again returns it; a
     different one is refused until the head has decided.
     """
+    require(by, "count_stock", office)
     if counted is None or counted < 0:
         raise ValidationError(_("The number counted cannot be negative."), code="counted")
     note = (note or "").strip()
@@ -247,21 +264,23 @@ def record_stock_count(*, office: Office, counted: int, by, note: str) -> StockC
         return StockCount.objects.create(office=office, counted=counted, expected=stock.on_hand, counted_by=by, note=note)
 
 
-def approve_stock_count(*, count: StockCount, by) -> StockCount:
+def approve_stock_count(*, count: StockCount, by) -> Booked:
     """The head approves a count: its difference becomes an adjustment movement.
 
     A count below what the queue holds is a real loss: it is booked, and the
     newest queued cards give their blanks back and wait again at their places.
+    Returns the count (`made`) and how many cards gave their blanks back.
     """
-    require_head(by, count.office_id, _("Only the head of this office approves stock counts."))
+    require(by, "decide_stock_counts", count.office_id)
     with transaction.atomic():
         stock = lock_ledger(count.office_id)
         count = StockCount.objects.select_for_update().get(pk=count.pk)
         if count.status == StockCount.Status.APPROVED:
-            return count
+            return Booked(count)
         if count.status != StockCount.Status.PENDING:
             raise ValidationError(_("This count was already decided."), code="decided")
         difference = count.difference
+        given_back = 0
         if stock.on_hand + difference < 0:
             raise ValidationError(
                 _("Only %(on_hand)s blanks are on hand now; an adjustment of %(difference)s cannot be booked. Record a new count.")
@@ -269,7 +288,7 @@ def approve_stock_count(*, count: StockCount, by) -> StockCount:
                 code="counted",
             )
         if difference:
-            make_room(office_id=count.office_id, stock=stock, losing=-difference)
+            given_back = make_room(office_id=count.office_id, stock=stock, losing=-difference)
             (count.movement,) = book([BlankMovement(
                 office_id=count.office_id, kind=MovementKind.ADJUSTMENT, quantity=difference, created_by=count.counted_by,
                 approved_by=by, reference=_("stock count %(id)s") % {"id": count.pk}, reason=count.note,
@@ -280,12 +299,12 @@ def approve_stock_count(*, count: StockCount, by) -> StockCount:
         count.save()
         if difference > 0:
             ask_for_queue_build(count.office_id)
-    return count
+    return Booked(count, given_back)
 
 
 def reject_stock_count(*, count: StockCount, by) -> StockCount:
     """The head does not accept a count (e.g. to have it made again); the ledger is unchanged. Twice changes nothing."""
-    require_head(by, count.office_id, _("Only the head of this office decides on stock counts."))
+    require(by, "decide_stock_counts", count.office_id)
     with transaction.atomic():
         lock_ledger(count.office_id)
         count = StockCount.objects.select_for_update().get(pk=count.pk)
@@ -305,15 +324,15 @@ def receipt_quantity(receipt: BlankMovement) -> int:
     return receipt.quantity + (receipt.corrections.aggregate(total=Sum("quantity"))["total"] or 0)
 
 
-def correct_receipt(*, receipt: BlankMovement, quantity: int, reason: str, by) -> ReceiptCorrection:
+def correct_receipt(*, receipt: BlankMovement, quantity: int, reason: str, by) -> Booked:
     """A receipt booked with a wrong quantity: the difference is booked as a receipt linked to it.
 
     The stock keeper books a correction that raises stock at once; one that
     lowers it waits for the head (the head's own is booked at once). The
-    same correction sent again returns the one already made.
+    same correction sent again returns the one already made. Returns the
+    correction (`made`) and how many cards gave their blanks back.
     """
-    if by.office_id != receipt.office_id or by.role not in (Role.STOCK_KEEPER, Role.HEAD):
-        raise PermissionDenied(_("Only the stock keeper or the head of this office corrects receipts."))
+    require(by, "correct_receipts", receipt.office_id)
     if receipt.kind != MovementKind.RECEIPT or receipt.reverses_id is not None:
         raise ValidationError(_("Only a receipt can be corrected here."), code="receipt")
     reason = (reason or "").strip()
@@ -326,40 +345,44 @@ def correct_receipt(*, receipt: BlankMovement, quantity: int, reason: str, by) -
         pending = ReceiptCorrection.objects.filter(receipt=receipt, status=ReceiptCorrection.Status.PENDING).first()
         if pending is not None:
             if (pending.quantity, pending.reason) == (quantity, reason):
-                return pending
+                return Booked(pending)
             raise ValidationError(_("A correction of this receipt waits for the head's decision."), code="pending")
         last = ReceiptCorrection.objects.filter(receipt=receipt, status=ReceiptCorrection.Status.BOOKED).order_by("-pk").first()
         if last is not None and (last.quantity, last.reason) == (quantity, reason):
-            return last
+            return Booked(last)
         if quantity == receipt_quantity(receipt):
             raise ValidationError(_("The receipt already counts %(quantity)s blanks.") % {"quantity": number(quantity)}, code="quantity")
         correction = ReceiptCorrection.objects.create(office_id=receipt.office_id, receipt=receipt, quantity=quantity,
                                                       reason=reason, requested_by=by)
-        if quantity > receipt_quantity(receipt) or by.role == Role.HEAD:
-            _book_receipt_correction(correction, by=by)
-    return correction
+        given_back = 0
+        if quantity > receipt_quantity(receipt) or may(by, "decide_receipt_corrections", receipt.office_id):
+            given_back = _book_receipt_correction(correction, by=by)
+    return Booked(correction, given_back)
 
 
-def decide_receipt_correction(*, correction: ReceiptCorrection, approve: bool, by) -> ReceiptCorrection:
-    """The head approves (it is booked) or rejects a correction that lowers stock. Twice changes nothing."""
-    require_head(by, correction.office_id, _("Only the head of this office approves a correction that lowers stock."))
+def decide_receipt_correction(*, correction: ReceiptCorrection, approve: bool, by) -> Booked:
+    """The head approves (it is booked) or rejects a correction that lowers stock. Twice changes nothing.
+
+    Returns the correction (`made`) and how many cards gave their blanks back.
+    """
+    require(by, "decide_receipt_corrections", correction.office_id)
     with transaction.atomic():
         lock_ledger(correction.office_id)
         correction = ReceiptCorrection.objects.select_for_update().get(pk=correction.pk)
         wanted = ReceiptCorrection.Status.BOOKED if approve else ReceiptCorrection.Status.REJECTED
         if correction.status == wanted:
-            return correction
+            return Booked(correction)
         if correction.status != ReceiptCorrection.Status.PENDING:
             raise ValidationError(_("This correction was already decided."), code="decided")
         if approve:
-            _book_receipt_correction(correction, by=by)
-        else:
-            correction.status, correction.decided_by, correction.decided_at = wanted, by, timezone.now()
-            correction.save(update_fields=["status", "decided_by", "decided_at"])
-    return correction
+            return Booked(correction, _book_receipt_correction(correction, by=by))
+        correction.status, correction.decided_by, correction.decided_at = wanted, by, timezone.now()
+        correction.save(update_fields=["status", "decided_by", "decided_at"])
+    return Booked(correction)
 
 
-def _book_receipt_correction(correction: ReceiptCorrection, *, by) -> None:
+def _book_receipt_correction(correction: ReceiptCorrection, *, by) -> int:
+    """Book it; returns how many queued cards gave their blanks back."""
     receipt = correction.receipt
     difference = correction.quantity - receipt_quantity(receipt)
     stock = lock_ledger(correction.office_id)
@@ -369,7 +392,7 @@ def _book_receipt_correction(correction: ReceiptCorrection, *, by) -> None:
             % {"on_hand": number(stock.on_hand), "quantity": number(-difference)},
             code="quantity",
         )
-    make_room(office_id=correction.office_id, stock=stock, losing=-difference)
+    given_back = make_room(office_id=correction.office_id, stock=stock, losing=-difference)
     (correction.movement,) = book([BlankMovement(
         office_id=correction.office_id, kind=MovementKind.RECEIPT, quantity=difference, created_by=by,
         reference=_("correction of receipt %(reference)s") % {"reference": receipt.reference},
@@ -379,15 +402,17 @@ def _book_receipt_correction(correction: ReceiptCorrection, *, by) -> None:
     correction.save(update_fields=["status", "decided_by", "decided_at", "movement"])
     if difference > 0:
         ask_for_queue_build(correction.office_id)
+    return given_back
 
 
-def set_time_zone(*, office: Office, time_zone: str) -> int:
+def set_time_zone(*, office: Office, time_zone: str, by) -> int:
     """Move an office to another time zone; its monthly figures are bucketed again by its new local days.
 
     Under the ledger lock, so no movement is booked into a month of the old
     zone meanwhile. Returns how many months' figures were written. Setting
     the zone it already has changes nothing.
     """
+    require(by, "set_time_zone", office)
     if time_zone not in TimeZone.values:
         raise ValidationError(_("An office's time zone is WIB, WITA or WIT."), code="time_zone")
     with transaction.atomic():

@@ -1,17 +1,18 @@
 """Offices: a new one with its empty ledger, counts and its province's clock, and the head's lead time for requests."""
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from common.dates import zone_of_region
 from inventory.models import BlankStock
-from people.roles import Role
+from people.roles import require
 from registry.models import EnrollmentCounts, Office
 from registry.nik import region_name
 
 
-def create_office(*, code: str, name: str = "") -> Office:
+def create_office(*, code: str, by, name: str = "") -> Office:
     """An office, with its empty ledger and counts, on its province's time zone. Creating it again changes nothing."""
+    require(by, "create_offices")
     code = (code or "").strip()
     if len(code) != 4 or not code.isdigit():
         raise ValidationError(_("The region code must be 4 digits, e.g. 5371."), code="code")
@@ -26,15 +27,9 @@ def create_office(*, code: str, name: str = "") -> Office:
     return office
 
 
-def require_head(by, office_id, message: str) -> None:
-    """Only the head of this office may: anyone else is refused with `message`."""
-    if by.role != Role.HEAD or by.office_id != office_id:
-        raise PermissionDenied(message)
-
-
 def set_request_lead_time(*, office: Office, days: int, by) -> Office:
     """The head sets how long the ministry takes to deliver; the dashboard's figure counts new enrollments over it."""
-    require_head(by, office.pk, _("Only the head of this office sets the lead time."))
+    require(by, "set_lead_time", office)
     if days is None or not 1 <= days <= 365:
         raise ValidationError(_("The lead time is between 1 and 365 days."), code="lead_time")
     Office.objects.filter(pk=office.pk).update(request_lead_time_days=days)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.dates import local_day
+from people.roles import require
 from printing.models import QueueBuild
 from registry.models import EnrollmentImport, Office
 
@@ -22,13 +23,14 @@ from . import cards
 from .locks import lock_ledger
 
 
-def build_print_queue(*, office: Office, by=None, batch: int | None = None, at=None) -> QueueBuild:
+def build_print_queue(*, office: Office, by, batch: int | None = None, at=None) -> QueueBuild:
     """Queue as many of the oldest waiting cards as there are blanks available. Returns the build (queued = how many).
 
     `at`: the moment of the build (now when not given); its day in the office's clock decides which cards are of age.
     The imports with new records committed before the build, whose build had not run yet, record what it did
     (when, the blanks it found free, the cards it queued), for their upload's page.
     """
+    require(by, "build_queue", office)
     batch = batch or settings.QUEUE_BUILD_BATCH
     build = None
     given_back = False

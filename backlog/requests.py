@@ -6,15 +6,15 @@ from django.utils.translation import gettext as _
 
 from common.dates import local_day
 from inventory.models import BlankRequest
+from people.roles import require
 from registry.models import Office
 
 from .locks import lock_ledger, lock_rows
-from .offices import require_head
 
 
 def draft_blank_request(*, office: Office, quantity: int, reference: str, by, note: str = "") -> BlankRequest:
     """The head drafts a letter to the ministry asking for blanks."""
-    require_head(by, office.pk, _("Only the head of this office writes requests to the ministry."))
+    require(by, "write_requests", office)
     if quantity is None or quantity <= 0:
         raise ValidationError(_("Ask for at least one blank."), code="quantity")
     reference = (reference or "").strip()
@@ -29,7 +29,7 @@ def draft_blank_request(*, office: Office, quantity: int, reference: str, by, no
 
 def mark_request_sent(*, request: BlankRequest, by, sent_on=None, at=None) -> BlankRequest:
     """The letter went to the ministry (on `sent_on`, the office's day at `at` by default): its blanks are expected. Twice changes nothing."""
-    require_head(by, request.office_id, _("Only the head of this office sends requests to the ministry."))
+    require(by, "write_requests", request.office_id)
     with transaction.atomic():
         today = local_day(lock_ledger(request.office_id).office, at)
         if sent_on is not None and sent_on > today:
@@ -43,7 +43,7 @@ def mark_request_sent(*, request: BlankRequest, by, sent_on=None, at=None) -> Bl
 
 def close_blank_request(*, request: BlankRequest, by) -> BlankRequest:
     """No more blanks will come on this request (or a draft is withdrawn). Twice changes nothing."""
-    require_head(by, request.office_id, _("Only the head of this office closes requests to the ministry."))
+    require(by, "write_requests", request.office_id)
     with transaction.atomic():
         lock_ledger(request.office_id)
         (request,) = lock_rows(BlankRequest.objects.filter(pk=request.pk))

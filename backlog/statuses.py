@@ -22,6 +22,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from common.dates import local_day
+from people.roles import require
 from registry.importer import OUTCOME_OF, Outcome
 from registry.models import Correction, DuplicateCase, Enrollment, EnrollmentImport, EnrollmentState as S, StatusUpdate
 
@@ -84,8 +85,10 @@ def _decide(state: str, outcome: str, case: DuplicateCase | None) -> tuple[str, 
     return (U.UNCHANGED, None) if state in PRINTED else (U.TO_LOOK_AT, None)
 
 
-def apply_status_updates(*, run_id: int, batch: int | None = None, at=None) -> Counter:
+def apply_status_updates(*, run_id: int, by, batch: int | None = None, at=None) -> Counter:
     """Apply the run's staged updates, a batch per committed transaction. Returns how many ended each way (U)."""
+    require(by, "apply_later_exports")  # before anything is read; then in the run's own office
+    require(by, "apply_later_exports", EnrollmentImport.objects.values_list("office_id", flat=True).get(pk=run_id))
     batch = batch or BATCH
     done = Counter()
     while True:

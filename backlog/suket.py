@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from common.dates import add_months, local_day
+from people.roles import require
 from registry.models import Enrollment, EnrollmentState, TemporaryCertificate
 
 from .locks import lock_ledger, lock_rows
@@ -17,6 +18,7 @@ SUKET_STATES = {EnrollmentState.RECORDED, EnrollmentState.QUEUED, EnrollmentStat
 
 def issue_suket(*, enrollment: Enrollment, by, today: date | None = None) -> TemporaryCertificate:
     """A Suket for a resident whose card is not printed, dated the office's `today`. Asking again returns the same valid one."""
+    require(by, "issue_suket", enrollment.office_id)
     with transaction.atomic():
         lock_ledger(enrollment.office_id)
         (enrollment,) = lock_rows(Enrollment.objects.filter(pk=enrollment.pk).select_related("office"))

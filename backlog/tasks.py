@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from config.celery import app
+from people.roles import system_user
 from registry.models import EnrollmentUpload, Office
 
 from . import work
@@ -15,7 +16,7 @@ from .statuses import apply_status_updates
 
 @app.task
 def build_print_queue_task(office_id):
-    build = build_print_queue(office=Office.objects.get(pk=office_id))
+    build = build_print_queue(office=Office.objects.get(pk=office_id), by=system_user())
     return build.queued
 
 
@@ -39,7 +40,7 @@ def sweep_due_work():
 @app.task
 def apply_status_updates_task(run_id):
     """What a later export says of records already held, applied in committed batches after its import."""
-    return sum(apply_status_updates(run_id=run_id).values())
+    return sum(apply_status_updates(run_id=run_id, by=system_user()).values())
 
 
 @app.task
@@ -56,5 +57,5 @@ def import_upload_task(upload_id):
 @app.task
 def remove_old_upload_files_task():
     """Daily (Celery beat): uploaded files and their reports go after UPLOAD_RETENTION_DAYS; the records stay."""
-    return remove_old_upload_files(older_than=timedelta(days=settings.UPLOAD_RETENTION_DAYS))
+    return remove_old_upload_files(older_than=timedelta(days=settings.UPLOAD_RETENTION_DAYS), by=system_user())
 

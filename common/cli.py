@@ -1,15 +1,12 @@
-"""What the management commands share: finding an office and a user, errors as one line, honest exit codes."""
+"""What the management commands share: finding an office, errors as one line, honest exit codes (the acting user: people.roles)."""
 import sys
 
 import psycopg2
 from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
-
-SYSTEM_USERNAME = "sistem"
 
 # Exit codes every stable command keeps (README, "Command line"): 0 done, 1 and 2 as each command says
 # (2 is always a usage error or an unusable input), and this one for an outage.
@@ -75,24 +72,6 @@ def office_by_code(code):
     except ObjectDoesNotExist:
         raise CommandError(_("No office with region code %(code)s; create it with create_office.") % {"code": code},
                            returncode=2) from None
-
-
-def system_user():
-    """The author of what a command does when no person is named."""
-    user, _created = get_user_model().objects.get_or_create(
-        username=SYSTEM_USERNAME, defaults={"first_name": "Sistem", "is_active": False}
-    )
-    return user
-
-
-def acting_user(username):
-    """The user named by --by, or the system user for scripted runs."""
-    if not username:
-        return system_user()
-    try:
-        return get_user_model().objects.get(username=username)
-    except get_user_model().DoesNotExist:
-        raise CommandError(_("No user named %(name)s.") % {"name": username}) from None
 
 
 def error_text(exc: ValidationError) -> str:

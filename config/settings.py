@@ -96,7 +96,7 @@ TEMPLATES = [
         "OPTIONS": {
             # {% form_token %}, the one-time token of every desk form (people/access.py); {{ n|number }}, a number
             # grouped in the page's language (common/numbers.py).
-            "builtins": ["people.templatetags.desk", "common.numbers"],
+            "builtins": ["people.templatetags.desk", "people.templatetags.roles", "common.numbers"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",

@@ -19,8 +19,9 @@ from common.dates import add_months, local_day
 from common.numbers import number
 from common.paging import paginate
 from common.pdf import pdf_response
+from common.web import refused_text
 from people.access import office_object, office_view
-from people.roles import Role
+from people.roles import may
 from registry.models import EnrollmentCounts
 
 from . import documents, selectors
@@ -30,7 +31,6 @@ from .forms import (MAX_REPORT_MONTHS, DraftRequestForm, LeadTimeForm, MonthlyRe
 from .models import BlankMovement, BlankRequest, BlankStock, MovementKind, ReceiptCorrection, StockCount
 from .tables import MovementTable
 
-KEEPERS = (Role.STOCK_KEEPER, Role.HEAD)  # book receipts and spoilage
 LEDGER_PAGE = 50
 
 
@@ -46,20 +46,20 @@ def _stock_page(request, *, status=200, receipt_form=None, spoilage_form=None, c
     office = request.office
     stock = BlankStock.objects.get(office=office)
     filters = MovementFilter(request.GET, queryset=selectors.ledger_movements(office), office=office)
-    role = request.user.role
-    table = MovementTable(filters.qs, exclude=() if role in KEEPERS else ("correct",))
+    user = request.user
+    table = MovementTable(filters.qs, exclude=() if may(user, "correct_receipts") else ("correct",))
     paginate(request, table, per_page=LEDGER_PAGE)
     selectors.running_balances(office, [row.record for row in table.page.object_list], stock.on_hand)
     context = {
         "stock": stock, "filter": filters, "table": table,
         "pending_counts": list(selectors.pending_stock_counts(office)),
         "pending_receipts": list(selectors.pending_receipt_corrections(office)),
-        "can_book": role in KEEPERS, "can_count": role == Role.STOCK_KEEPER, "can_decide": role == Role.HEAD,
     }
-    if context["can_book"]:
+    if may(user, "receive_blanks"):
         context["receipt_form"] = receipt_form or ReceiptForm(office=office)
+    if may(user, "write_off_blanks"):
         context["spoilage_form"] = spoilage_form or SpoilageForm()
-    if context["can_count"]:
+    if may(user, "count_stock"):
         context["count_form"] = count_form or StockCountForm()
     return render(request, "inventory/stock.html", context, status=status)
 
@@ -69,7 +69,7 @@ def stock(request):
     return _stock_page(request)
 
 
-@office_view(*KEEPERS)
+@office_view("receive_blanks")
 @require_POST
 def stock_receive(request):
     form = ReceiptForm(request.POST, office=request.office)
@@ -89,27 +89,26 @@ def stock_receive(request):
     return _stock_page(request, status=400, receipt_form=form)
 
 
-@office_view(*KEEPERS)
+@office_view("write_off_blanks")
 @require_POST
 def stock_spoil(request):
     form = SpoilageForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        reserved = _reserved(request.office)
         try:
             spoiled = ledger.spoil_blanks(office=request.office, quantity=data["quantity"], reference=data["reference"],
-                                            reason=data["reason"], by=request.user)
+                                          reason=data["reason"], by=request.user)
         except ValidationError as exc:
             _refusal(form, exc, ("quantity", "reference", "reason"))
         else:
             messages.success(request, _("%(quantity)s spoiled blanks written off (damage report %(reference)s).")
-                             % {"quantity": number(len(spoiled)), "reference": data["reference"]})
-            _report_given_back(request, reserved)
+                             % {"quantity": number(len(spoiled.made)), "reference": data["reference"]})
+            _report_given_back(request, spoiled)
             return redirect("stock")
     return _stock_page(request, status=400, spoilage_form=form)
 
 
-@office_view(Role.STOCK_KEEPER)
+@office_view("count_stock")
 @require_POST
 def stock_count(request):
     form = StockCountForm(request.POST)
@@ -127,94 +126,84 @@ def stock_count(request):
     return _stock_page(request, status=400, count_form=form)
 
 
-@office_view(Role.HEAD)
+@office_view("decide_stock_counts")
 @require_POST
 def stock_count_approve(request, pk):
     count = office_object(StockCount, request, pk=pk)
-    reserved = _reserved(request.office)
     try:
-        count = ledger.approve_stock_count(count=count, by=request.user)
+        approved = ledger.approve_stock_count(count=count, by=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, refused_text(exc))
     else:
+        count = approved.made
         if count.difference:
             messages.success(request, _("Count approved: an adjustment of %(difference)s blanks is in the ledger.")
                              % {"difference": ("+" if count.difference > 0 else "") + number(count.difference)})
         else:
             messages.success(request, _("Count approved: it matches the ledger, nothing to adjust."))
-        _report_given_back(request, reserved)
+        _report_given_back(request, approved)
     return redirect("stock")
 
 
-@office_view(Role.HEAD)
+@office_view("decide_stock_counts")
 @require_POST
 def stock_count_reject(request, pk):
     count = office_object(StockCount, request, pk=pk)
     try:
         ledger.reject_stock_count(count=count, by=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, refused_text(exc))
     else:
         messages.success(request, _("Count rejected; the ledger is unchanged. The stock keeper can count again."))
     return redirect("stock")
 
 
-def _reserved(office) -> int:
-    return BlankStock.objects.values_list("reserved", flat=True).get(office=office)
-
-
-def _report_given_back(request, reserved_before):
-    """A real loss below what the queue holds: say how many queued cards gave their blanks back.
-
-    Read from the reserved figure before and after (a build in between can
-    only make it look smaller; the message is for the desk, not the ledger).
-    """
-    given_back = reserved_before - _reserved(request.office)
-    if given_back > 0:
+def _report_given_back(request, booked: ledger.Booked):
+    """A real loss below what the queue holds: say how many queued cards gave their blanks back (the service counted them)."""
+    if booked.given_back > 0:
         messages.warning(request, _("Fewer blanks are left than the queue held: %(count)s queued cards gave their blanks back "
-                                    "and wait again at their places.") % {"count": number(given_back)})
+                                    "and wait again at their places.") % {"count": number(booked.given_back)})
 
 
-@office_view(*KEEPERS)
+@office_view("correct_receipts")
 def stock_receipt_correct(request, pk):
     """A receipt booked with a wrong quantity: the stock keeper's raise is booked at once, a lowering waits for the head."""
     receipt = office_object(BlankMovement.objects.filter(kind=MovementKind.RECEIPT, reverses__isnull=True), request, pk=pk)
     booked = ledger.receipt_quantity(receipt)
     form = ReceiptCorrectionForm(request.POST or None, initial={"quantity": booked})
     if request.method == "POST" and form.is_valid():
-        reserved = _reserved(request.office)
         try:
-            correction = ledger.correct_receipt(receipt=receipt, quantity=form.cleaned_data["quantity"],
-                                                reason=form.cleaned_data["reason"], by=request.user)
+            corrected = ledger.correct_receipt(receipt=receipt, quantity=form.cleaned_data["quantity"],
+                                               reason=form.cleaned_data["reason"], by=request.user)
         except ValidationError as exc:
             _refusal(form, exc, ("quantity", "reason"))
         else:
+            correction = corrected.made
             if correction.status == ReceiptCorrection.Status.PENDING:
                 messages.info(request, _("The correction lowers stock to %(quantity)s blanks: it waits for the head's approval.")
                               % {"quantity": number(correction.quantity)})
             else:
                 messages.success(request, _("Receipt %(reference)s corrected: %(quantity)s blanks.")
                                  % {"reference": receipt.reference, "quantity": number(correction.quantity)})
-                _report_given_back(request, reserved)
+                _report_given_back(request, corrected)
             return redirect("stock")
     return render(request, "inventory/receipt_correct.html", {"receipt": receipt, "booked": booked, "form": form},
                   status=400 if form.errors else 200)
 
 
-@office_view(Role.HEAD)
+@office_view("decide_receipt_corrections")
 @require_POST
 def stock_receipt_decide(request, pk, approve):
     correction = office_object(ReceiptCorrection, request, pk=pk)
-    reserved = _reserved(request.office)
     try:
-        correction = ledger.decide_receipt_correction(correction=correction, approve=approve, by=request.user)
+        decided = ledger.decide_receipt_correction(correction=correction, approve=approve, by=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, refused_text(exc))
     else:
         if approve:
             messages.success(request, _("Receipt correction approved and booked: the receipt counts %(quantity)s blanks.")
-                             % {"quantity": number(correction.quantity)})
-            _report_given_back(request, reserved)
+                             % {"quantity": number(decided.made.quantity)})
+            _report_given_back(request, decided)
         else:
             messages.success(request, _("Receipt correction rejected; the ledger is unchanged."))
     return redirect("stock")
@@ -277,7 +266,7 @@ def dashboard(request):
     return _dashboard_page(request)
 
 
-@office_view(Role.HEAD)
+@office_view("set_lead_time")
 @require_POST
 def dashboard_lead_time(request):
     form = LeadTimeForm(request.POST)
@@ -307,7 +296,7 @@ def _dashboard_page(request, *, lead_form=None, status=200):
         "days_left": days_left, "backlog": backlog, "backlog_total": counts.recorded + counts.on_hold,
         "reached": selectors.printing_reached(office, today=today),
         "open_lines": [line for line in lines if line.is_open], "forecast": forecast, "steps": reasoning(forecast),
-        "lead_form": lead_form, "is_head": request.user.role == Role.HEAD,
+        "lead_form": lead_form,
         "pending_counts": selectors.pending_stock_counts(office).count(),
         "chart_data": _chart_data(rate, backlog), "today": today,
         "held_back": held_back, "at_centre_days": held_back.waited_days(today),
@@ -324,7 +313,7 @@ def _send_form(office):
 def _requests_page(request, *, status=200):
     lines = selectors.request_lines(request.office)
     return render(request, "inventory/requests.html", {
-        "lines": lines, "delivered": selectors.delivered_share(lines), "is_head": request.user.role == Role.HEAD,
+        "lines": lines, "delivered": selectors.delivered_share(lines),
         "send_form": _send_form(request.office),
     }, status=status)
 
@@ -334,7 +323,7 @@ def requests(request):
     return _requests_page(request)
 
 
-@office_view(Role.HEAD)
+@office_view("write_requests")
 def request_new(request):
     """The head drafts a request; it starts from the dashboard's figure and its reasoning."""
     forecast = selectors.blanks_to_ask_for(request.office)
@@ -363,12 +352,12 @@ def request_detail(request, pk):
     received = sum(receipt.quantity for receipt in receipts)
     return render(request, "inventory/request_detail.html", {
         "blank_request": blank_request, "receipts": receipts, "received": received,
-        "outstanding": max(0, blank_request.quantity - received), "is_head": request.user.role == Role.HEAD,
+        "outstanding": max(0, blank_request.quantity - received),
         "send_form": _send_form(request.office),
     })
 
 
-@office_view(Role.HEAD)
+@office_view("write_requests")
 @require_POST
 def request_send(request, pk):
     blank_request = office_object(BlankRequest, request, pk=pk)
@@ -379,14 +368,14 @@ def request_send(request, pk):
     try:
         blank_request = ministry.mark_request_sent(request=blank_request, by=request.user, sent_on=form.cleaned_data["sent_on"])
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, refused_text(exc))
     else:
         messages.success(request, _("Request %(reference)s is recorded as sent on %(date)s; its blanks are now expected.")
                          % {"reference": blank_request.reference, "date": formats.date_format(blank_request.sent_on, "SHORT_DATE_FORMAT")})
     return redirect("request_detail", pk=blank_request.pk)
 
 
-@office_view(Role.HEAD)
+@office_view("write_requests")
 @require_POST
 def request_close(request, pk):
     blank_request = office_object(BlankRequest, request, pk=pk)
@@ -398,7 +387,6 @@ def request_close(request, pk):
 # Documents: the request letter, the monthly stock report and the berita acara of spoiled blanks.
 # Figures are read first; the PDF is rendered after, outside any transaction (slow I/O holds no lock).
 
-REPORTERS = (Role.STOCK_KEEPER, Role.HEAD)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MINUTES_PREVIEW = 100
 
@@ -409,7 +397,7 @@ def _download(content, content_type: str, filename: str) -> HttpResponse:
     return response
 
 
-@office_view(Role.HEAD)
+@office_view("write_requests")
 def request_letter_pdf(request, pk):
     blank_request = office_object(BlankRequest.objects.select_related("office", "created_by"), request, pk=pk)
     pdf = documents.request_letter_pdf(blank_request, printed_by=request.user)
@@ -422,7 +410,7 @@ def _period_form(form_class, request, default: dict, today):
     return form_class(request.GET if asked else default, today=today), asked
 
 
-@office_view(*REPORTERS)
+@office_view("see_stock_reports")
 def stock_report_monthly(request):
     office = request.office
     today = local_day(office)
@@ -447,7 +435,7 @@ def stock_report_monthly(request):
     })
 
 
-@office_view(*REPORTERS)
+@office_view("see_stock_reports")
 def spoilage_minutes(request):
     office = request.office
     today = local_day(office)

@@ -21,26 +21,25 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from common.web import safe_next
+
 from .models import SentForm
-from .roles import Role
+from .roles import ACTIONS, OFFICE_ROLES, require
 
 FORM_TOKEN = "form_token"
 
-EVERYONE = (Role.CLERK, Role.STOCK_KEEPER, Role.HEAD)
-
-
-def office_view(*roles, steps=False):
-    """A page of the user's office, for these roles (all office roles if none given).
+def office_view(action="see_office", *, steps=False):
+    """A page of the user's office, for those who may take `action` (people.roles.ACTIONS; by default, everyone's pages).
 
     Sets `request.office`, and renders the page in the office's time zone.
-    Users without an office (the admin) get 403. A
-    POST carrying a form token does its work once (see above), unless the
-    view commits in `steps`.
+    Users without an office (the admin) get 403, and so does a role the
+    table does not give the action. A POST carrying a form token does its
+    work once (see above), unless the view commits in `steps`.
     """
-    allowed = set(roles or EVERYONE)
+    if action not in ACTIONS:
+        raise TypeError(f"office_view takes an action of people.roles.ACTIONS, not {action!r}")
 
     def decorate(view):
         @login_required
@@ -49,8 +48,7 @@ def office_view(*roles, steps=False):
             user = request.user
             if user.office_id is None:
                 raise PermissionDenied(_("Your account is not attached to an office."))
-            if user.role not in allowed:
-                raise PermissionDenied(_("This page is not for your role."))
+            require(user, action)
             request.office = user.office
             token = request.POST.get(FORM_TOKEN, "") if request.method == "POST" and not steps else ""
             # Every office view renders its page before it returns (no lazy TemplateResponse), so times show in the office's clock.
@@ -59,7 +57,8 @@ def office_view(*roles, steps=False):
                     return view(request, *args, **kwargs)
                 return _once(request, token, lambda: view(request, *args, **kwargs))
 
-        wrapper.allowed_roles = allowed
+        wrapper.action = action
+        wrapper.allowed_roles = {role for role in OFFICE_ROLES if role in ACTIONS[action].actors}
         return wrapper
 
     return decorate
@@ -78,10 +77,7 @@ def _once(request, token, run):
             raise
     messages.info(request, _("This form was already sent and its work is done; it was not done twice."))
     # Back to the page the form was on; without it, the office's first page (the form's own address may take POST only).
-    back = request.META.get("HTTP_REFERER", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        back = "home"
-    return redirect(back)
+    return redirect(safe_next(request, "home", target=request.META.get("HTTP_REFERER", "")))
 
 
 def office_object(queryset_or_model, request, **lookup):

@@ -17,10 +17,9 @@ from django.utils.translation import gettext as _
 
 from . import second_factor
 from .models import AccountChange
-from .roles import Role
+from .roles import OFFICE_ROLES, Role, may, require
 
-# The roles a head gives; an administrator is made on the server (createsuperuser), never here.
-OFFICE_ROLES = (Role.CLERK, Role.STOCK_KEEPER, Role.HEAD)
+# The roles a head gives (OFFICE_ROLES); an administrator is made on the server (createsuperuser), never here.
 # Easy to read out and to type: no 0/o, 1/l/i.
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
@@ -45,13 +44,14 @@ def lock_accounts(office_id) -> list:
 
 
 def _require_head(by, office) -> None:
-    if not by.is_active or by.role != Role.HEAD or by.office_id != office.pk:
+    require(by, "manage_accounts", office)
+    if not by.is_active:
         raise PermissionDenied(_("Only the head of this office manages its accounts."))
 
 
 def _still_head(accounts, by) -> None:
     """The head as the locked rows have it: a head demoted a moment ago by another acts no more."""
-    if not any(a.pk == by.pk and a.is_active and a.role == Role.HEAD for a in accounts):
+    if not any(a.pk == by.pk and a.is_active and may(a, "manage_accounts", a.office_id) for a in accounts):
         raise PermissionDenied(_("Only the head of this office manages its accounts."))
 
 

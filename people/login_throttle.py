@@ -27,6 +27,7 @@ from common.addresses import client_address
 
 from . import second_factor
 from .forms import LoginForm
+from .roles import require
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +182,7 @@ def lift_block(*, office, address: str, by) -> int:
     Failures on another office's accounts stay: lifting those is that office's head's call.
     Returns how many failure records were forgotten.
     """
+    require(by, "manage_login_blocks", office)
     try:
         ipaddress.ip_network(address, strict=False)
     except ValueError:

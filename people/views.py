@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.web import refused_text
+
 from . import accounts, login_throttle, second_factor
 from .access import office_view
 from .forms import AccountForm, LoginForm, RoleForm, SecondFactorCodeForm
@@ -29,7 +31,7 @@ class DemoLoginView(auth_views.LoginView):
         return context
 
 
-@office_view(Role.HEAD)
+@office_view("manage_login_blocks")
 def login_blocks(request):
     """The addresses blocked after failed logins on the office's accounts, and the accounts being slowed down."""
     now = timezone.now()
@@ -41,14 +43,14 @@ def login_blocks(request):
     })
 
 
-@office_view(Role.HEAD)
+@office_view("manage_login_blocks")
 @require_POST
 def lift_login_block(request):
     address = request.POST.get("address", "")
     try:
         login_throttle.lift_block(office=request.office, address=address, by=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, refused_text(exc))
     else:
         messages.success(request, _("The block on %(address)s is lifted: it can log in again.") % {"address": address})
     return redirect("login_blocks")
@@ -85,7 +87,7 @@ def second_factor_page(request):
     })
 
 
-@office_view(Role.HEAD)
+@office_view("manage_accounts")
 def office_accounts(request):
     """The office's accounts, what the head may do with each, the second factor setting and the history of changes."""
     User = get_user_model()
@@ -115,7 +117,7 @@ def _name(account):
     return account.get_full_name() or account.username
 
 
-@office_view(Role.HEAD)
+@office_view("manage_accounts")
 @require_POST
 def account_add(request):
     form = AccountForm(request.POST)
@@ -127,7 +129,7 @@ def account_add(request):
                  % {"name": done.account.username, "password": done.password})
 
 
-@office_view(Role.HEAD)
+@office_view("manage_accounts")
 @require_POST
 def account_role(request, pk):
     role = RoleForm(request.POST)
@@ -137,7 +139,7 @@ def account_role(request, pk):
                  if done.change else _("Nothing changed."))
 
 
-@office_view(Role.HEAD)
+@office_view("manage_accounts")
 @require_POST
 def account_active(request, pk):
     active = request.POST.get("active") == "1"
@@ -146,7 +148,7 @@ def account_active(request, pk):
                  % {"name": _name(done.account)})
 
 
-@office_view(Role.HEAD)
+@office_view("manage_accounts")
 @require_POST
 def account_password(request, pk):
     return _done(request, lambda: accounts.reset_password(office=request.office, by=request.user, account_id=pk, now=timezone.now()),
@@ -155,7 +157,7 @@ def account_password(request, pk):
                  % {"name": _name(done.account), "password": done.password})
 
 
-@office_view(Role.HEAD)
+@office_view("manage_accounts")
 @require_POST
 def office_second_factor(request):
     required = request.POST.get("required") == "1"

@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _, gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
@@ -25,10 +24,11 @@ from common.dates import local_day
 from common.numbers import number
 from common.paging import paginate
 from common.pdf import pdf_response
+from common.web import refused_text, safe_next
 from people.access import office_object, office_view
-from people.roles import Role
+from people.roles import require
 from registry.forms import ReasonForm
-from registry.models import Correction, Enrollment, EnrollmentCounts, EnrollmentState
+from registry.models import Correction, EnrollmentCounts
 
 from . import documents, selectors, worklist
 from .filters import ReadyCardFilter
@@ -36,20 +36,11 @@ from .forms import BatchForm, OutOfOrderForm, PickupForm, PickupSearchForm, Scan
 from .models import PRINT_ORDER, PrintJob, ahead_of, behind
 from .tables import CardTable, QueueTable
 
-BUILD_ROLES = (Role.CLERK, Role.HEAD)
 PER_PAGE = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROWS_MARK = "<!--work-list-rows-->"
 LONG_AGO_DAYS = 90
 NIKS_SHOWN = 10
-
-
-def _next(request, default):
-    """Back to the page the clerk was on (the same page of the queue), never to another site."""
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
 
 
 def _paginated(request, table):
@@ -75,8 +66,6 @@ def _print_desk_page(request, batch_form, status=200):
         "work_today": _with_corrections(request.user, selectors.desk_work_today(office)),
         "batch_form": batch_form,
         "scan_form": ScanForm(),
-        "can_print": request.user.role == Role.CLERK,
-        "can_build": request.user.role in BUILD_ROLES,
     }
     return render(request, "printing/print_desk.html", context, status=status)
 
@@ -130,7 +119,7 @@ def _mark_printed(request, job, reason, back):
     except desks.OutOfOrder as refused:
         return _out_of_order_page(request, job, refused, OutOfOrderForm(), back)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, refused_text(error))
         return redirect(back)
     messages.success(request, _("Printed: %(name)s, NIK %(nik)s.") % {"name": job.enrollment.name, "nik": job.enrollment.nik})
     return None
@@ -141,7 +130,7 @@ def _out_of_order_page(request, job, refused, form, back):
     return render(request, "printing/out_of_order.html", context, status=409 if form.is_bound else 200)
 
 
-@office_view(*BUILD_ROLES, steps=True)
+@office_view("build_queue", steps=True)
 @require_POST
 def build_queue(request):
     build = build_print_queue(office=request.office, by=request.user)
@@ -154,11 +143,11 @@ def build_queue(request):
     return redirect("print_desk")
 
 
-@office_view(Role.CLERK)
+@office_view("print_cards")
 @require_POST
 def mark_job_printed(request, pk):
     job = office_object(PrintJob.objects.select_related("enrollment"), request, pk=pk)
-    back = _next(request, reverse("print_desk"))
+    back = safe_next(request, reverse("print_desk"))
     reason = ""
     if "out_of_order_reason" in request.POST:
         form = OutOfOrderForm(request.POST)
@@ -172,7 +161,7 @@ def mark_job_printed(request, pk):
     return redirect(_back_at(back, _next_card(job), **({"pindai": "1"} if "pindai" in request.POST else {})))
 
 
-@office_view(Role.CLERK)
+@office_view("print_cards")
 @require_POST
 def scan_printed(request):
     """A barcode scanner types the NIK on the card's form and presses Enter: that card is marked printed, the field ready for the next."""
@@ -193,23 +182,23 @@ def scan_printed(request):
     return redirect(_back_at(desk, _next_card(job), pindai="1"))
 
 
-@office_view(Role.CLERK)
+@office_view("print_cards")
 def spoil_job(request, pk):
     job = office_object(PrintJob.objects.select_related("enrollment", "printed_by"), request, pk=pk)
     form = SpoilForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            desks.mark_spoiled(job=job, by=request.user, reason=form.cleaned_data["reason"])
+            spoiled = desks.mark_spoiled(job=job, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, refused_text(error))
         else:
             messages.success(request, _("Blank recorded as spoiled for %(name)s, NIK %(nik)s.") % {"name": job.enrollment.name, "nik": job.enrollment.nik})
-            _report_waiting(request, [job.enrollment.nik])
-        return redirect(_next(request, "print_desk"))
-    return render(request, "printing/spoil.html", {"job": job, "form": form, "next": _next(request, "")})
+            _report_waiting(request, done=1, waiting=[] if spoiled.queued_again else [job.enrollment.nik])
+        return redirect(safe_next(request, "print_desk"))
+    return render(request, "printing/spoil.html", {"job": job, "form": form, "next": safe_next(request, "")})
 
 
-@office_view(Role.CLERK, steps=True)
+@office_view("print_cards", steps=True)
 @require_POST
 def print_batch(request):
     form = BatchForm(request.POST)
@@ -249,11 +238,9 @@ def _niks(niks):
     return shown + (" …" if len(niks) > NIKS_SHOWN else "")
 
 
-def _report_waiting(request, niks):
-    """After spoilage: say where the cards are now (requeued at their place, or first in line for new blanks)."""
-    waiting = list(Enrollment.objects.filter(office=request.office, nik__in=niks, state=EnrollmentState.RECORDED)
-                   .values_list("nik", flat=True))
-    if len(waiting) < len(niks):
+def _report_waiting(request, *, done, waiting):
+    """After spoilage: say where the cards are now (requeued at their place, or first in line for new blanks), as the service said."""
+    if len(waiting) < done:
         messages.info(request, _("Cards printed again on another blank keep their place in the queue."))
     if waiting:
         messages.warning(request, _("No blank was left for %(niks)s: the card waits first in line for the next blanks.")
@@ -268,7 +255,7 @@ def _report_batch(request, action, outcome):
                 else ngettext("Recorded as spoiled: %(count)s blank (%(niks)s).", "Recorded as spoiled: %(count)s blanks (%(niks)s).", done))
         messages.success(request, text % {"count": number(done), "niks": _niks(outcome.done)})
         if action != BatchForm.PRINTED:
-            _report_waiting(request, outcome.done)
+            _report_waiting(request, done=len(outcome.done), waiting=outcome.waiting)
     if outcome.already:
         text = (_("Already printed, nothing changed: %(niks)s.") if action == BatchForm.PRINTED
                 else _("Already recorded as spoiled since this list was opened, nothing changed: %(niks)s."))
@@ -347,13 +334,13 @@ def _printed_card(request, pk):
 
 
 def _pickup_card_page(request, job, form):
-    context = {"job": job, "form": form, "can_hand_over": request.user.role == Role.CLERK,
+    context = {"job": job, "form": form,
                "suket": selectors.valid_suket(job.enrollment, local_day(request.office)) if job.collected_at is None else None,
                "kinds": corrections.possible_corrections(request.user, job), "next": reverse("pickup_desk")}
     return render(request, "printing/pickup_card.html", context)
 
 
-@office_view(Role.CLERK)
+@office_view("hand_over_cards")
 @require_POST
 def hand_over(request, pk):
     job = _printed_card(request, pk)
@@ -368,7 +355,7 @@ def hand_over(request, pk):
         job = desks.record_pickup(job=job, by=request.user, collected_as=data["collected_as"], name=data["name"], nik=data["nik"])
     except ValidationError as error:
         if job.state != PrintJob.State.PRINTED:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, refused_text(error))
             return redirect("pickup_desk")
         form.add_service_error(error)
         return _pickup_card_page(request, job, form)
@@ -420,25 +407,24 @@ def _with_corrections(user, movements):
     return rows
 
 
-@office_view(Role.CLERK, Role.HEAD)
+@office_view("correct_marks")
 def correct_job(request, pk, kind):
     if kind not in JOB_CORRECTIONS:
         raise Http404
     correct, title, explanation = JOB_CORRECTIONS[kind]
     job = office_object(PrintJob.objects.select_related("enrollment", "printed_by"), request, pk=pk)
+    require(request.user, corrections.ACTION_OF[kind])
     record = reverse("enrollment_detail", args=[job.enrollment_id])
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            correct(job=job, by=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        except PermissionDenied as error:
-            messages.error(request, str(error))
+            correction = correct(job=job, by=request.user, reason=form.cleaned_data["reason"])
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, refused_text(error))
         else:
             messages.success(request, DONE[kind] % {"name": job.enrollment.name})
-            if kind == K.DEFECTIVE and not Enrollment.objects.filter(pk=job.enrollment_id, state=EnrollmentState.QUEUED).exists():
+            if kind == K.DEFECTIVE and not correction.changes.get("queued_again"):
                 messages.warning(request, _("No blank is available: the card waits for the next blanks."))
-        return redirect(_next(request, record))
+        return redirect(safe_next(request, record))
     return render(request, "printing/correct.html", {"job": job, "form": form, "title": title, "explanation": explanation,
-                                                     "next": _next(request, ""), "back": _next(request, record)})
+                                                     "next": safe_next(request, ""), "back": safe_next(request, record)})

@@ -25,10 +25,10 @@ class OfficeAdmin(admin.ModelAdmin):
             wanted = obj.time_zone
             obj.time_zone = form.initial["time_zone"]
             super().save_model(request, obj, form, change)
-            set_time_zone(office=obj, time_zone=wanted)
+            set_time_zone(office=obj, time_zone=wanted, by=request.user)
             return
         # A new office needs its ledger and counts: the same service as `create_office`.
-        office = create_office(code=obj.code, name=obj.name)
+        office = create_office(code=obj.code, name=obj.name, by=request.user)
         Office.objects.filter(pk=office.pk).update(address=obj.address, opening_hours=obj.opening_hours,
                                                    request_lead_time_days=obj.request_lead_time_days)
         obj.pk = office.pk

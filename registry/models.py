@@ -75,10 +75,6 @@ class User(AbstractUser):
     # Chosen with the language switch; empty: the office's language (Indonesian), whatever the browser asks for.
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default="")
 
-    @property
-    def is_head(self):
-        return self.role == Role.HEAD
-
 
 class EnrollmentState(models.TextChoices):
     RECORDED = "recorded", _("Recorded, waiting")

@@ -22,9 +22,10 @@ from backlog.suket import issue_suket
 from common.dates import local_day
 from common.paging import page_of, paginate
 from common.pdf import pdf_response
+from common.web import refused_text
 from people import login_throttle
 from people.access import office_object, office_view
-from people.roles import Role
+from people.roles import may, require
 from printing.models import PrintJob
 
 from . import documents, selectors
@@ -34,7 +35,6 @@ from .importer import RejectedRows, column_lists
 from .models import Correction, DuplicateCase, Enrollment, EnrollmentCounts, EnrollmentImport, EnrollmentUpload, TemporaryCertificate
 from .tables import EnrollmentTable, SuketTable
 
-DESK_ROLES = (Role.CLERK, Role.HEAD)
 # The records of a later export to look at, shown on its upload's page.
 LOOK_AT_SHOWN = 200
 # Rejected rows a page of an upload's result lists (the whole report is its download).
@@ -64,7 +64,7 @@ def enrollments_to_look_at(request):
     return render(request, "registry/enrollments_to_look_at.html", {"look_at": page_of(request, updates, per_page=50)})
 
 
-@office_view(*DESK_ROLES)
+@office_view("upload_enrollments")
 def enrollment_upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -74,7 +74,7 @@ def enrollment_upload(request):
     return render(request, "registry/upload.html", {"form": form, "recent": recent, "column_lists": column_lists()})
 
 
-@office_view(*DESK_ROLES)
+@office_view("upload_enrollments")
 def enrollment_upload_status(request, pk):
     upload = office_object(EnrollmentUpload.objects.select_related("uploaded_by", "run"), request, pk=pk)
     retry = can_retry(upload)
@@ -101,20 +101,20 @@ def _queue_pending(upload) -> bool:
     return bool(upload.run and upload.run.imported and upload.run.queue_built_at is None)
 
 
-@office_view(*DESK_ROLES)
+@office_view("upload_enrollments")
 @require_POST
 def enrollment_upload_retry(request, pk):
     upload = office_object(EnrollmentUpload, request, pk=pk)
     try:
-        retry_upload(upload=upload)
+        retry_upload(upload=upload, by=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, refused_text(exc))
     else:
         messages.success(request, _("The file will be imported again."))
     return redirect("enrollment_upload_status", pk=upload.pk)
 
 
-@office_view(*DESK_ROLES)
+@office_view("upload_enrollments")
 def enrollment_upload_rejected(request, pk):
     upload = office_object(EnrollmentUpload, request, pk=pk)
     if not upload.rejected or not os.path.exists(upload.rejected_path):
@@ -130,7 +130,7 @@ def enrollment_detail(request, pk):
     case = enrollment.duplicate_case
     return render(request, "registry/enrollment_detail.html", {
         "enrollment": enrollment, "history": selectors.card_history(enrollment, request.office),
-        "can_issue_suket": unprinted and user.role in DESK_ROLES,
+        "can_issue_suket": unprinted and may(user, "issue_suket"),
         "job_corrections": _job_corrections(enrollment, user),
         "can_edit": unprinted and corrections.may_correct(user, Correction.Kind.EDIT_RECORD, office_id=enrollment.office_id),
         "can_void": unprinted and corrections.may_correct(user, Correction.Kind.VOID_RECORD, office_id=enrollment.office_id),
@@ -149,11 +149,7 @@ def _job_corrections(enrollment, user) -> list[tuple]:
     return [(job, kinds) for job, kinds in found if kinds]
 
 
-def _refused(error) -> str:
-    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-
-
-@office_view(*DESK_ROLES)
+@office_view("correct_records")
 def enrollment_edit(request, pk):
     """Correct an imported record's name, place of birth or address before its card is printed."""
     enrollment = office_object(Enrollment, request, pk=pk)
@@ -162,7 +158,7 @@ def enrollment_edit(request, pk):
         try:
             done = corrections.edit_record(enrollment=enrollment, by=request.user, reason=form.cleaned_data["reason"], values=form.values())
         except (ValidationError, PermissionDenied) as error:
-            messages.error(request, _refused(error))
+            messages.error(request, refused_text(error))
         else:
             messages.success(request, _("Record corrected; its history keeps the values before.") if done
                              else _("Nothing differs from the record; nothing changed."))
@@ -170,7 +166,7 @@ def enrollment_edit(request, pk):
     return render(request, "registry/enrollment_edit.html", {"enrollment": enrollment, "form": form})
 
 
-@office_view(*DESK_ROLES)
+@office_view("correct_records")
 def enrollment_void(request, pk):
     """Void a record imported with a wrong NIK or enrollment date, so the right one can be imported."""
     enrollment = office_object(Enrollment, request, pk=pk)
@@ -179,14 +175,14 @@ def enrollment_void(request, pk):
         try:
             corrections.void_record(enrollment=enrollment, by=request.user, reason=form.cleaned_data["reason"])
         except (ValidationError, PermissionDenied) as error:
-            messages.error(request, _refused(error))
+            messages.error(request, refused_text(error))
         else:
             messages.success(request, _("Record voided. Import the right record (NIK and enrollment date) from SIAK."))
         return redirect("enrollment_detail", pk=enrollment.pk)
     return render(request, "registry/enrollment_void.html", {"enrollment": enrollment, "form": form})
 
 
-@office_view(*DESK_ROLES)
+@office_view("correct_records")
 def enrollment_marriage(request, pk):
     """A resident recorded before 17 is married: with the certificate's number, the card may be printed now."""
     enrollment = office_object(Enrollment, request, pk=pk)
@@ -196,7 +192,7 @@ def enrollment_marriage(request, pk):
             corrections.record_marriage(enrollment=enrollment, by=request.user, certificate=form.cleaned_data["certificate"],
                                         marital_status=form.cleaned_data["marital_status"])
         except (ValidationError, PermissionDenied) as error:
-            messages.error(request, _refused(error))
+            messages.error(request, refused_text(error))
         else:
             messages.success(request, _("Marriage recorded: the card may be printed now and waits at its place by recording date."))
         return redirect("enrollment_detail", pk=enrollment.pk)
@@ -212,7 +208,7 @@ def duplicates(request):
     run = EnrollmentImport.objects.filter(office=request.office, pk=filters["run_id"]).first() if filters["run_id"] else None
     return render(request, "registry/duplicates.html", {
         "page": page, "cases": cases, "search": search, "filters": filters, "run": run,
-        "can_resolve": request.user.role in DESK_ROLES, "today": local_day(request.office)})
+        "today": local_day(request.office)})
 
 
 @office_view()
@@ -221,14 +217,12 @@ def duplicate_detail(request, pk):
         Prefetch("enrollments", queryset=Enrollment.objects.order_by("enrolled_on", "id"))), request, pk=pk)
     form = ResolveDuplicateForm(request.POST or None, case=case)
     if request.method == "POST":
-        if request.user.role not in DESK_ROLES:
-            messages.error(request, _("Only a clerk or the head resolves duplicates."))
-            return redirect("duplicate_detail", pk=case.pk)
+        require(request.user, "resolve_duplicates")
         if form.is_valid():
             try:
                 resolve_duplicate_case(case=case, by=request.user, keep=form.keep(), note=form.cleaned_data["note"])
             except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
+                messages.error(request, refused_text(exc))
             else:
                 messages.success(request, _("Duplicate case closed; the card waits in the queue from its earliest date.")
                                  if form.keep() else _("Duplicate case closed; every record is void."))
@@ -243,7 +237,7 @@ def duplicate_detail(request, pk):
     })
 
 
-@office_view(*DESK_ROLES)
+@office_view("resolve_duplicates")
 @require_POST
 def duplicate_visit(request, pk):
     """A case the centre flagged: the clerk records the resident's visit and the documents sent for adjudication."""
@@ -255,13 +249,13 @@ def duplicate_visit(request, pk):
         try:
             record_visit(case=case, by=request.user, visited_on=form.cleaned_data["visited_on"], documents=form.cleaned_data["documents"])
         except ValidationError as error:
-            messages.error(request, _refused(error))
+            messages.error(request, refused_text(error))
         else:
             messages.success(request, _("Visit recorded; the case closes when a SIAK export says PRINT READY RECORD."))
     return redirect("duplicate_detail", pk=case.pk)
 
 
-@office_view(Role.HEAD)
+@office_view("reopen_duplicates")
 @require_POST
 def duplicate_reopen(request, pk):
     case = office_object(DuplicateCase, request, pk=pk)
@@ -272,7 +266,7 @@ def duplicate_reopen(request, pk):
         try:
             reopen_duplicate_case(case=case, by=request.user, reason=form.cleaned_data["reason"])
         except (ValidationError, PermissionDenied) as error:
-            messages.error(request, _refused(error))
+            messages.error(request, refused_text(error))
         else:
             messages.success(request, _("Duplicate case reopened: its records are on hold until the resident comes in person."))
     return redirect("duplicate_detail", pk=case.pk)
@@ -290,7 +284,7 @@ def suket_list(request):
     })
 
 
-@office_view(*DESK_ROLES)
+@office_view("issue_suket")
 @require_POST
 def suket_issue(request):
     form = NikForm(request.POST)
@@ -302,7 +296,7 @@ def suket_issue(request):
             try:
                 suket = issue_suket(enrollment=enrollment, by=request.user)
             except ValidationError as exc:
-                form.add_error("nik", " ".join(exc.messages))
+                form.add_error("nik", refused_text(exc))
             else:
                 messages.success(request, _("Suket %(number)s is valid until %(until)s.") % {"number": suket.number, "until": date_format(suket.valid_until, "SHORT_DATE_FORMAT")})
                 return redirect("suket_detail", pk=suket.pk)
@@ -321,7 +315,7 @@ def suket_detail(request, pk):
     return render(request, "registry/suket_detail.html", {"suket": suket, "valid": suket.is_valid_on(local_day(request.office))})
 
 
-@office_view(*DESK_ROLES)
+@office_view("issue_suket")
 def suket_pdf(request, pk):
     """The Suket to print and hand over. An ended or expired one is not printed again: the desk issues a new one."""
     suket = office_object(TemporaryCertificate.objects.select_related("enrollment", "office"), request, pk=pk)

@@ -8,7 +8,7 @@ from openpyxl import Workbook
 
 from backlog.imports import import_enrollments
 from backlog.offices import create_office
-from people.roles import Role
+from people.roles import Role, system_user
 
 HEADER = ["nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "alamat", "rt", "rw", "kelurahan", "kecamatan", "tanggal_rekam"]
 # With SIAK's optional mother's name (nama_ibu), which 'my card' asks for.
@@ -26,7 +26,7 @@ _serial = itertools.count(1)
 
 
 def office(code="5371"):
-    return create_office(code=code)
+    return create_office(code=code, by=system_user())
 
 
 def user(office, role=Role.CLERK, username=None):
@@ -96,3 +96,9 @@ def enrollments(office, by, tmp_path, dates, **kwargs):
     """Import one enrollment per date (distinct residents); returns the import result."""
     path = siak_file(tmp_path / f"siak-{next(_serial)}.csv", [row(day, code=office.code, **kwargs) for day in dates])
     return import_enrollments(office=office, path=path, by=by)
+
+
+def person(office, role):
+    """The office's first person of this role (made if there is none): the one who does that role's part of a test's setup."""
+    found = get_user_model().objects.filter(office=office, role=role).order_by("pk").first()
+    return found or user(office, role)

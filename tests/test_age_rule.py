@@ -20,6 +20,7 @@ from backlog.ledger import receive_blanks
 from backlog.queue import build_print_queue
 from backlog.work import due_work
 from inventory.selectors import blanks_to_ask_for, ledger_breaches, printing_reached, stock_report
+from people.roles import system_user
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
 from public.selectors import find_cards
@@ -74,12 +75,12 @@ def test_a_sixteen_year_olds_card_waits_and_is_queued_on_the_17th_birthday_at_it
     assert EnrollmentCounts.objects.get(office=kupang).under_age == 1
 
     receive_blanks(office=kupang, quantity=2, reference="R1", by=keeper)
-    build_print_queue(office=kupang, at=at(date(2018, 6, 9), hour=23))  # 23:00 in Kupang: the day before
+    build_print_queue(office=kupang, at=at(date(2018, 6, 9), hour=23), by=system_user())  # 23:00 in Kupang: the day before
     assert queued_niks(kupang) == [older[0]["nik"], older[1]["nik"]]
     assert record(young["nik"]).state == EnrollmentState.RECORDED
 
     receive_blanks(office=kupang, quantity=1, reference="R2", by=keeper)
-    build_print_queue(office=kupang, at=at(date(2018, 6, 10), hour=0))  # just past midnight in Kupang (still the 9th in Jakarta)
+    build_print_queue(office=kupang, at=at(date(2018, 6, 10), hour=0), by=system_user())  # just past midnight in Kupang (still the 9th in Jakarta)
     # Printed first among the queued: it was recorded before them.
     assert queued_niks(kupang) == [young["nik"], older[0]["nik"], older[1]["nik"]]
     assert EnrollmentCounts.objects.get(office=kupang).under_age == 0
@@ -89,8 +90,8 @@ def test_born_on_29_february_the_card_is_printable_from_1_march(kupang, clerk, k
     leapling = resident(date(2020, 6, 1), date(2004, 2, 29))
     import_rows(kupang, clerk, tmp_path, [leapling])
     receive_blanks(office=kupang, quantity=1, reference="R1", by=keeper)
-    assert build_print_queue(office=kupang, at=at(date(2021, 2, 28), hour=20)).queued == 0
-    assert build_print_queue(office=kupang, at=at(date(2021, 3, 1))).queued == 1
+    assert build_print_queue(office=kupang, at=at(date(2021, 2, 28), hour=20), by=system_user()).queued == 0
+    assert build_print_queue(office=kupang, at=at(date(2021, 3, 1)), by=system_user()).queued == 1
     assert queued_niks(kupang) == [leapling["nik"]]
 
 
@@ -99,7 +100,7 @@ def test_a_married_sixteen_year_old_is_queued_at_once(kupang, clerk, keeper, tmp
     import_rows(kupang, clerk, tmp_path, [married])
     assert record(married["nik"]).printable_on == date(2018, 1, 5)
     receive_blanks(office=kupang, quantity=1, reference="R1", by=keeper)
-    assert build_print_queue(office=kupang, at=at(date(2018, 1, 6))).queued == 1
+    assert build_print_queue(office=kupang, at=at(date(2018, 1, 6)), by=system_user()).queued == 1
 
 
 def test_the_sweep_asks_for_no_build_where_every_waiting_card_is_under_age_until_a_birthday(kupang, tangerang, clerk, keeper, tmp_path):
@@ -120,13 +121,13 @@ def test_a_card_queued_for_an_under_17_before_the_rule_gives_its_blank_back(kupa
     Enrollment.objects.update(printable_on=None)
     EnrollmentCounts.objects.update(under_age=0)
     receive_blanks(office=kupang, quantity=1, reference="R1", by=keeper)
-    build_print_queue(office=kupang, at=at(date(2018, 3, 1)))
+    build_print_queue(office=kupang, at=at(date(2018, 3, 1)), by=system_user())
     assert queued_niks(kupang) == [young["nik"]]
     # The migration fills the dates in; the card stays queued until the next build.
     import_module("registry.migrations.0016_enrollment_printable_on_filled").fill(live_apps, connection.schema_editor())
     assert record(young["nik"]).printable_on == date(2018, 6, 10)
 
-    build_print_queue(office=kupang, at=at(date(2018, 3, 1)))
+    build_print_queue(office=kupang, at=at(date(2018, 3, 1)), by=system_user())
     assert queued_niks(kupang) == [older["nik"]]
     assert record(young["nik"]).state == EnrollmentState.RECORDED
     assert PrintJob.objects.get(enrollment=record(young["nik"])).state == PrintJob.State.CANCELLED
@@ -177,7 +178,7 @@ def test_the_clerk_records_a_marriage_and_the_card_is_printable_at_once(client, 
     # Sent again: nothing more.
     assert corrections.record_marriage(enrollment=card, by=clerk, certificate="AN 474.2/123/2018") == marriage
     receive_blanks(office=kupang, quantity=1, reference="R1", by=keeper)
-    build_print_queue(office=kupang, at=at(date(2018, 3, 1)))
+    build_print_queue(office=kupang, at=at(date(2018, 3, 1)), by=system_user())
     assert queued_niks(kupang) == [young["nik"]]
 
 
@@ -204,10 +205,10 @@ def test_printing_reached_does_not_jump_back_for_a_birthday_card(kupang, clerk, 
     young = resident(date(2018, 1, 5), date(2001, 6, 10))
     import_rows(kupang, clerk, tmp_path, [young, resident(date(2018, 3, 5), ADULT), resident(date(2018, 4, 2), ADULT)])
     receive_blanks(office=kupang, quantity=1, reference="R1", by=keeper)
-    build_print_queue(office=kupang, at=at(date(2018, 5, 1)))
+    build_print_queue(office=kupang, at=at(date(2018, 5, 1)), by=system_user())
     assert printing_reached(kupang).queue_month == date(2018, 3, 1)
     receive_blanks(office=kupang, quantity=1, reference="R2", by=keeper)
-    build_print_queue(office=kupang, at=at(date(2018, 6, 10)))
+    build_print_queue(office=kupang, at=at(date(2018, 6, 10)), by=system_user())
     assert record(young["nik"]).state == EnrollmentState.QUEUED
     assert printing_reached(kupang).queue_month == date(2018, 3, 1)
 
@@ -216,7 +217,7 @@ def test_next_in_line_is_never_a_birthday_card_nor_a_month_before_the_one_printi
     young = resident(date(2018, 3, 1), date(2001, 10, 10))  # 17 on 10 October: waits past the frontier
     import_rows(kupang, clerk, tmp_path, [resident(date(2018, 2, 5), ADULT), young, resident(date(2018, 4, 2), ADULT)])
     receive_blanks(office=kupang, quantity=1, reference="R1", by=keeper)
-    build_print_queue(office=kupang, at=at(date(2018, 5, 1)))
+    build_print_queue(office=kupang, at=at(date(2018, 5, 1)), by=system_user())
     reached = printing_reached(kupang, today=date(2018, 5, 1))
     assert (reached.queue_month, reached.waiting_month) == (date(2018, 2, 1), date(2018, 4, 1))
     # A record of January that waits for a blank (imported late) does not make "next" older than "reached".

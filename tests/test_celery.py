@@ -20,7 +20,7 @@ from tests.pages import as_user, upload
 def test_receiving_blanks_builds_the_queue_once_the_receipt_is_committed(tmp_path, django_capture_on_commit_callbacks):
     office = f.office("5371")
     keeper = f.user(office, Role.STOCK_KEEPER)
-    f.enrollments(office, keeper, tmp_path, [date(2018, 1, 1), date(2018, 1, 2)])
+    f.enrollments(office, f.person(office, Role.CLERK), tmp_path, [date(2018, 1, 1), date(2018, 1, 2)])
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         receive_blanks(office=office, quantity=1, reference="R1", by=keeper)
     assert stock_report(office)["queued"] == 0  # nothing before commit
@@ -36,7 +36,7 @@ def test_the_periodic_sweep_builds_the_queue_where_blanks_wait_for_cards_and_imp
     for office in (kupang, tangerang):
         keeper = f.user(office, Role.STOCK_KEEPER)
         receive_blanks(office=office, quantity=2, reference="R1", by=keeper)
-        f.enrollments(office, keeper, tmp_path, [date(2017, 5, 1), date(2017, 5, 2), date(2017, 5, 3)])
+        f.enrollments(office, f.person(office, Role.CLERK), tmp_path, [date(2017, 5, 1), date(2017, 5, 2), date(2017, 5, 3)])
     receive_blanks(office=other, quantity=2, reference="R1", by=f.user(other, Role.STOCK_KEEPER))  # nobody waits there
     settings.MEDIA_ROOT = tmp_path / "media"
     clerk = f.user(kupang, Role.CLERK)

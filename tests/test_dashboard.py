@@ -13,7 +13,7 @@ from backlog.requests import close_blank_request, draft_blank_request, mark_requ
 from common.dates import local_day
 from inventory.models import BlankRequest
 from inventory.selectors import backlog_by_month, blanks_to_ask_for, print_rate
-from people.roles import Role
+from people.roles import Role, system_user
 from printing.models import PrintJob
 from tests import factories as f
 
@@ -54,7 +54,7 @@ def print_on(monkeypatch, day: date, jobs, by):
 def test_the_head_sees_on_hand_reserved_available_and_the_backlog_by_enrollment_month(client, kupang, keeper, head, clerk, tmp_path):
     enroll(kupang, clerk, tmp_path, [date(2018, 1, 10), date(2018, 2, 3), date(2018, 2, 20), date(2018, 4, 2), date(2018, 4, 5)])
     receive_blanks(office=kupang, quantity=3, reference="R1", by=keeper)
-    build_print_queue(office=kupang)
+    build_print_queue(office=kupang, by=system_user())
     mark_printed(job=PrintJob.objects.order_by("enrollment__enrolled_on").first(), by=clerk)
     html = dashboard(client, head)
     assert (figure(html, "on_hand"), figure(html, "reserved"), figure(html, "available")) == ("2", "2", "0")
@@ -67,7 +67,7 @@ def test_printing_has_reached_february_and_april_is_next(client, kupang, keeper,
     """The Kupang head: "we have reached February"; this week those enrolled in April are next."""
     enroll(kupang, clerk, tmp_path, [date(2018, 1, 15), date(2018, 2, 1), date(2018, 2, 14), date(2018, 4, 9), date(2018, 4, 30)])
     receive_blanks(office=kupang, quantity=3, reference="R1", by=keeper)
-    build_print_queue(office=kupang)
+    build_print_queue(office=kupang, by=system_user())
     mark_printed(job=PrintJob.objects.get(enrollment__enrolled_on=date(2018, 1, 15)), by=clerk)
     html = dashboard(client, head)
     assert figure(html, "reached") == "Feb 2018"
@@ -77,7 +77,7 @@ def test_printing_has_reached_february_and_april_is_next(client, kupang, keeper,
 def test_printed_per_working_day_and_the_working_days_of_stock_left(client, kupang, keeper, head, clerk, tmp_path, monkeypatch):
     enroll(kupang, clerk, tmp_path, [date(2018, 1, 1) + timedelta(days=n) for n in range(40)])
     receive_blanks(office=kupang, quantity=100, reference="R1", by=keeper)
-    build_print_queue(office=kupang)
+    build_print_queue(office=kupang, by=system_user())
     today = local_day(kupang)
     monday = today - timedelta(days=today.weekday() + 7)  # last week's Monday
     jobs = list(PrintJob.objects.filter(state="queued").order_by("enrollment__enrolled_on"))
@@ -106,7 +106,7 @@ def test_after_14_of_20_requested_arrived_the_dashboard_asks_for_38_and_shows_wh
     enroll(kupang, clerk, tmp_path, [date(2018, 1, 1) + timedelta(days=n) for n in range(40)])
     request = mark_request_sent(request=draft_blank_request(office=kupang, quantity=20, reference="470/1/2018", by=head), by=head)
     receive_blanks(office=kupang, quantity=14, reference=request.reference, by=keeper, delivery_note="SJ-1")
-    build_print_queue(office=kupang)
+    build_print_queue(office=kupang, by=system_user())
     html = dashboard(client, head)
     # 26 waiting + 0 new - 0 available - 0 still expected (20 x 70% - 14) = 26 needed; 26 / 70% = 37.1 -> 38
     assert step(html, "Tunggakan (terekam + ditahan)") == "26"
@@ -161,7 +161,7 @@ def test_what_is_already_requested_is_not_asked_again(kupang, keeper, head, cler
     enroll(kupang, clerk, tmp_path, [date(2018, 1, 1) + timedelta(days=n) for n in range(40)])
     request = mark_request_sent(request=draft_blank_request(office=kupang, quantity=20, reference="470/1/2018", by=head), by=head)
     receive_blanks(office=kupang, quantity=14, reference=request.reference, by=keeper, delivery_note="SJ-1")
-    build_print_queue(office=kupang)
+    build_print_queue(office=kupang, by=system_user())
     forecast = blanks_to_ask_for(kupang)
     draft_blank_request(office=kupang, quantity=forecast.ask, reference="470/2/2018", by=head)
     after = blanks_to_ask_for(kupang)
@@ -207,7 +207,7 @@ def test_the_dashboard_costs_the_same_queries_for_a_small_or_a_busy_office(clien
     for n in range(3):
         request = mark_request_sent(request=draft_blank_request(office=kupang, quantity=20, reference=f"470/{n}/2018", by=head), by=head)
         receive_blanks(office=kupang, quantity=10, reference=request.reference, by=keeper, delivery_note=f"SJ-{n}")
-    build_print_queue(office=kupang)
+    build_print_queue(office=kupang, by=system_user())
     for job in PrintJob.objects.filter(state="queued")[:5]:
         mark_printed(job=job, by=clerk)
     with django_assert_num_queries(13):

@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from inventory.selectors import stock_report
+from people.roles import Role, system_user
 from backlog.ledger import receive_blanks
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
@@ -24,7 +25,7 @@ def cards(office, by, tmp_path, residents, *, blanks=None, printed=None):
     """
     rows = [f.row(day, code=office.code, name=name) for name, day in residents]
     import_enrollments(office=office, path=f.siak_file(tmp_path / f"siak-{office.code}-{len(residents)}.csv", rows), by=by)
-    receive_blanks(office=office, quantity=blanks or len(residents), reference=f"470/{office.code}/2018", by=by)
+    receive_blanks(office=office, quantity=blanks or len(residents), reference=f"470/{office.code}/2018", by=f.person(office, Role.STOCK_KEEPER))
     build_print_queue(office=office, by=by)
     jobs = list(queue_in_print_order(office))
     for job in jobs[: len(jobs) if printed is None else printed]:
@@ -273,7 +274,7 @@ def family(office, by, tmp_path):
             f.row(date(2018, 6, 1), name="Yakobus Riwu", birth=date(1995, 2, 3), no_kk=KK_RIWU),
             f.row(date(2018, 6, 2), name="Tetangga Bria", birth=date(1988, 8, 8), no_kk=KK_OTHER)]
     import_enrollments(office=office, path=f.siak_file(tmp_path / "siak-kk.csv", rows, header=header), by=by)
-    receive_blanks(office=office, quantity=1, reference="470/KK/2018", by=by)
+    receive_blanks(office=office, quantity=1, reference="470/KK/2018", by=f.person(office, Role.STOCK_KEEPER))
     build_print_queue(office=office, by=by)
     job = mark_printed(job=queue_in_print_order(office).get(), by=by)
     niks = {row["nama"]: row["nik"] for row in rows}
@@ -379,8 +380,8 @@ def test_a_waiting_card_links_to_its_record_and_its_valid_suket(kupang, clerk, t
     f.enrollments(kupang, clerk, tmp_path, [date(2018, 1, 1), date(2018, 1, 2)])
     first, second = Enrollment.objects.order_by("enrolled_on")
     suket = issue_suket(enrollment=first, by=clerk)
-    receive_blanks(office=kupang, quantity=2, reference="R1", by=clerk)
-    build_print_queue(office=kupang)
+    receive_blanks(office=kupang, quantity=2, reference="R1", by=f.person(kupang, Role.STOCK_KEEPER))
+    build_print_queue(office=kupang, by=system_user())
     jobs = [mark_printed(job=job, by=clerk) for job in queue_in_print_order(kupang)]
     client = logged_in(clerk)
     html = client.get(f"/pengambilan/{jobs[0].pk}/").content.decode()

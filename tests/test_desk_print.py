@@ -37,7 +37,7 @@ def enroll(office, by, tmp_path, n, start=date(2018, 1, 1)):
 def queue(office, by, tmp_path, *, enrollments, blanks):
     enroll(office, by, tmp_path, enrollments)
     if blanks:
-        receive_blanks(office=office, quantity=blanks, reference=f"470/{office.code}/2018", by=by)
+        receive_blanks(office=office, quantity=blanks, reference=f"470/{office.code}/2018", by=f.person(office, Role.STOCK_KEEPER))
     build_print_queue(office=office, by=by)
     return list(queue_in_print_order(office))
 
@@ -72,7 +72,7 @@ def test_the_queue_sorted_newest_first_keeps_each_card_its_place_number(kupang, 
 
 def test_the_desk_shows_the_blanks_available_and_what_building_now_would_queue(kupang, clerk, tmp_path):
     queue(kupang, clerk, tmp_path, enrollments=10, blanks=3)
-    receive_blanks(office=kupang, quantity=4, reference="470/2/2018", by=clerk)
+    receive_blanks(office=kupang, quantity=4, reference="470/2/2018", by=f.person(kupang, Role.STOCK_KEEPER))
     html = logged_in(clerk).get("/cetak/").content.decode()
     assert "4 blanko tersedia" in html
     assert "4 kartu" in html and "04-01-2018" in html and "07-01-2018" in html
@@ -80,7 +80,7 @@ def test_the_desk_shows_the_blanks_available_and_what_building_now_would_queue(k
 
 def test_building_the_queue_from_the_desk_queues_the_oldest_and_twice_changes_nothing(kupang, clerk, tmp_path):
     enroll(kupang, clerk, tmp_path, 6)
-    receive_blanks(office=kupang, quantity=4, reference="R1", by=clerk)
+    receive_blanks(office=kupang, quantity=4, reference="R1", by=f.person(kupang, Role.STOCK_KEEPER))
     client = logged_in(clerk)
     first = client.post("/cetak/antrean/", follow=True)
     assert "Kartu masuk antrean cetak: 4." in messages_of(first)
@@ -129,7 +129,7 @@ def test_a_spoiled_blank_needs_a_reason_given_next_to_the_field(kupang, clerk, t
 
 def test_a_clerk_records_a_spoiled_blank_and_the_resent_form_loses_one_blank(kupang, clerk, tmp_path):
     jobs = queue(kupang, clerk, tmp_path, enrollments=3, blanks=3)
-    receive_blanks(office=kupang, quantity=1, reference="R2", by=clerk)
+    receive_blanks(office=kupang, quantity=1, reference="R2", by=f.person(kupang, Role.STOCK_KEEPER))
     client = logged_in(clerk)
     url = reverse("spoil_job", args=[jobs[0].pk])
     assert "Catat blanko rusak" in client.get(url).content.decode()
@@ -189,7 +189,7 @@ def test_the_same_print_batch_sent_twice_prints_each_card_once(kupang, clerk, tm
 
 def test_the_same_spoil_batch_sent_twice_spoils_each_blank_once(kupang, clerk, tmp_path):
     jobs = queue(kupang, clerk, tmp_path, enrollments=4, blanks=4)
-    receive_blanks(office=kupang, quantity=2, reference="R2", by=clerk)
+    receive_blanks(office=kupang, quantity=2, reference="R2", by=f.person(kupang, Role.STOCK_KEEPER))
     client = logged_in(clerk)
     form = {"niks": f"{jobs[0].enrollment.nik} {jobs[2].enrollment.nik}", "action": "spoiled", "reason": "pita habis",
             "listed_at": fresh_token(client)}
@@ -203,7 +203,7 @@ def test_the_same_spoil_batch_sent_twice_spoils_each_blank_once(kupang, clerk, t
 
 def test_a_card_spoiled_again_later_is_spoiled_again(kupang, clerk, tmp_path):
     jobs = queue(kupang, clerk, tmp_path, enrollments=2, blanks=2)
-    receive_blanks(office=kupang, quantity=2, reference="R2", by=clerk)
+    receive_blanks(office=kupang, quantity=2, reference="R2", by=f.person(kupang, Role.STOCK_KEEPER))
     client = logged_in(clerk)
     nik = jobs[0].enrollment.nik
     client.post("/cetak/batch/", {"niks": nik, "action": "spoiled", "reason": "macet", "listed_at": fresh_token(client)})
@@ -318,7 +318,7 @@ def test_the_print_desk_reads_a_fixed_number_of_queries_however_long_the_queue(k
     jobs = queue(kupang, clerk, tmp_path, enrollments=60, blanks=40)
     for job in jobs[:12]:
         mark_printed(job=job, by=clerk)
-    receive_blanks(office=kupang, quantity=5, reference="R2", by=clerk)
+    receive_blanks(office=kupang, quantity=5, reference="R2", by=f.person(kupang, Role.STOCK_KEEPER))
     client = logged_in(clerk)
     # session, user, office, stock, counts, preview: first and last date, queue reach,
     # queue count + page, the day's work: one each, whatever the number of rows.
@@ -346,7 +346,7 @@ def test_the_same_print_click_sent_four_times_at_once_uses_one_blank(kupang, cle
 @pytest.mark.django_db(transaction=True)
 def test_the_same_spoil_form_sent_four_times_at_once_loses_one_blank(kupang, clerk, tmp_path):
     jobs = queue(kupang, clerk, tmp_path, enrollments=3, blanks=3)
-    receive_blanks(office=kupang, quantity=2, reference="R2", by=clerk)
+    receive_blanks(office=kupang, quantity=2, reference="R2", by=f.person(kupang, Role.STOCK_KEEPER))
     clients = [logged_in(clerk) for _ in range(4)]
     statuses, errors = post_at_once(clients, reverse("spoil_job", args=[jobs[0].pk]), [{"reason": "macet"}] * 4)
     assert errors == [] and statuses == [302] * 4
@@ -359,7 +359,7 @@ def test_the_same_spoil_form_sent_four_times_at_once_loses_one_blank(kupang, cle
 @pytest.mark.parametrize("action", ["printed", "spoiled"])
 def test_the_same_batch_sent_four_times_at_once_marks_each_card_once(action, kupang, clerk, tmp_path):
     jobs = queue(kupang, clerk, tmp_path, enrollments=6, blanks=6)
-    receive_blanks(office=kupang, quantity=3, reference="R2", by=clerk)
+    receive_blanks(office=kupang, quantity=3, reference="R2", by=f.person(kupang, Role.STOCK_KEEPER))
     clients = [logged_in(clerk) for _ in range(4)]
     form = {"niks": "\n".join(job.enrollment.nik for job in jobs[:3]), "action": action, "reason": "pita habis",
             "listed_at": fresh_token(clients[0])}

@@ -57,7 +57,7 @@ def test_a_card_history_tells_its_whole_life(client, clerk, tmp_path, kupang):
     f.enrollments(kupang, clerk, tmp_path, [date(2018, 1, 5)])
     enrollment = Enrollment.objects.get()
     issue_suket(enrollment=enrollment, by=clerk)
-    receive_blanks(office=kupang, quantity=2, reference="R1", by=clerk)
+    receive_blanks(office=kupang, quantity=2, reference="R1", by=f.person(kupang, Role.STOCK_KEEPER))
     build_print_queue(office=kupang, by=clerk)
     mark_spoiled(job=PrintJob.objects.get(), by=clerk, reason="tinta luntur")
     mark_printed(job=PrintJob.objects.get(state="queued"), by=clerk)

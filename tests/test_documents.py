@@ -26,7 +26,7 @@ from backlog.requests import draft_blank_request
 from backlog.suket import issue_suket
 from common.pdf import _offline_fetcher, terbilang
 from inventory.models import BlankStock
-from people.roles import Role
+from people.roles import Role, system_user
 from printing.models import PrintJob
 from registry.documents import check_url
 from registry.models import Enrollment, EnrollmentCounts
@@ -80,7 +80,7 @@ def story(tmp_path):
         receive_blanks(office=kupang, quantity=60, reference="470/0412/DKPS/IV/2018", by=keeper, delivery_note="SJ-0815/V/2018",
                        carried_by="Sekretaris dan bendahara barang")
         spoil_blanks(office=kupang, quantity=3, reference="BA/07/V/2018", reason="Kemasan basah saat pengiriman, kartu melengkung", by=keeper)
-        build_print_queue(office=kupang)
+        build_print_queue(office=kupang, by=system_user())
     for n, day in enumerate(on_week_days(date(2018, 6, 4), 20)):
         with at(day.year, day.month, day.day, 9 + n % 6):
             if n in (6, 13):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from inventory.selectors import stock_report
 from backlog.ledger import receive_blanks
+from people.roles import Role, system_user
 from printing.selectors import queue_in_print_order
 from backlog.queue import build_print_queue
 from registry.models import DuplicateCase, Enrollment, EnrollmentState
@@ -39,8 +40,8 @@ def test_resolving_in_person_keeps_the_earliest_date_and_the_queue_picks_it_up(o
     assert survivor.enrolled_on == date(2017, 2, 1)
     assert survivor.name == "Maria Manafe Tefa"
     assert Enrollment.objects.get(nik=case.nik, enrolled_on=date(2018, 3, 1)).state == EnrollmentState.VOID
-    receive_blanks(office=office, quantity=1, reference="R1", by=clerk)
-    build_print_queue(office=office)
+    receive_blanks(office=office, quantity=1, reference="R1", by=f.person(office, Role.STOCK_KEEPER))
+    build_print_queue(office=office, by=system_user())
     assert queue_in_print_order(office).get().enrollment == survivor
     report = stock_report(office)
     assert (report["on_hold"], report["recorded"], report["queued"]) == (0, 1, 1)
@@ -64,8 +65,8 @@ def test_resolving_twice_changes_nothing(office, clerk, tmp_path):
 def test_a_re_enrollment_of_a_queued_card_releases_its_blank(office, clerk, tmp_path):
     resident = f.nik()
     f.enrollments(office, clerk, tmp_path, [date(2017, 1, 1)], number=resident)
-    receive_blanks(office=office, quantity=1, reference="R1", by=clerk)
-    build_print_queue(office=office)
+    receive_blanks(office=office, quantity=1, reference="R1", by=f.person(office, Role.STOCK_KEEPER))
+    build_print_queue(office=office, by=system_user())
     assert stock_report(office)["reserved"] == 1
     f.enrollments(office, clerk, tmp_path, [date(2018, 1, 1)], number=resident)
     report = stock_report(office)
@@ -96,8 +97,8 @@ def test_a_resident_whose_case_was_resolved_enrolls_again_in_a_new_case_with_the
 def test_a_resident_enrolled_twice_in_one_file_after_a_printed_card_is_held_with_the_card_linked(office, clerk, tmp_path):
     resident = f.nik()
     f.enrollments(office, clerk, tmp_path, [date(2017, 1, 1)], number=resident)
-    receive_blanks(office=office, quantity=1, reference="R1", by=clerk)
-    build_print_queue(office=office)
+    receive_blanks(office=office, quantity=1, reference="R1", by=f.person(office, Role.STOCK_KEEPER))
+    build_print_queue(office=office, by=system_user())
     mark_printed(job=queue_in_print_order(office).get(), by=clerk)
     f.enrollments(office, clerk, tmp_path, [date(2018, 1, 1), date(2018, 4, 1)], number=resident)
     case = DuplicateCase.objects.get()
@@ -124,8 +125,8 @@ def test_no_suket_for_a_card_that_is_ready(office, clerk, tmp_path):
     from backlog.desks import mark_printed
 
     f.enrollments(office, clerk, tmp_path, [date(2018, 1, 1)])
-    receive_blanks(office=office, quantity=1, reference="R1", by=clerk)
-    build_print_queue(office=office)
+    receive_blanks(office=office, quantity=1, reference="R1", by=f.person(office, Role.STOCK_KEEPER))
+    build_print_queue(office=office, by=system_user())
     mark_printed(job=PrintJob.objects.get(), by=clerk)
     with pytest.raises(ValidationError):
         issue_suket(enrollment=Enrollment.objects.get(), by=clerk)

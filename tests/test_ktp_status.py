@@ -14,6 +14,7 @@ from backlog.queue import build_print_queue
 from backlog.suket import issue_suket
 from backlog.work import due_work
 from inventory.selectors import REPORT_FIELDS, blanks_to_ask_for, ledger_breaches, not_printable, stock_report
+from people.roles import system_user
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
 from public.selectors import find_cards
@@ -70,7 +71,7 @@ def test_only_print_ready_cards_take_a_blank_and_the_dashboard_asks_for_them_alo
             resident(4, "DUPLICATE RECORD")]
     import_file(export(tmp_path, rows))
     receive_blanks(office=kupang, quantity=10, reference="R1", by=keeper)
-    build_print_queue(office=kupang)
+    build_print_queue(office=kupang, by=system_user())
     assert [job.enrollment.ktp_status for job in queue_in_print_order(kupang)] == ["PRINT READY RECORD"]
     assert blanks_to_ask_for(kupang).backlog == 1  # the flagged card is on hold: 1 on hold + 0 recorded after the build
     held_back = not_printable(kupang)
@@ -167,7 +168,7 @@ def test_a_later_export_moves_cards_on_and_lists_what_contradicts_the_office(kup
     by_serial = {i + 1: Enrollment.objects.get(nik=row["nik"]) for i, row in enumerate(first)}
     corrections.void_record(enrollment=by_serial[7], by=clerk, reason="NIK salah")
     receive_blanks(office=kupang, quantity=3, reference="R1", by=keeper)
-    build_print_queue(office=kupang)
+    build_print_queue(office=kupang, by=system_user())
     mark_printed(job=PrintJob.objects.get(enrollment=by_serial[5]), by=clerk)
     assert set(Enrollment.objects.filter(state=S.QUEUED).values_list("pk", flat=True)) == {by_serial[2].pk, by_serial[4].pk}
     later = [{**first[0], "status_ktp_el": "PRINT READY RECORD", "nama_ibu": f.MOTHER},
@@ -253,13 +254,13 @@ def test_the_updates_commit_batch_by_batch_and_a_run_cut_short_is_finished_later
 
     monkeypatch.setattr(statuses, "_apply", dies_in_the_second_batch)
     with pytest.raises(RuntimeError):
-        statuses.apply_status_updates(run_id=run.pk, batch=2)
+        statuses.apply_status_updates(run_id=run.pk, batch=2, by=system_user())
     assert Enrollment.objects.filter(state=S.RECORDED).count() == 2  # the first batch committed
     assert ledger_breaches(kupang) == []
     monkeypatch.setattr(statuses, "_apply", real)
-    assert statuses.apply_status_updates(run_id=run.pk, batch=2)["applied"] == 3
+    assert statuses.apply_status_updates(run_id=run.pk, batch=2, by=system_user())["applied"] == 3
     assert Enrollment.objects.filter(state=S.RECORDED).count() == 5
-    assert statuses.apply_status_updates(run_id=run.pk) == {}
+    assert statuses.apply_status_updates(run_id=run.pk, by=system_user()) == {}
 
 
 @pytest.mark.postgres

@@ -12,7 +12,7 @@ from backlog.queue import build_print_queue
 from backlog.requests import draft_blank_request, mark_request_sent
 from inventory.models import BlankMovement, BlankStock, MovementKind, StockCount
 from inventory.selectors import stock_report
-from people.roles import Role
+from people.roles import Role, system_user
 from registry.models import Enrollment
 from tests import factories as f
 
@@ -61,14 +61,14 @@ def test_an_approved_count_below_what_the_queue_holds_is_booked_and_the_newest_c
     clerk = f.user(office)
     f.enrollments(office, clerk, tmp_path, [date(2018, 1, d) for d in range(1, 6)])
     receive_blanks(office=office, quantity=5, reference="R1", by=keeper)
-    build_print_queue(office=office)
+    build_print_queue(office=office, by=system_user())
     count = record_stock_count(office=office, counted=3, by=keeper, note="opname")
     approve_stock_count(count=count, by=head)
     report = stock_report(office)
     assert (report["on_hand"], report["adjusted"], report["reserved"], report["queued"], report["recorded"]) == (3, -2, 3, 3, 2)
     waiting = Enrollment.objects.filter(office=office, state="recorded").order_by("enrolled_on")
     assert [e.enrolled_on.day for e in waiting] == [4, 5]
-    build_print_queue(office=office)  # nothing free: the two wait at their places
+    build_print_queue(office=office, by=system_user())  # nothing free: the two wait at their places
     assert stock_report(office)["recorded"] == 2
 
 
@@ -140,7 +140,7 @@ def test_check_ledger_is_clean_after_a_day_at_the_office(office, keeper, head, t
     clerk = f.user(office)
     f.enrollments(office, clerk, tmp_path, [date(2018, 1, d) for d in range(1, 11)])
     receive_blanks(office=office, quantity=6, reference="R1", by=keeper)
-    build_print_queue(office=office)
+    build_print_queue(office=office, by=system_user())
     out = StringIO()
     call_command("check_ledger", stdout=out)
     assert out.getvalue().strip() == "ok 5371"
@@ -164,7 +164,7 @@ def test_check_ledger_exits_1_on_a_breach_made_behind_the_apps_back(office, keep
     clerk = f.user(office)
     f.enrollments(office, clerk, tmp_path, [date(2018, 1, d) for d in range(1, 6)])
     receive_blanks(office=office, quantity=3, reference="R1", by=keeper)
-    build_print_queue(office=office)
+    build_print_queue(office=office, by=system_user())
     with connection.cursor() as cursor:
         cursor.execute(tamper)
     out = StringIO()
@@ -195,7 +195,7 @@ def test_the_counts_per_day_follow_each_card_and_are_filled_from_the_records_hel
     clerk = f.user(office)
     f.enrollments(office, clerk, tmp_path, [date(2018, 1, 2), date(2018, 1, 2), date(2018, 1, 3)])
     receive_blanks(office=office, quantity=1, reference="R1", by=keeper)
-    build_print_queue(office=office)
+    build_print_queue(office=office, by=system_user())
     counts = {(day.isoformat(), state): n for day, state, n in EnrollmentDayCount.objects.exclude(count=0).values_list("enrolled_on", "state", "count")}
     assert counts == {("2018-01-02", "queued"): 1, ("2018-01-02", "recorded"): 1, ("2018-01-03", "recorded"): 1}
     # An office upgraded to them: its counts are filled from its records, once.

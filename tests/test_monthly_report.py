@@ -18,7 +18,7 @@ from backlog.queue import build_print_queue
 from common.dates import local_day
 from inventory.models import BlankStock
 from inventory.selectors import ledger_totals, monthly_ledger
-from people.roles import Role
+from people.roles import Role, system_user
 from printing.models import PrintJob
 from tests import factories as f
 
@@ -46,7 +46,7 @@ def five_months(kupang, keeper, head, clerk, tmp_path):
     f.enrollments(kupang, clerk, tmp_path, [date(2017, 11, day) for day in range(1, 6)])
     with at(2018, 1, 10):
         receive_blanks(office=kupang, quantity=100, reference="470/012/DKPS/2018", by=keeper, delivery_note="SJ-01", carried_by="Bendahara")
-        build_print_queue(office=kupang)
+        build_print_queue(office=kupang, by=system_user())
     with at(2018, 1, 20):
         for job in queued(kupang)[:3]:
             mark_printed(job=job, by=clerk)

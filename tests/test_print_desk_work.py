@@ -12,6 +12,7 @@ from backlog.desks import OutOfOrder, mark_printed, mark_printed_by_nik
 from backlog.imports import import_enrollments
 from backlog.ledger import receive_blanks
 from backlog.queue import build_print_queue
+from people.roles import Role
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
 from tests import factories as f
@@ -32,7 +33,7 @@ def window(settings):
 def queue(office, by, tmp_path, n):
     rows = [f.row(date(2018, 1, 1) + timedelta(days=i), code=office.code, name=f"{NAMES[i % len(NAMES)]} {i}") for i in range(n)]
     import_enrollments(office=office, path=f.siak_file(tmp_path / f"siak-{n}.csv", rows), by=by)
-    receive_blanks(office=office, quantity=n, reference="470/5371/2018", by=by)
+    receive_blanks(office=office, quantity=n, reference="470/5371/2018", by=f.person(office, Role.STOCK_KEEPER))
     build_print_queue(office=office, by=by)
     return list(queue_in_print_order(office))
 

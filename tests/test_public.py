@@ -24,7 +24,7 @@ from backlog.queue import build_print_queue
 from backlog.requests import draft_blank_request, mark_request_sent
 from backlog.suket import issue_suket
 from common.dates import local_day
-from people.roles import Role
+from people.roles import Role, system_user
 from printing.models import PrintJob
 from public.models import LookupCount
 from public.ratelimit import count_lookup
@@ -100,8 +100,8 @@ def kupang_2018(kupang, clerk, tmp_path):
         ("Agustinus Tefa", date(2018, 2, 1)), ("Yuliana Seran", date(2018, 2, 14)),
         ("Petrus Nope", date(2018, 4, 9)), ("Dominggus Lay", date(2018, 4, 30)),
     ])
-    receive_blanks(office=kupang, quantity=4, reference="470/88/DKPS/2018", by=clerk)
-    build_print_queue(office=kupang)
+    receive_blanks(office=kupang, quantity=4, reference="470/88/DKPS/2018", by=f.person(kupang, Role.STOCK_KEEPER))
+    build_print_queue(office=kupang, by=system_user())
     print_jobs([job_of(records[0]), job_of(records[1])], clerk)
     return records
 
@@ -166,8 +166,8 @@ def test_an_unknown_office_code_is_not_found(client, kupang):
 
 def test_the_ready_board_costs_the_same_few_queries_for_any_number_of_months(client, kupang_2018, kupang, clerk, tmp_path, django_assert_max_num_queries):
     more = enroll(kupang, clerk, tmp_path, [("Warga", date(2017, month, 3)) for month in range(1, 13)])
-    receive_blanks(office=kupang, quantity=12, reference="R-2", by=clerk)
-    build_print_queue(office=kupang)
+    receive_blanks(office=kupang, quantity=12, reference="R-2", by=f.person(kupang, Role.STOCK_KEEPER))
+    build_print_queue(office=kupang, by=system_user())
     print_jobs([job_of(record) for record in more], clerk)
     with django_assert_max_num_queries(10):
         assert client.get("/publik/5371/").status_code == 200
@@ -188,8 +188,8 @@ def test_a_card_on_the_shelf_says_where_to_collect_it_and_what_to_bring(client, 
 
 def test_a_queued_card_gets_an_estimate_from_its_place_in_print_order_and_the_recent_rate(client, kupang, clerk, tmp_path, monkeypatch):
     records = enroll(kupang, clerk, tmp_path, [("Warga", date(2018, 1, 1) + timedelta(days=n)) for n in range(30)])
-    receive_blanks(office=kupang, quantity=30, reference="R-1", by=clerk)
-    build_print_queue(office=kupang)
+    receive_blanks(office=kupang, quantity=30, reference="R-1", by=f.person(kupang, Role.STOCK_KEEPER))
+    build_print_queue(office=kupang, by=system_user())
     today = local_day(kupang)
     monday = today - timedelta(days=today.weekday() + 7)
     print_jobs([job_of(record) for record in records[:10]], clerk, on=monday, monkeypatch=monkeypatch)
@@ -218,7 +218,7 @@ def test_a_waiting_card_with_no_blank_left_waits_for_the_ministry_and_gets_no_da
 
 
 def test_a_waiting_card_with_blanks_available_counts_the_queue_ahead_of_it(client, kupang_2018, kupang, clerk):
-    receive_blanks(office=kupang, quantity=5, reference="R-2", by=clerk)  # the queue is not rebuilt yet
+    receive_blanks(office=kupang, quantity=5, reference="R-2", by=f.person(kupang, Role.STOCK_KEEPER))  # the queue is not rebuilt yet
     shown = text(look_up(client, kupang_2018[5].nik, BIRTH))
     # Two February cards are queued, and the other April card enrolled first.
     assert "Kartu yang dicetak sebelum kartu Anda: 3." in shown

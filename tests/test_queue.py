@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from inventory.selectors import stock_report
 from backlog.ledger import receive_blanks
+from people.roles import Role, system_user
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
 from backlog.desks import mark_printed, mark_spoiled, record_pickup
@@ -33,7 +34,7 @@ def queued_dates(office):
 def test_after_receiving_blanks_the_print_desk_lists_the_oldest_enrollments(office, clerk, tmp_path):
     # Imported newest first, so file order cannot pass for age order.
     f.enrollments(office, clerk, tmp_path, list(reversed(days(date(2018, 1, 1), 10))))
-    receive_blanks(office=office, quantity=4, reference="470/123/2018", by=clerk)
+    receive_blanks(office=office, quantity=4, reference="470/123/2018", by=f.person(office, Role.STOCK_KEEPER))
     build = build_print_queue(office=office, by=clerk)
     assert build.queued == 4
     assert queued_dates(office) == days(date(2018, 1, 1), 4)
@@ -44,25 +45,25 @@ def test_after_receiving_blanks_the_print_desk_lists_the_oldest_enrollments(offi
 
 def test_same_day_enrollments_are_queued_in_file_order(office, clerk, tmp_path):
     f.enrollments(office, clerk, tmp_path, [date(2018, 1, 1)] * 3)
-    receive_blanks(office=office, quantity=2, reference="R1", by=clerk)
-    build_print_queue(office=office)
+    receive_blanks(office=office, quantity=2, reference="R1", by=f.person(office, Role.STOCK_KEEPER))
+    build_print_queue(office=office, by=system_user())
     first_two = list(Enrollment.objects.filter(office=office).order_by("id")[:2])
     assert [job.enrollment for job in queue_in_print_order(office)] == first_two
 
 
 def test_building_twice_with_no_new_blanks_changes_nothing(office, clerk, tmp_path):
     f.enrollments(office, clerk, tmp_path, days(date(2018, 1, 1), 5))
-    receive_blanks(office=office, quantity=3, reference="R1", by=clerk)
-    build_print_queue(office=office)
+    receive_blanks(office=office, quantity=3, reference="R1", by=f.person(office, Role.STOCK_KEEPER))
+    build_print_queue(office=office, by=system_user())
     before = (list(PrintJob.objects.values_list("id", "enrollment_id", "state")), stock_report(office))
-    again = build_print_queue(office=office)
+    again = build_print_queue(office=office, by=system_user())
     assert again.queued == 0 and again.pk is None
     assert (list(PrintJob.objects.values_list("id", "enrollment_id", "state")), stock_report(office)) == before
 
 
 def test_with_no_blanks_nothing_is_queued(office, clerk, tmp_path):
     f.enrollments(office, clerk, tmp_path, days(date(2018, 1, 1), 3))
-    assert build_print_queue(office=office).queued == 0
+    assert build_print_queue(office=office, by=system_user()).queued == 0
     assert stock_report(office)["recorded"] == 3
 
 
@@ -71,15 +72,15 @@ def test_records_on_hold_are_skipped(office, clerk, tmp_path):
     f.enrollments(office, clerk, tmp_path, [date(2017, 1, 1)], number=resident)
     f.enrollments(office, clerk, tmp_path, [date(2017, 6, 1)], number=resident)
     f.enrollments(office, clerk, tmp_path, [date(2018, 1, 1)])
-    receive_blanks(office=office, quantity=5, reference="R1", by=clerk)
-    build_print_queue(office=office)
+    receive_blanks(office=office, quantity=5, reference="R1", by=f.person(office, Role.STOCK_KEEPER))
+    build_print_queue(office=office, by=system_user())
     assert queued_dates(office) == [date(2018, 1, 1)]
 
 
 def test_a_printed_card_uses_one_blank_and_is_ready_for_pickup(office, clerk, tmp_path):
     f.enrollments(office, clerk, tmp_path, days(date(2018, 1, 1), 2))
-    receive_blanks(office=office, quantity=2, reference="R1", by=clerk)
-    build_print_queue(office=office)
+    receive_blanks(office=office, quantity=2, reference="R1", by=f.person(office, Role.STOCK_KEEPER))
+    build_print_queue(office=office, by=system_user())
     job = queue_in_print_order(office).first()
     mark_printed(job=job, by=clerk)
     mark_printed(job=job, by=clerk)  # a double click
@@ -92,8 +93,8 @@ def test_a_printed_card_uses_one_blank_and_is_ready_for_pickup(office, clerk, tm
 
 def test_a_spoiled_blank_is_lost_and_the_card_keeps_its_place_in_the_queue(office, clerk, tmp_path):
     f.enrollments(office, clerk, tmp_path, days(date(2018, 1, 1), 5))
-    receive_blanks(office=office, quantity=3, reference="R1", by=clerk)
-    build_print_queue(office=office)
+    receive_blanks(office=office, quantity=3, reference="R1", by=f.person(office, Role.STOCK_KEEPER))
+    build_print_queue(office=office, by=system_user())
     oldest = queue_in_print_order(office).first()
     mark_spoiled(job=oldest, by=clerk, reason="kartu tergores")
     # Two blanks left: the spoiled card is still first, the newest queued one waits again.
@@ -107,9 +108,9 @@ def test_a_spoiled_blank_is_lost_and_the_card_keeps_its_place_in_the_queue(offic
 
 def test_a_spoiled_card_takes_a_free_blank_and_keeps_the_queue_as_it_was(office, clerk, tmp_path):
     f.enrollments(office, clerk, tmp_path, days(date(2018, 1, 1), 5))
-    receive_blanks(office=office, quantity=3, reference="R1", by=clerk)
-    build_print_queue(office=office)
-    receive_blanks(office=office, quantity=1, reference="R2", by=clerk)
+    receive_blanks(office=office, quantity=3, reference="R1", by=f.person(office, Role.STOCK_KEEPER))
+    build_print_queue(office=office, by=system_user())
+    receive_blanks(office=office, quantity=1, reference="R2", by=f.person(office, Role.STOCK_KEEPER))
     mark_spoiled(job=queue_in_print_order(office)[1], by=clerk, reason="macet di printer")
     assert queued_dates(office) == days(date(2018, 1, 1), 3)
     assert stock_report(office)["available"] == 0
@@ -117,19 +118,19 @@ def test_a_spoiled_card_takes_a_free_blank_and_keeps_the_queue_as_it_was(office,
 
 def test_the_last_card_spoiled_with_no_blank_left_waits_first_in_line(office, clerk, tmp_path):
     f.enrollments(office, clerk, tmp_path, days(date(2018, 1, 1), 2))
-    receive_blanks(office=office, quantity=1, reference="R1", by=clerk)
-    build_print_queue(office=office)
+    receive_blanks(office=office, quantity=1, reference="R1", by=f.person(office, Role.STOCK_KEEPER))
+    build_print_queue(office=office, by=system_user())
     mark_spoiled(job=queue_in_print_order(office).get(), by=clerk, reason="tinta habis")
     assert stock_report(office)["queued"] == 0
-    receive_blanks(office=office, quantity=1, reference="R2", by=clerk)
-    build_print_queue(office=office)
+    receive_blanks(office=office, quantity=1, reference="R2", by=f.person(office, Role.STOCK_KEEPER))
+    build_print_queue(office=office, by=system_user())
     assert queued_dates(office) == [date(2018, 1, 1)]
 
 
 def test_spoiling_needs_a_reason(office, clerk, tmp_path):
     f.enrollments(office, clerk, tmp_path, [date(2018, 1, 1)])
-    receive_blanks(office=office, quantity=1, reference="R1", by=clerk)
-    build_print_queue(office=office)
+    receive_blanks(office=office, quantity=1, reference="R1", by=f.person(office, Role.STOCK_KEEPER))
+    build_print_queue(office=office, by=system_user())
     with pytest.raises(ValidationError):
         mark_spoiled(job=queue_in_print_order(office).first(), by=clerk, reason="  ")
     assert stock_report(office)["spoiled"] == 0
@@ -141,8 +142,8 @@ def test_a_pickup_is_recorded_once_and_ends_the_suket(office, clerk, tmp_path):
     f.enrollments(office, clerk, tmp_path, [date(2018, 1, 1)])
     enrollment = Enrollment.objects.get()
     suket = issue_suket(enrollment=enrollment, by=clerk)
-    receive_blanks(office=office, quantity=1, reference="R1", by=clerk)
-    build_print_queue(office=office)
+    receive_blanks(office=office, quantity=1, reference="R1", by=f.person(office, Role.STOCK_KEEPER))
+    build_print_queue(office=office, by=system_user())
     job = mark_printed(job=PrintJob.objects.get(), by=clerk)
     first = record_pickup(job=job, by=clerk)
     second = record_pickup(job=job, by=clerk, collected_as="attorney", name="Someone Else", nik=f.nik("5371", date(1980, 3, 3)))
@@ -154,8 +155,8 @@ def test_a_pickup_is_recorded_once_and_ends_the_suket(office, clerk, tmp_path):
 
 def test_a_card_not_printed_cannot_be_collected(office, clerk, tmp_path):
     f.enrollments(office, clerk, tmp_path, [date(2018, 1, 1)])
-    receive_blanks(office=office, quantity=1, reference="R1", by=clerk)
-    build_print_queue(office=office)
+    receive_blanks(office=office, quantity=1, reference="R1", by=f.person(office, Role.STOCK_KEEPER))
+    build_print_queue(office=office, by=system_user())
     with pytest.raises(ValidationError):
         record_pickup(job=PrintJob.objects.get(), by=clerk)
     assert stock_report(office)["collected"] == 0
@@ -165,9 +166,9 @@ def test_each_office_queues_from_its_own_blanks(clerk, tmp_path):
     kupang = clerk.office
     tangerang = f.office("3603")
     f.enrollments(kupang, clerk, tmp_path, days(date(2018, 1, 1), 3))
-    f.enrollments(tangerang, clerk, tmp_path, days(date(2016, 1, 1), 3))
-    receive_blanks(office=kupang, quantity=2, reference="R1", by=clerk)
-    build_print_queue(office=tangerang)
-    build_print_queue(office=kupang)
+    f.enrollments(tangerang, f.person(tangerang, Role.CLERK), tmp_path, days(date(2016, 1, 1), 3))
+    receive_blanks(office=kupang, quantity=2, reference="R1", by=f.person(kupang, Role.STOCK_KEEPER))
+    build_print_queue(office=tangerang, by=system_user())
+    build_print_queue(office=kupang, by=system_user())
     assert stock_report(tangerang)["queued"] == 0
     assert stock_report(kupang)["queued"] == 2

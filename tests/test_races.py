@@ -25,6 +25,7 @@ from backlog.ledger import receive_blanks
 from backlog.queue import build_print_queue
 from backlog.suket import issue_suket
 from inventory.selectors import ledger_breaches, stock_report
+from people.roles import Role, system_user
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
 from registry.models import DuplicateCase, Enrollment, EnrollmentImport, EnrollmentState
@@ -47,7 +48,7 @@ def builds_only_when_the_test_says(worker_away):
 def setup_office(tmp_path, enrollments, blanks):
     office = f.office("5371")
     clerk = f.user(office)
-    receive_blanks(office=office, quantity=blanks, reference="R0", by=clerk)
+    receive_blanks(office=office, quantity=blanks, reference="R0", by=f.person(office, Role.STOCK_KEEPER))
     start = date(2016, 1, 1)
     f.enrollments(office, clerk, tmp_path, [start + timedelta(days=i % 700) for i in range(enrollments)])
     return office, clerk
@@ -108,7 +109,7 @@ def test_parallel_builds_never_hand_out_a_blank_or_an_enrollment_twice(tmp_path,
 def test_builds_racing_receipts_queue_exactly_what_arrived(tmp_path, workers):
     office, _ = setup_office(tmp_path, enrollments=400, blanks=100)
     assert workers.commands_at_once([BUILD, RECEIVE + ("R-1",), BUILD, RECEIVE + ("R-2",), BUILD]) == [0] * 5
-    build_print_queue(office=office)  # whatever arrived after the last build
+    build_print_queue(office=office, by=system_user())  # whatever arrived after the last build
     report = stock_report(office)
     assert report["on_hand"] == 114
     assert report["queued"] == report["reserved"] == 114
@@ -116,7 +117,7 @@ def test_builds_racing_receipts_queue_exactly_what_arrived(tmp_path, workers):
 
 def test_the_same_print_click_sent_twice_at_the_same_moment_uses_one_blank(tmp_path):
     office, clerk = setup_office(tmp_path, enrollments=3, blanks=3)
-    build_print_queue(office=office)
+    build_print_queue(office=office, by=system_user())
     job = queue_in_print_order(office).first()
     _, errors = in_threads_at_once([partial(mark_printed, job=job, by=clerk)] * 4)
     assert errors == []
@@ -132,7 +133,7 @@ def test_an_import_re_enrolling_queued_residents_while_receipts_builds_and_print
         tmp_path, workers, kupang, clerk, keeper, head):
     f.enrollments(kupang, clerk, tmp_path, [date(2016, 1, 1) + timedelta(days=i % 700) for i in range(600)])
     receive_blanks(office=kupang, quantity=300, reference="R0", by=keeper)
-    build_print_queue(office=kupang)
+    build_print_queue(office=kupang, by=system_user())
     waiting = Enrollment.objects.filter(office=kupang).select_related("office").order_by("?")
     again = list(waiting.filter(state=EnrollmentState.QUEUED)[:150]) + list(waiting.filter(state=EnrollmentState.RECORDED)[:150])
     new = [f.row(date(2019, 1, 1) + timedelta(days=i % 365)) for i in range(3000)]
@@ -208,7 +209,7 @@ def test_the_desks_do_not_wait_while_an_import_puts_its_own_re_enrollments_on_ho
     holds of the residents it re-enrolls. Held just before the final step, it lets a print click and a Suket for a
     re-enrolled resident's older record through at once (lock_timeout 2 s)."""
     office, clerk = setup_office(tmp_path, enrollments=3, blanks=3)
-    build_print_queue(office=office)
+    build_print_queue(office=office, by=system_user())
     resident, twice_in_the_file = f.nik(), f.nik()
     f.enrollments(office, clerk, tmp_path, [date(2017, 1, 1)], number=resident)
     older = Enrollment.objects.get(nik=resident)
@@ -253,7 +254,7 @@ def test_the_desks_do_not_wait_between_the_batches_of_a_later_exports_updates(tm
     from backlog import statuses
 
     office, clerk = setup_office(tmp_path, enrollments=3, blanks=3)
-    build_print_queue(office=office)
+    build_print_queue(office=office, by=system_user())
     rows = [f.row(date(2017, 1, day), number=f.nik(), status_ktp_el="SENT FOR ENROLLMENT") for day in range(1, 7)]
     header = [*f.HEADER, "status_ktp_el"]
     import_enrollments(office=office, path=f.siak_file(tmp_path / "first.csv", rows, header=header), by=clerk)
@@ -271,7 +272,7 @@ def test_the_desks_do_not_wait_between_the_batches_of_a_later_exports_updates(tm
 
     def run_updates():
         try:
-            done.append(statuses.apply_status_updates(run_id=run.pk, batch=2))
+            done.append(statuses.apply_status_updates(run_id=run.pk, batch=2, by=system_user()))
         finally:
             connection.close()
 

@@ -160,7 +160,7 @@ def test_a_desk_message_naming_the_resident_stays_on_the_server(client, tmp_path
     office = f.office("5371")
     clerk = f.user(office, Role.CLERK)
     f.enrollments(office, clerk, tmp_path, [date(2018, 1, 2)], name="Rina Riwu")
-    receive_blanks(office=office, quantity=1, reference="R1", by=clerk)
+    receive_blanks(office=office, quantity=1, reference="R1", by=f.person(office, Role.STOCK_KEEPER))
     build_print_queue(office=office, by=clerk)
     as_user(client, clerk)
     printed = client.post(reverse("mark_job_printed", args=[PrintJob.objects.get().pk]))

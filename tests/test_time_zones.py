@@ -25,7 +25,7 @@ from common.dates import PROVINCE_TIME_ZONES, local_day, local_midnight, zone_of
 from common.pdf import render_html
 from inventory.models import MonthlyFigures
 from inventory.selectors import ledger_breaches, print_rate
-from people.roles import Role
+from people.roles import Role, system_user
 from printing.models import PrintJob
 from printing.selectors import desk_work_today
 from registry.documents import suket_context
@@ -48,8 +48,8 @@ def printed_at(office, moment, clerk, tmp_path, *, cards=1):
     """Enroll, receive and queue `cards` cards (weeks before), then print the first one at `moment`; its job."""
     f.enrollments(office, clerk, tmp_path, [date(2017, 11, 1) + timedelta(days=n) for n in range(cards)])
     with clock_at(moment - timedelta(days=20)):
-        receive_blanks(office=office, quantity=cards, reference=f"470/{office.code}", by=clerk)
-        build_print_queue(office=office)
+        receive_blanks(office=office, quantity=cards, reference=f"470/{office.code}", by=f.person(office, Role.STOCK_KEEPER))
+        build_print_queue(office=office, by=system_user())
     job = PrintJob.objects.filter(office=office, state=PrintJob.State.QUEUED).order_by("enrolled_on", "pk").first()
     return mark_printed(job=job, by=clerk, at=moment)
 
@@ -158,10 +158,10 @@ def test_the_public_board_says_the_office_s_zone(client):
 
 def test_a_change_of_zone_rebuckets_the_monthly_figures_under_the_ledger_lock(kupang, clerk, admin_client, tmp_path):
     printed_at(kupang, LATE_IN_JAKARTA, clerk, tmp_path)
-    assert set_time_zone(office=kupang, time_zone=TimeZone.WIB) == 1
+    assert set_time_zone(office=kupang, time_zone=TimeZone.WIB, by=system_user()) == 1
     assert dict(MonthlyFigures.objects.filter(office=kupang).values_list("month", "printed")) == {date(2018, 1, 1): 1}
     assert ledger_breaches(kupang) == []
-    assert set_time_zone(office=kupang, time_zone=TimeZone.WIB) == 0  # nothing new, nothing changes
+    assert set_time_zone(office=kupang, time_zone=TimeZone.WIB, by=system_user()) == 0  # nothing new, nothing changes
     # The admin goes through the same service.
     page = admin_client.post(f"/admin/registry/office/{kupang.pk}/change/", {
         "code": "5371", "name": kupang.name, "request_lead_time_days": "30", "time_zone": "Asia/Makassar"})
@@ -174,7 +174,7 @@ def test_a_change_of_zone_rebuckets_the_monthly_figures_under_the_ledger_lock(ku
 
 def test_the_migration_moves_kupang_to_wita_with_its_figures(kupang, clerk, tmp_path):
     printed_at(kupang, LATE_IN_JAKARTA, clerk, tmp_path)
-    set_time_zone(office=kupang, time_zone=TimeZone.WIB)  # every office as it was before the migration
+    set_time_zone(office=kupang, time_zone=TimeZone.WIB, by=system_user())  # every office as it was before the migration
     migration = import_module("registry.migrations.0010_office_time_zone")
     migration.each_office_on_its_provinces_zone(apps, None)
     kupang.refresh_from_db()
@@ -203,8 +203,8 @@ def test_office_pages_show_times_on_the_office_s_clock(client, kupang, clerk, ta
     """The print desk's work of the day: Kupang's clerk reads WITA, Tangerang's WIB, for prints made now."""
     for office, user, zone in ((kupang, clerk, WITA), (tangerang, f.user(tangerang, Role.CLERK), WIB)):
         f.enrollments(office, user, tmp_path, [date(2017, 11, 1)])
-        receive_blanks(office=office, quantity=1, reference=f"470/{office.code}", by=user)
-        build_print_queue(office=office)
+        receive_blanks(office=office, quantity=1, reference=f"470/{office.code}", by=f.person(office, Role.STOCK_KEEPER))
+        build_print_queue(office=office, by=system_user())
         job = mark_printed(job=PrintJob.objects.get(office=office, state=PrintJob.State.QUEUED), by=user)
         client.force_login(user)
         page = client.get("/cetak/").content.decode()

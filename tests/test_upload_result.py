@@ -92,7 +92,7 @@ def test_the_held_duplicates_link_to_the_desk_showing_that_imports_cases(client,
 
 def test_the_result_says_how_many_cards_the_queue_build_after_the_import_queued(client, clerk, kupang, tmp_path,
                                                                                  django_capture_on_commit_callbacks):
-    receive_blanks(office=kupang, quantity=2, reference="470/12/2018", by=clerk)
+    receive_blanks(office=kupang, quantity=2, reference="470/12/2018", by=f.person(kupang, Role.STOCK_KEEPER))
     rows = [f.row(date(2018, 3, day)) for day in (1, 2, 3)]
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(client, tmp_path, rows)
@@ -117,7 +117,7 @@ def test_a_build_not_run_yet_is_said_and_the_next_build_of_the_office_records_it
     run_upload(upload=EnrollmentUpload.objects.get())  # the import ran; the build it asked for did not (the broker was away)
     assert "Diminta setelah impor; belum dibangun." in result(client, response)
     assert client.get(response.url, {"format": "json"}).json()["queue_pending"] is True  # the page polls until it is built
-    receive_blanks(office=kupang, quantity=5, reference="470/12/2018", by=clerk)
+    receive_blanks(office=kupang, quantity=5, reference="470/12/2018", by=f.person(kupang, Role.STOCK_KEEPER))
     build = build_print_queue(office=kupang, by=clerk)
     assert build.queued == 1
     assert re.search(r"Dibangun pada [^<]*?: 1 kartu masuk antrean cetak\.", result(client, response))

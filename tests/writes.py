@@ -27,7 +27,7 @@ from backlog.statuses import apply_status_updates
 from backlog.suket import issue_suket
 from common.dates import local_day
 from inventory.models import BlankMovement, BlankStock, MovementKind
-from people.roles import Role
+from people.roles import Role, system_user
 from printing.models import PRINT_ORDER, PrintJob
 from printing.selectors import queue_in_print_order
 from registry.ages import birthday
@@ -121,7 +121,7 @@ def import_new_statuses(office):
     with tempfile.TemporaryDirectory() as folder:
         path = f.siak_file(f"{folder}/siak-baru.csv", rows, header=[*f.HEADER, "status_ktp_el"])
         result = import_enrollments(office=office, path=path, by=_person(office, Role.CLERK))
-    apply_status_updates(run_id=result.run.pk, batch=2)
+    apply_status_updates(run_id=result.run.pk, batch=2, by=system_user())
 
 
 def record_a_visit(office):
@@ -131,7 +131,7 @@ def record_a_visit(office):
 
 
 def build(office):
-    build_print_queue(office=office)
+    build_print_queue(office=office, by=system_user())
 
 
 def receive(office):

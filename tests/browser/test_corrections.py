@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_clerk_undoes_a_card_marked_printed_by_mistake(live_server, page, screenshot, tmp_path, worker_away):
     office = f.office("5371")
     clerk = f.user(office, Role.CLERK, username="petugas.koreksi")
-    receive_blanks(office=office, quantity=2, reference="470/125/Dukcapil/2018", by=clerk)
+    receive_blanks(office=office, quantity=2, reference="470/125/Dukcapil/2018", by=f.person(office, Role.STOCK_KEEPER))
     rows = [f.row(date(2018, 2, 1) + timedelta(days=i), name=name) for i, name in enumerate(["Yohanes Ndoen", "Maria Bria"])]
     import_enrollments(office=office, path=f.siak_file(tmp_path / "siak.csv", rows), by=clerk)
     build_print_queue(office=office, by=clerk)

@@ -25,7 +25,7 @@ def office_with_waiting_residents(tmp_path, worker_away):
     office = f.office("5371")
     clerk = f.user(office, Role.CLERK, username="petugas.uji")
     # The worker is away: the builds the receipt and the import ask for do not run, the clerk builds.
-    receive_blanks(office=office, quantity=4, reference="470/125/Dukcapil/2018", by=clerk)
+    receive_blanks(office=office, quantity=4, reference="470/125/Dukcapil/2018", by=f.person(office, Role.STOCK_KEEPER))
     rows = [f.row(date(2018, 2, 1) + timedelta(days=i), name=name) for i, name in enumerate(RESIDENTS)]
     import_enrollments(office=office, path=f.siak_file(tmp_path / "siak.csv", rows), by=clerk)
     return office, clerk

@@ -25,7 +25,7 @@ def long_queue(tmp_path, worker_away):
     clerk = f.user(office, Role.CLERK, username="petugas.uji")
     rows = [f.row(date(2018, 2, 1) + timedelta(days=i), name=f"{NAMES[i % len(NAMES)]} {i + 1}") for i in range(40)]
     import_enrollments(office=office, path=f.siak_file(tmp_path / "siak.csv", rows), by=clerk)
-    receive_blanks(office=office, quantity=40, reference="470/125/Dukcapil/2018", by=clerk)
+    receive_blanks(office=office, quantity=40, reference="470/125/Dukcapil/2018", by=f.person(office, Role.STOCK_KEEPER))
     build_print_queue(office=office, by=clerk)
     return office, clerk
 

@@ -12,7 +12,7 @@ from backlog.desks import mark_printed
 from backlog.ledger import receive_blanks
 from backlog.queue import build_print_queue
 from backlog.suket import issue_suket
-from people.roles import Role
+from people.roles import Role, system_user
 from registry.models import Office
 from tests import factories as f
 from tests.browser.conftest import SCREENSHOTS
@@ -60,8 +60,8 @@ def kupang(tmp_path):
         ("Yohanes Ndoen", date(2018, 1, 15)), ("Maria Bria", date(2018, 1, 20)), ("Agustinus Tefa", date(2018, 2, 1)),
         ("Yuliana Seran", date(2018, 2, 14)), ("Petrus Nope", date(2018, 4, 9)), ("Dominggus Lay", date(2018, 4, 30)),
     ])
-    receive_blanks(office=office, quantity=4, reference="470/88/DKPS/2018", by=clerk)
-    build_print_queue(office=office)
+    receive_blanks(office=office, quantity=4, reference="470/88/DKPS/2018", by=f.person(office, Role.STOCK_KEEPER))
+    build_print_queue(office=office, by=system_user())
     for record in records[:2]:
         mark_printed(job=job_of(record), by=clerk)
     return office, clerk, records

@@ -9,7 +9,7 @@ from backlog.ledger import receive_blanks, record_stock_count
 from backlog.queue import build_print_queue
 from backlog.requests import draft_blank_request, mark_request_sent
 from inventory.models import BlankRequest
-from people.roles import Role
+from people.roles import Role, system_user
 from printing.models import PrintJob
 from tests import factories as f
 from tests.browser.steps import log_in
@@ -39,7 +39,7 @@ def kupang(tmp_path):
     days = [date(2018, 1, 2) + timedelta(days=3 * n) for n in range(60)]
     f.enrollments(office, clerk, tmp_path, days)
     receive_blanks(office=office, quantity=20, reference="470/88/DKPS/2018", by=keeper, delivery_note="SJ-2018-05")
-    build_print_queue(office=office)
+    build_print_queue(office=office, by=system_user())
     for job in PrintJob.objects.filter(state="queued").order_by("enrollment__enrolled_on")[:8]:
         mark_printed(job=job, by=clerk)
     return office, keeper, head

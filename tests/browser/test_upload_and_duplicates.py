@@ -53,7 +53,7 @@ def test_twenty_cases_fit_in_a_short_page_and_a_case_marks_what_differs(live_ser
 def test_the_upload_result_lists_the_rejected_rows_and_leads_to_the_held_duplicates(live_server, page, screenshot, tmp_path):
     office = f.office("5371")
     clerk = f.user(office, Role.CLERK, username="petugas.unggah")
-    receive_blanks(office=office, quantity=3, reference="470/125/Dukcapil", by=clerk)
+    receive_blanks(office=office, quantity=3, reference="470/125/Dukcapil", by=f.person(office, Role.STOCK_KEEPER))
     twice = f.nik(birth=date(1988, 3, 12))
     f.import_enrollments(office=office, by=clerk, path=f.siak_file(tmp_path / "maret.csv", [
         f.row("2017-04-03", name="Yohanes Ndoen", number=twice, birth=date(1988, 3, 12))]))
@@ -94,6 +94,6 @@ def test_a_result_waiting_for_its_queue_build_shows_it_once_built(live_server, p
     log_in(page, live_server.url, clerk.username)
     page.goto(f"{live_server.url}/perekaman/unggah/{upload.pk}/")
     expect(page.locator("#queue-build")).to_contain_text("belum dibangun")
-    receive_blanks(office=office, quantity=1, reference="470/126/Dukcapil", by=clerk)
+    receive_blanks(office=office, quantity=1, reference="470/126/Dukcapil", by=f.person(office, Role.STOCK_KEEPER))
     build_print_queue(office=office, by=clerk)
     expect(page.locator("#queue-build")).to_contain_text("1 kartu masuk antrean cetak", timeout=10_000)

@@ -4,7 +4,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backlog.ledger import receive_blanks
-from common.cli import ScriptCommand, acting_user, error_text, office_by_code
+from common.cli import ScriptCommand, error_text, office_by_code
+from people.roles import acting_user
 from inventory.models import BlankStock
 
 

@@ -1,7 +1,8 @@
 from django.utils.translation import gettext as _
 
 from backlog.queue import build_print_queue
-from common.cli import ScriptCommand, acting_user, office_by_code
+from common.cli import ScriptCommand, office_by_code
+from people.roles import acting_user
 from registry.models import Office
 
 

@@ -3,6 +3,7 @@ from django.core.management.base import CommandError
 
 from backlog.offices import create_office
 from common.cli import ScriptCommand, error_text
+from people.roles import system_user
 
 
 class Command(ScriptCommand):
@@ -14,7 +15,7 @@ class Command(ScriptCommand):
 
     def handle(self, *args, code, name, **options):
         try:
-            office = create_office(code=code, name=name)
+            office = create_office(code=code, name=name, by=system_user())
         except ValidationError as exc:
             raise CommandError(error_text(exc)) from None
         self.stdout.write(f"{office.code} {office.name}")

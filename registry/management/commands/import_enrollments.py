@@ -5,7 +5,8 @@ from django.utils.translation import gettext as _
 
 from backlog.imports import import_enrollments
 from backlog.statuses import apply_status_updates, outcomes, to_look_at
-from common.cli import ScriptCommand, acting_user, office_by_code
+from common.cli import ScriptCommand, office_by_code
+from people.roles import acting_user
 from registry.importer import Outcome, UnusableFile
 
 
@@ -45,7 +46,7 @@ class Command(ScriptCommand):
         )
         if result.updates:
             # Applied here as well as by the task asked for on commit: whichever comes second finds nothing left.
-            apply_status_updates(run_id=result.run.pk)
+            apply_status_updates(run_id=result.run.pk, by=user)
             applied = outcomes(result.run)
             self.stdout.write(
                 _("%(updates)d records already held moved on by this export: %(applied)d applied, %(unchanged)d unchanged, "

@@ -18,7 +18,7 @@ from backlog.requests import draft_blank_request, mark_request_sent
 from common.cli import ScriptCommand
 from common.dates import local_day
 from config.celery import app as celery_app
-from people.roles import Role
+from people.roles import Role, system_user
 from people.views import DEMO_PASSWORD
 from printing.selectors import queue_in_print_order
 from registry.demo import siak_demo_rows, write_workbook
@@ -48,7 +48,7 @@ class Command(ScriptCommand):
         admin.set_password(DEMO_PASSWORD)
         admin.save()
         for code, (asked, blanks) in DEMO_OFFICES.items():
-            office = create_office(code=code)
+            office = create_office(code=code, by=system_user())
             if not office.address:
                 # Made-up addresses: the demo offices are not the real ones.
                 office.address = f"Jl. Contoh Raya No. {code[-2:]}, {office.name} (alamat demo)"

@@ -66,7 +66,7 @@ IMPORT_ROLLED_BACK = """
 import json, time
 from django.db import transaction
 from backlog.imports import import_enrollments
-from common.cli import acting_user
+from people.roles import acting_user
 from registry.models import Office
 class RolledBack(Exception):
     pass
