@@ -73,7 +73,7 @@ def test_a_real_worker_builds_the_queue_after_blanks_arrive(tmp_path):
     _worker_or_skip()
     office = f.office("5371")
     keeper = f.user(office, Role.STOCK_KEEPER)
-    f.enrollments(office, keeper, tmp_path, [date(2018, 4, d) for d in range(1, 21)])
+    f.enrollments(office, f.person(office, Role.CLERK), tmp_path, [date(2018, 4, d) for d in range(1, 21)])
     app.conf.task_always_eager = False
     try:
         receive_blanks(office=office, quantity=12, reference="470/88/2018", by=keeper)
