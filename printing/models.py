@@ -76,7 +76,7 @@ class PrintJob(models.Model):
     spoiled_reason = models.CharField(_("reason"), max_length=300, blank=True)
     # Printed out of print order (not among the next PRINT_OUT_OF_ORDER_WINDOW): the place it had, and the clerk's reason.
     printed_at_position = models.PositiveIntegerField(_("place in print order when printed"), null=True, blank=True)
-    out_of_order_reason = models.CharField(_("reason for printing out of order"), max_length=300, blank=True)
+    out_of_order_reason = models.CharField(_("reason for printing out of order"), max_length=300, blank=True, default="", db_default="")
     collected_at = models.DateTimeField(_("collected at"), null=True, blank=True)
     collected_by_name = models.CharField(_("collected by"), max_length=200, blank=True)
     # Blank for pickups recorded before the desk asked for them. db_default: added without rewriting the table.

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='printjob',
             name='out_of_order_reason',
-            field=models.CharField(blank=True, max_length=300, verbose_name='reason for printing out of order'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=300, verbose_name='reason for printing out of order'),
         ),
         migrations.AddField(
             model_name='printjob',
