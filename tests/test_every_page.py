@@ -93,7 +93,7 @@ def server_errors(office, *, documents=True):
     urls = office_urls(office, documents=documents)
     for role in ROLES:
         client = Client(raise_request_exception=False)
-        client.force_login(User.objects.filter(office=office, role=role).order_by("pk").first())
+        client.force_login(f.person(office, role))
         for url in urls:
             status = client.get(url).status_code
             if status >= 500:
@@ -104,12 +104,7 @@ def server_errors(office, *, documents=True):
 @pytest.fixture
 def busy_office(worker_away):
     """An office with something of every kind: waiting, queued, printed, collected and spoiled cards, cases, Suket, blanks."""
-    office = f.office("5371")
-    for role in ROLES:
-        f.user(office, role)
-    writes.import_rows(office, writes.new_residents(office, 40))
-    writes.stock_office(office)
-    return office
+    return writes.busy_office(40)
 
 
 def test_the_pages_are_opened_with_real_records(busy_office):
@@ -171,7 +166,7 @@ def test_every_list_page_answers_hostile_query_strings_with_a_page_or_a_sentence
     failed, clients = [], {}
     for role in ROLES:
         clients[role] = Client(raise_request_exception=False)
-        clients[role].force_login(User.objects.filter(office=busy_office, role=role).order_by("pk").first())
+        clients[role].force_login(f.person(busy_office, role))
     # Each office page as the first role let in (its filters and periods are everyone's alike); the residents' pages as anyone.
     pages = [(clients[next(role for role in ROLES if role in roles)], "/" + route) for _name, route, roles in office_pages() if "<" not in route]
     pages += [(Client(raise_request_exception=False), url) for url in PUBLIC_PAGES]
@@ -213,7 +208,7 @@ def test_every_form_answers_over_long_fields_with_a_sentence_and_stores_nothing(
     failed, sent = [], set()
     for role in ROLES:
         client = Client(raise_request_exception=False)
-        client.force_login(User.objects.filter(office=busy_office, role=role).order_by("pk").first())
+        client.force_login(f.person(busy_office, role))
         for url in office_urls(busy_office, documents=False):
             page = client.get(url)
             if page.status_code != 200 or page.streaming:  # a download (the work list's CSV and XLSX) has no form

@@ -213,15 +213,11 @@ def visible_text(html):
 
 @pytest.mark.django_db
 def test_every_office_page_writes_days_day_first_and_times_with_a_colon(worker_away):
-    from tests import factories as f, writes
+    from tests import writes
     from tests.parallel import NothingToDo
-    from tests.test_every_page import ROLES, office_urls
+    from tests.test_every_page import office_urls
 
-    office = f.office("5371")
-    for role in ROLES:
-        f.user(office, role)
-    writes.import_rows(office, writes.new_residents(office, 30))
-    writes.stock_office(office)
+    office = writes.busy_office(30)
     for name in ("build", "print", "spoil", "pickup", "suket", "stock count", "shelf spoilage"):
         try:
             writes.WRITES[name][1](office)

@@ -75,18 +75,13 @@ def _key(method, url):
 @pytest.fixture
 def office(worker_away):
     """An office with something of every kind: waiting, queued, printed, collected and spoiled cards, cases, Suket, blanks."""
-    kupang = f.office("5371")
-    for role in ROLES:
-        f.user(kupang, role)
-    writes.import_rows(kupang, writes.new_residents(kupang, 30))
-    writes.stock_office(kupang)
-    return kupang
+    return writes.busy_office(30)
 
 
 def dead_ends(office, role):
     """(page, method, target, status) of every link or form shown to this role that answers 403."""
     client = Client(raise_request_exception=False)
-    client.force_login(User.objects.filter(office=office, role=role).order_by("pk").first())
+    client.force_login(f.person(office, role))
     found, tried = [], set()
     for page in office_urls(office, documents=False):
         answer = client.get(page)

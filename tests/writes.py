@@ -264,6 +264,17 @@ def write(name, office_id):
     WRITES[name][1](Office.objects.get(pk=office_id))
 
 
+def busy_office(residents):
+    """Kota Kupang with a clerk, a stock keeper and a head, `residents` imported, then stocked (stock_office): something
+    of every kind to open, whatever page or role."""
+    office = f.office("5371")
+    for role in (Role.CLERK, Role.STOCK_KEEPER, Role.HEAD):
+        f.user(office, role)
+    import_rows(office, new_residents(office, residents))
+    stock_office(office)
+    return office
+
+
 def stock_office(office):
     """Give every write something to act on: waiting records, open and resolved cases, queued and printed cards, free blanks.
 
