@@ -11,9 +11,9 @@ import sys
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from common.web import safe_next
 from config.outage import outage_response
 
 
@@ -27,10 +27,9 @@ def error_page(request, status: int, title: str, sentence: str, *, detail: str =
 
 def _back_address(request) -> str:
     """The page the user came from, when it is one of ours."""
-    referer = request.META.get("HTTP_REFERER", "") if request is not None else ""
-    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return referer
-    return ""
+    if request is None:
+        return ""
+    return safe_next(request, "", target=request.META.get("HTTP_REFERER", ""))
 
 
 def bad_request(request, exception=None):

@@ -11,8 +11,9 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpResponseRedirect
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+
+from common.web import safe_next
 
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
@@ -51,10 +52,7 @@ class OfficeLanguageMiddleware:
 def set_language(request):
     """The language switch: remembered on the user (when logged in) and in the cookie, then back to the page."""
     code = request.POST.get("language", "")
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        target = "/"
-    response = HttpResponseRedirect(target)
+    response = HttpResponseRedirect(safe_next(request, "/", target=request.POST.get("next", "")))
     if code in LANGUAGE_CODES:
         if request.user.is_authenticated and request.user.language != code:
             request.user.language = code
