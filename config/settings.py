@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "inventory",
     "printing",
     "backlog",
+    # The office's pages and commands, above the write side and the apps it writes (desks/__init__.py).
+    "desks",
     "public",
 ]
 # tools/ (the benchmark, the translation merge) is for development: .dockerignore keeps it out of the

@@ -20,7 +20,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("publik/", include("public.urls")),
     path("", include("people.urls")),
-    path("", include("registry.urls")),
-    path("", include("printing.urls")),
-    path("", include("inventory.urls")),
+    path("", include("desks.registry.urls")),
+    path("", include("desks.printing.urls")),
+    path("", include("desks.inventory.urls")),
 ]

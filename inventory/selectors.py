@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 
 from django.db import connection
-from django.db.models import Case, Count, F, Min, Q, Sum, Value, When
+from django.db.models import Case, Count, F, Min, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -139,8 +139,7 @@ def monthly_figures_of(movements, zone) -> dict[date, dict[str, int]]:
     """The monthly figures that these movements (a queryset) add up to, each in the month of its moment in `zone`.
 
     check_ledger compares the maintained figures with it; a change of an
-    office's zone (and the migration that gave each office its own) writes
-    the figures again from it.
+    office's zone writes the figures again from it.
     """
     figures: dict[date, dict[str, int]] = {}
     grouped = (movements.annotate(month=TruncMonth("created_at", tzinfo=zone)).order_by()
@@ -628,3 +627,43 @@ def printed_by_week(office: Office, *, today: date | None = None, weeks: int = P
         elif week == monday:
             this_week += n
     return WeeklyPrinting(weeks=sorted(per_week.items()), this_week=this_week, rate=rate)
+
+
+@dataclass(frozen=True)
+class BuildPreview:
+    """What building the queue now would do: blanks available and the enrollments they would go to."""
+
+    on_hand: int
+    reserved: int
+    available: int
+    waiting: int
+    will_queue: int
+    first_enrolled_on: date | None
+    last_enrolled_on: date | None
+
+
+def build_preview(office: Office) -> BuildPreview:
+    """Read, without locking: the build itself decides again under the office's lock."""
+    stock = BlankStock.objects.get(office=office)
+    waiting = EnrollmentCounts.objects.get(office=office).recorded
+    will_queue = max(0, min(stock.available, waiting))
+    first = last = None
+    if will_queue:
+        # The partial index enrollment_waiting_order serves both reads.
+        oldest = Enrollment.objects.filter(office=office, state=EnrollmentState.RECORDED).order_by("enrolled_on", "id")
+        first = oldest.values_list("enrolled_on", flat=True).first()
+        last = oldest.values_list("enrolled_on", flat=True)[will_queue - 1]
+    return BuildPreview(stock.on_hand, stock.reserved, stock.available, waiting, will_queue, first, last)
+
+
+def desk_work_today(office: Office, limit: int = 20) -> QuerySet:
+    """The latest cards printed or spoiled at the desk today, from the ledger (its office-and-time index), with who did it.
+
+    Blanks written off in the store room are the stock desk's: they have no card, so they are not the print desk's work.
+    """
+    start = local_midnight(local_day(office), office)
+    return (
+        BlankMovement.objects.filter(office=office, kind__in=[MovementKind.PRINTED, MovementKind.SPOILED], created_at__gte=start,
+                                     print_job__isnull=False)
+        .select_related("print_job__enrollment", "created_by").order_by("-created_at", "-id")[:limit]
+    )

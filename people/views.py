@@ -13,7 +13,6 @@ from common.web import refused_text
 from . import accounts, login_throttle, second_factor
 from .access import office_view
 from .forms import AccountForm, LoginForm, RoleForm, SecondFactorCodeForm
-from .roles import Role
 
 DEMO_PASSWORD = "ektp-demo"
 

@@ -5,14 +5,15 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from common.cells import escaped_sql
-from common.dates import local_day, local_midnight
-from inventory.models import BlankMovement, BlankStock, MovementKind
-from registry.models import Enrollment, EnrollmentCounts, EnrollmentState, Office, TemporaryCertificate
+from common.dates import local_midnight
+from registry.models import Correction, DuplicateCase, Enrollment, EnrollmentState, Office, TemporaryCertificate
 from registry.names import with_name_words
 
-from .models import PRINT_ORDER, PrintJob
+from .models import PRINT_ORDER, PrintJob, collector_words
 
 # The name escaped in SQL (common.cells), so that COPY still streams straight from the server.
 QUEUE_EXPORT_SQL = (
@@ -31,51 +32,11 @@ def queue_in_print_order(office: Office) -> QuerySet:
     )
 
 
-@dataclass(frozen=True)
-class BuildPreview:
-    """What building the queue now would do: blanks available and the enrollments they would go to."""
-
-    on_hand: int
-    reserved: int
-    available: int
-    waiting: int
-    will_queue: int
-    first_enrolled_on: date | None
-    last_enrolled_on: date | None
-
-
-def build_preview(office: Office) -> BuildPreview:
-    """Read, without locking: the build itself decides again under the office's lock."""
-    stock = BlankStock.objects.get(office=office)
-    waiting = EnrollmentCounts.objects.get(office=office).recorded
-    will_queue = max(0, min(stock.available, waiting))
-    first = last = None
-    if will_queue:
-        # The partial index enrollment_waiting_order serves both reads.
-        oldest = Enrollment.objects.filter(office=office, state=EnrollmentState.RECORDED).order_by("enrolled_on", "id")
-        first = oldest.values_list("enrolled_on", flat=True).first()
-        last = oldest.values_list("enrolled_on", flat=True)[will_queue - 1]
-    return BuildPreview(stock.on_hand, stock.reserved, stock.available, waiting, will_queue, first, last)
-
-
 def queue_reaches(office: Office) -> date | None:
     """The newest enrollment date in the print queue: 'printing has reached residents enrolled in ...'."""
     return (
         PrintJob.objects.filter(office=office, state=PrintJob.State.QUEUED)
         .order_by("-enrolled_on").values_list("enrolled_on", flat=True).first()
-    )
-
-
-def desk_work_today(office: Office, limit: int = 20) -> QuerySet:
-    """The latest cards printed or spoiled at the desk today, from the ledger (its office-and-time index), with who did it.
-
-    Blanks written off in the store room are the stock desk's: they have no card, so they are not the print desk's work.
-    """
-    start = local_midnight(local_day(office), office)
-    return (
-        BlankMovement.objects.filter(office=office, kind__in=[MovementKind.PRINTED, MovementKind.SPOILED], created_at__gte=start,
-                                     print_job__isnull=False)
-        .select_related("print_job__enrollment", "created_by").order_by("-created_at", "-id")[:limit]
     )
 
 
@@ -130,3 +91,86 @@ def valid_suket(enrollment: Enrollment, today) -> TemporaryCertificate | None:
 def enrollments_with_nik(office: Office, nik: str) -> QuerySet:
     """Every record of this NIK in the office, newest first: why a card is not at the pickup desk."""
     return Enrollment.objects.filter(office=office, nik=nik).order_by("-enrolled_on", "-id")
+
+
+@dataclass
+class Event:
+    when: datetime | date  # a day (an enrollment, a Suket) stands for the office's midnight of that day
+    what: str
+    who: str = ""
+
+
+def card_history(enrollment: Enrollment, office: Office) -> list[Event]:
+    """Everything that happened to this resident's card (a record of `office`), oldest first."""
+    events = [Event(enrollment.enrolled_on, _("Enrolled (biometrics recorded)")), _imported(enrollment)]
+    corrections = list(enrollment.corrections.select_related("created_by").order_by("id"))
+    # A card found defective was printed first: its job ends spoiled, but the history shows the print, then the correction.
+    defective = {c.changes.get("print_job") for c in corrections if c.kind == Correction.Kind.DEFECTIVE}
+    jobs = enrollment.print_jobs.select_related("build__created_by", "printed_by", "handed_over_by").order_by("id")
+    for job in jobs:
+        events.append(Event(job.queued_at, _("Queued for printing"), _who(job.build.created_by)))
+        # An undone job happened as it was marked (printed, or spoiled with its reason); its correction follows.
+        spoiled = job.state == PrintJob.State.SPOILED or (job.state == PrintJob.State.UNDONE and job.spoiled_reason)
+        if job.pk in defective or (job.printed_at and not spoiled):
+            events.append(Event(job.printed_at, _printed(job), _who(job.printed_by)))
+        elif spoiled:
+            events.append(Event(job.printed_at, _("Blank spoiled: %(reason)s") % {"reason": job.spoiled_reason}, _who(job.printed_by)))
+        elif job.state == PrintJob.State.CANCELLED:
+            events.append(Event(job.queued_at, _("Taken out of the queue (duplicate record)") if enrollment.duplicate_case_id
+                                else _("Taken out of the queue")))
+        if job.collected_at:
+            who = collector_words(job.collected_by_name, job.collected_by_nik, job.collected_as)
+            events.append(Event(job.collected_at, _("Collected by %(name)s") % {"name": who}, _who(job.handed_over_by)))
+    for suket in enrollment.certificates.select_related("issued_by").order_by("id"):
+        events.append(Event(suket.issued_on, _("Suket %(number)s issued, valid until %(until)s") % {"number": suket.number, "until": date_format(suket.valid_until, "SHORT_DATE_FORMAT")}, _who(suket.issued_by)))
+        if suket.ended_on:
+            events.append(Event(suket.ended_on, _("Suket %(number)s ended") % {"number": suket.number}))
+    case = enrollment.duplicate_case
+    if case is not None:
+        events.append(Event(case.opened_at, _("Put on hold: enrolled more than once")))
+        if case.resolved_at:
+            outcome = _("Duplicate resolved in person") if case.status == DuplicateCase.Status.RESOLVED else _("Duplicate voided")
+            events.append(Event(case.resolved_at, outcome, _who(case.resolved_by)))
+    for correction in corrections:
+        events += _correction_events(correction)
+    for event in events:
+        if not isinstance(event.when, datetime):
+            event.when = local_midnight(event.when, office)
+    return sorted(events, key=lambda event: event.when)
+
+
+def _printed(job) -> str:
+    if job.out_of_order_reason:
+        return _("Printed out of print order (number %(position)d in the queue): %(reason)s") % {
+            "position": job.printed_at_position or 0, "reason": job.out_of_order_reason}
+    return _("Printed")
+
+
+def _imported(enrollment) -> Event:
+    """The import run that brought the record: when, from which file, by whom (the page's uploader or the command's --by)."""
+    run = enrollment.source
+    if run is None:
+        return Event(enrollment.created_at, _("Imported from SIAK"))
+    return Event(run.started_at, _("Imported from SIAK file %(file)s") % {"file": run.file_name}, _who(run.by))
+
+
+def _correction_events(correction: Correction) -> list[Event]:
+    """A correction in the history: what was put right, why, by whom; an undone pickup keeps the pickup it undid."""
+    events = []
+    pickup = correction.changes.get("pickup")
+    if pickup:
+        events.append(Event(datetime.fromisoformat(pickup["collected_at"]),
+                            _("Collected by %(name)s") % {"name": collector_words(pickup["collected_by_name"], pickup.get("collected_by_nik", ""),
+                                                                                   pickup.get("collected_as", ""))},
+                            pickup["handed_over_by"]))
+    what = f"{correction.get_kind_display()}: {correction.reason}"
+    if correction.kind == Correction.Kind.EDIT_RECORD:
+        changed = "; ".join(f"{Enrollment._meta.get_field(name).verbose_name} {before} → {after}"
+                            for name, (before, after) in correction.changes.items())
+        what = f"{what} ({changed})"
+    events.append(Event(correction.created_at, what, _who(correction.created_by)))
+    return events
+
+
+def _who(user):
+    return user.get_username() if user else ""

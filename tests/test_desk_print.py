@@ -15,7 +15,7 @@ from backlog.queue import build_print_queue
 from inventory.models import BlankMovement
 from inventory.selectors import stock_report
 from people.roles import Role
-from printing.forms import _SALT
+from desks.printing.forms import _SALT
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
 from registry.models import Enrollment

@@ -16,7 +16,7 @@ from django.test import Client
 from inventory.models import BlankMovement, BlankRequest, MovementKind, ReceiptCorrection, StockCount
 from people.roles import Role
 from printing.models import PrintJob
-from printing.views import JOB_CORRECTIONS
+from desks.printing.views import JOB_CORRECTIONS
 from registry.models import DuplicateCase, Enrollment, EnrollmentImport, EnrollmentUpload, Office, TemporaryCertificate, User
 from tests import factories as f, writes
 from tests.pages import office_pages

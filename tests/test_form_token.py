@@ -51,12 +51,12 @@ def test_a_form_cut_off_by_an_outage_is_done_once_when_sent_again(client, clerk,
         accept(**kwargs)
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr("registry.views.accept_upload", accepted_then_the_database_went_away)
+    monkeypatch.setattr("desks.registry.views.accept_upload", accepted_then_the_database_went_away)
     client.raise_request_exception = False
     with open(path, "rb") as handle:
         assert client.post(reverse("enrollment_upload"), {"file": handle, "form_token": token}).status_code == 503
     assert EnrollmentUpload.objects.count() == 0  # nothing half-saved
-    monkeypatch.setattr("registry.views.accept_upload", accept)
+    monkeypatch.setattr("desks.registry.views.accept_upload", accept)
     send(client, path, token)  # the browser's resend, once the database is back
     send(client, path, token)
     assert EnrollmentUpload.objects.count() == 1

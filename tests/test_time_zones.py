@@ -27,7 +27,7 @@ from inventory.models import MonthlyFigures
 from inventory.selectors import ledger_breaches, print_rate
 from people.roles import Role, system_user
 from printing.models import PrintJob
-from printing.selectors import desk_work_today
+from inventory.selectors import desk_work_today
 from registry.documents import suket_context
 from registry.models import Enrollment, Office, TimeZone
 from tests import factories as f

@@ -9,9 +9,27 @@ is booked into a month of the old zone meanwhile.
 from zoneinfo import ZoneInfo
 
 from django.db import migrations, models
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from common.dates import zone_of_region
-from inventory.selectors import monthly_figures_of
+
+# The monthly figures as inventory.selectors.monthly_figures_of computed them when this migration was
+# written, copied so that the registry's history imports no other app's code.
+FIGURES = ("received", "printed", "spoiled", "adjusted")
+FIGURE_OF_KIND = {"receipt": ("received", 1), "printed": ("printed", -1), "spoiled": ("spoiled", -1), "adjustment": ("adjusted", 1)}
+
+
+def monthly_figures_of(movements, zone):
+    figures = {}
+    grouped = (movements.annotate(month=TruncMonth("created_at", tzinfo=zone)).order_by()
+               .values_list("month", "kind").annotate(total=Sum("quantity")))
+    for moment, kind, total in grouped:
+        month = timezone.localtime(moment, zone).date()
+        figure, sign = FIGURE_OF_KIND[kind]
+        figures.setdefault(month, dict.fromkeys(FIGURES, 0))[figure] += sign * total
+    return figures
 
 
 def _move_offices(apps, zone_of):

@@ -7,8 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from common.numbers import number
-
-from .models import BlankMovement, MovementKind
+from inventory.models import BlankMovement, MovementKind
 
 
 class MovementTable(tables.Table):

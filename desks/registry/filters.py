@@ -5,8 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.datefields import MONTH_FORMATS, MonthFilter
 from common.dates import month_after
-
-from .models import Enrollment, EnrollmentState, TemporaryCertificate
+from registry.models import Enrollment, EnrollmentState, TemporaryCertificate
 
 
 class EnrollmentFilter(django_filters.FilterSet):

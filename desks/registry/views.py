@@ -1,16 +1,13 @@
-"""Registry desks: login and home, the head's login blocks, enrollments, duplicates, Suket."""
+"""Registry desks: the home page, enrollments and their uploads, duplicates, Suket."""
 import os
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,16 +20,16 @@ from common.dates import local_day
 from common.paging import page_of, paginate
 from common.pdf import pdf_response
 from common.web import refused_text
-from people import login_throttle
 from people.access import office_object, office_view
 from people.roles import may, require
+from printing import selectors as card_reads
 from printing.models import PrintJob
+from registry import documents, selectors
+from registry.importer import RejectedRows, column_lists
+from registry.models import Correction, DuplicateCase, Enrollment, EnrollmentCounts, EnrollmentImport, EnrollmentUpload, TemporaryCertificate
 
-from . import documents, selectors
 from .filters import EnrollmentFilter, SuketFilter
 from .forms import DuplicateSearchForm, EditRecordForm, MarriageForm, NikForm, ReasonForm, ResolveDuplicateForm, UploadForm, VisitForm
-from .importer import RejectedRows, column_lists
-from .models import Correction, DuplicateCase, Enrollment, EnrollmentCounts, EnrollmentImport, EnrollmentUpload, TemporaryCertificate
 from .tables import EnrollmentTable, SuketTable
 
 # The records of a later export to look at, shown on its upload's page.
@@ -129,7 +126,7 @@ def enrollment_detail(request, pk):
     user, unprinted = request.user, enrollment.state in corrections.UNPRINTED
     case = enrollment.duplicate_case
     return render(request, "registry/enrollment_detail.html", {
-        "enrollment": enrollment, "history": selectors.card_history(enrollment, request.office),
+        "enrollment": enrollment, "history": card_reads.card_history(enrollment, request.office),
         "can_issue_suket": unprinted and may(user, "issue_suket"),
         "job_corrections": _job_corrections(enrollment, user),
         "can_edit": unprinted and corrections.may_correct(user, Correction.Kind.EDIT_RECORD, office_id=enrollment.office_id),

@@ -8,9 +8,8 @@ from django.core import signing
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from printing.models import Collector
 from registry.nik import InvalidNik, check_nik
-
-from .models import Collector
 
 MAX_BATCH = 500
 _SALT = "printing.batch.listed_at"

@@ -6,9 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from common.datefields import MonthFilter
 from common.dates import month_after
-
-from .models import PrintJob
-from .selectors import printed_before
+from printing.models import PrintJob
+from printing.selectors import printed_before
 
 WAITING_CHOICES = [(30, _("more than 30 days")), (90, _("more than 3 months")), (180, _("more than 6 months")), (365, _("more than a year"))]
 

@@ -5,8 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backlog.ledger import set_time_zone
 from backlog.offices import create_office
-
-from .models import Office, User
+from registry.models import Office, User
 
 
 @admin.register(Office)

@@ -7,8 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from common.datefields import DayField, MonthField
 from common.forms import CountField
 from common.numbers import number
-
-from .models import BlankRequest
+from inventory.models import BlankRequest
 
 # Far more than any delivery or count an office sees; keeps a typo of three extra zeros out.
 MAX_BLANKS = 1_000_000

@@ -6,8 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.datefields import DayFilter
 from common.dates import local_midnight
-
-from .models import BlankMovement, MovementKind
+from inventory.models import BlankMovement, MovementKind
 
 
 class MovementFilter(django_filters.FilterSet):

@@ -22,13 +22,13 @@ from common.pdf import pdf_response
 from common.web import refused_text
 from people.access import office_object, office_view
 from people.roles import may
+from inventory import documents, selectors
+from inventory.models import BlankMovement, BlankRequest, BlankStock, MovementKind, ReceiptCorrection, StockCount
 from registry.models import EnrollmentCounts
 
-from . import documents, selectors
 from .filters import MovementFilter
 from .forms import (MAX_REPORT_MONTHS, DraftRequestForm, LeadTimeForm, MonthlyReportForm, ReceiptCorrectionForm, ReceiptForm,
                     SendRequestForm, SpoilageForm, SpoilageMinutesForm, StockCountForm)
-from .models import BlankMovement, BlankRequest, BlankStock, MovementKind, ReceiptCorrection, StockCount
 from .tables import MovementTable
 
 LEDGER_PAGE = 50

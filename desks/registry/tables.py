@@ -2,7 +2,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from .models import Enrollment, TemporaryCertificate
+from registry.models import Enrollment, TemporaryCertificate
 
 
 class EnrollmentTable(tables.Table):

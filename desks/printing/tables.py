@@ -4,8 +4,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from common.dates import local_day
-
-from .models import PRINT_ORDER, PrintJob
+from printing.models import PRINT_ORDER, PrintJob
 
 
 class QueueTable(tables.Table):

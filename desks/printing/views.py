@@ -27,13 +27,14 @@ from common.pdf import pdf_response
 from common.web import refused_text, safe_next
 from people.access import office_object, office_view
 from people.roles import require
-from registry.forms import ReasonForm
+from desks.registry.forms import ReasonForm
+from inventory import selectors as stock_reads
+from printing import documents, selectors, worklist
+from printing.models import PRINT_ORDER, PrintJob, ahead_of, behind
 from registry.models import Correction, EnrollmentCounts
 
-from . import documents, selectors, worklist
 from .filters import ReadyCardFilter
 from .forms import BatchForm, OutOfOrderForm, PickupForm, PickupSearchForm, ScanForm, SpoilForm, listed_at_token
-from .models import PRINT_ORDER, PrintJob, ahead_of, behind
 from .tables import CardTable, QueueTable
 
 PER_PAGE = 25
@@ -60,10 +61,10 @@ def _print_desk_page(request, batch_form, status=200):
     office = request.office
     _open_page_of_card(request, office)
     context = {
-        "preview": selectors.build_preview(office),
+        "preview": stock_reads.build_preview(office),
         "reaches": selectors.queue_reaches(office),
         "table": _paginated(request, QueueTable(selectors.queue_in_print_order(office), base_url=reverse("print_desk"))),
-        "work_today": _with_corrections(request.user, selectors.desk_work_today(office)),
+        "work_today": _with_corrections(request.user, stock_reads.desk_work_today(office)),
         "batch_form": batch_form,
         "scan_form": ScanForm(),
     }

@@ -6,10 +6,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from common.datefields import DayField
-
-from .ages import MARRIED
-from .models import Enrollment, EnrollmentState, MaritalStatus
-from .nik import InvalidNik, check_nik
+from registry.ages import MARRIED
+from registry.models import Enrollment, EnrollmentState, MaritalStatus
+from registry.nik import InvalidNik, check_nik
 
 VOID = "void"
 
