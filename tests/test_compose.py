@@ -136,6 +136,7 @@ def test_the_image_leaves_the_development_tools_out_and_still_starts(tmp_path):
     compiled = re.search(r"compileall -q (.+)", dockerfile).group(1).split()
     for name in ["pyproject.toml", "README.md", "locale", "static", "templates", *compiled]:
         assert (context / name).exists(), name
+    assert {init.parent.name for init in context.glob("*/__init__.py")} <= set(compiled)  # every app of the image is compiled
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": ""}
     image = subprocess.run([sys.executable, "-c", PROBE_COMMANDS], env=env, cwd=context, capture_output=True, text=True)
