@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-migrations migrate messages clean
+.PHONY: run test bench bench-pages bench-migrations migrate messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed, found " + sys.version'
@@ -30,6 +30,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python manage.py bench $(BENCH_ARGS)
+
+# Every office page and every public page in an office of 100,000 and one of 5,000,000 enrollments (PostgreSQL).
+bench-pages: $(STAMP)
+	$(BIN)/python manage.py bench_pages $(BENCH_ARGS)
 
 # Each migration since the last release on an office of 5,000,000 records, with desk writes beside it (PostgreSQL).
 bench-migrations: $(STAMP)

@@ -55,3 +55,24 @@ def test_the_migration_bench_times_each_migration_with_a_desk_writing_beside_it_
         with conn.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [f"ektp_bench_migrations_test_{os.getpid()}"])
             assert cursor.fetchone()[0] == 0
+
+
+def test_the_page_bench_times_every_page_in_a_small_and_a_big_office_and_drops_its_database(run_command):
+    db = settings.DATABASES["default"]
+    name = f"ektp_bench_pages_test_{os.getpid()}"
+    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{name}"
+
+    code, out, err = run_command("bench_pages", "--small", "600", "--big", "3000", "--database-url", url)
+
+    assert code == 0, err
+    assert out.startswith("machine: ")
+    assert "| page (median of 5, server time)" in out and "| 600 enrollments, " in out and "| 3,000 enrollments, " in out
+    rows = {line.split("|")[1].strip() for line in out.splitlines() if line.startswith("| ") and ("ok" in line or "MISSED" in line)}
+    for page in ("dashboard", "print desk", "pickup desk", "enrollments, name, sorted by nik", "duplicates desk", "stock",
+                 "public: ready board", "public: my card, queued card", "public: Suket check"):
+        assert page in rows
+    assert "check_ledger (exit 0): ok 5371 | ok 5372" in out
+    with psycopg2.connect(dbname="postgres", user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or 5432) as conn:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [name])
+            assert cursor.fetchone()[0] == 0
