@@ -24,6 +24,12 @@ wait for each other in a circle: no deadlock.
 A row that another transaction holds (a Suket being issued, a record being
 corrected) is waited for, never skipped: the queue is fair.
 
+Every lock above is one office's: no write waits for another office's. Nor
+for anything else on the shared tables: an import analyses the enrollment
+table after its commit, and never waits to (backlog.imports); every unique
+key a write can meet is the office's own (the office or one of its rows
+first; a Suket number starts with the office's code).
+
 Outside the order: the office's accounts (people.accounts.lock_accounts, the
 office's user rows FOR UPDATE in id order). Only the head's changes of accounts
 take them, and those take no other lock, so they cannot meet a write above in
