@@ -201,6 +201,9 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# Acknowledged once done: a task whose worker died is delivered again (an upload's import, backlog.imports). With
+# a prefetch of 1 a worker reserves no task beyond the ones it runs, so the sweep's one build per office spreads
+# over every worker rather than waiting behind a busy one (tests/test_offices.py).
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE

@@ -1,14 +1,21 @@
-"""Many offices on one deployment, on PostgreSQL: no office's import, build or print click waits for another's.
+"""Many offices on one deployment, on PostgreSQL: no office's import, build or print click waits for another's,
+and the sweep's one build per office runs on every worker there is.
 
 An office's locks are its own (backlog.locks); what else an import takes on the
 shared enrollment table (its statistics) must never make another office wait.
 """
+import os
+import re
+import subprocess
+import sys
 import threading
 import time
-from datetime import date
+from datetime import date, datetime
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import pytest
+import redis
 from django.db import connection
 
 from backlog import imports
@@ -21,7 +28,8 @@ from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
 from registry.models import Enrollment
 from tests import factories as f
-from tests.conftest import database_url
+from config.celery import app
+from tests.conftest import ROOT, database_url
 from tests.writes import import_rows, new_residents
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -152,3 +160,75 @@ def test_an_import_does_not_wait_for_whatever_holds_the_enrollment_tables_statis
         cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'registry_enrollment'::regclass")
         assert cursor.fetchone()[0] == Enrollment.objects.count() == 800, "the table's statistics were not gathered after the import"
 
+
+# The Redis database of the test's own workers: not CI's worker's (CELERY_BROKER_URL's), which would take tasks too.
+OWN_WORKERS_REDIS_DB = 14
+_TASK_DONE = re.compile(r"^\[(?P<at>[\d-]+ [\d:,]+): INFO/MainProcess\] Task backlog\.tasks\.build_print_queue_task\[[^]]+\] succeeded in (?P<seconds>[\d.]+)s")
+
+
+def own_workers_broker():
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    if not broker.startswith("redis://"):
+        message = "needs Redis: set CELERY_BROKER_URL to a redis:// URL (CI does)"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    return urlunsplit(urlsplit(broker)._replace(path=f"/{OWN_WORKERS_REDIS_DB}"))
+
+
+def start_worker(name, broker, log):
+    env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": broker, "REDIS_URL": broker, "CONN_MAX_AGE": "0"}
+    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--hostname", f"{name}@%h",
+                             "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def builds_run(log_path):
+    """The queue builds a worker's log says it ran: (started, ended) each, from its lines "... succeeded in 0.12s"."""
+    runs = []
+    for line in log_path.read_text().splitlines():
+        if found := _TASK_DONE.match(line):
+            ended = datetime.strptime(found["at"], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+            runs.append((ended - float(found["seconds"]), ended))
+    return runs
+
+
+@pytest.mark.celery_worker
+def test_the_sweep_asks_for_one_build_per_office_and_every_worker_takes_some_at_the_same_time(tmp_path, worker_away):
+    """Eight offices with blanks free and cards waiting, two workers: the sweep's builds go to both, running side by side."""
+    broker = own_workers_broker()
+    offices = []
+    for n in range(8):
+        office = f.office(f"{1101 + n}")
+        f.enrollments(office, f.person(office, Role.CLERK), tmp_path, [date(2016, 1, 1 + day % 28) for day in range(300)])
+        receive_blanks(office=office, quantity=250, reference="R1", by=f.person(office, Role.STOCK_KEEPER))
+        offices.append(office)
+    assert [stock_report(office)["queued"] for office in offices] == [0] * 8  # no worker yet
+    queue = redis.Redis.from_url(broker)
+    queue.flushdb()
+    logs = {name: tmp_path / f"{name}.log" for name in ("worker1", "worker2")}
+    workers = [start_worker(name, broker, open(path, "w")) for name, path in logs.items()]
+    try:
+        deadline = time.monotonic() + 60
+        while not all(" ready." in path.read_text() for path in logs.values()):
+            assert time.monotonic() < deadline, "the workers did not start: " + " | ".join(p.read_text()[-500:] for p in logs.values())
+            assert all(worker.poll() is None for worker in workers), " | ".join(p.read_text()[-2000:] for p in logs.values())
+            time.sleep(0.2)
+        app.conf.task_always_eager = False
+        try:
+            with app.connection_for_write(broker) as sending:
+                app.send_task("backlog.tasks.sweep_due_work", connection=sending)  # as beat does
+        finally:
+            app.conf.task_always_eager = True
+        while [stock_report(office)["queued"] for office in offices] != [250] * 8 and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=30)
+        queue.flushdb()
+    assert [stock_report(office)["queued"] for office in offices] == [250] * 8
+    runs = {name: builds_run(path) for name, path in logs.items()}
+    assert sum(len(done) for done in runs.values()) == 8, runs
+    assert all(runs.values()), f"a worker took no build: {runs}"
+    side_by_side = [(a, b) for a in runs["worker1"] for b in runs["worker2"] if a[0] < b[1] and b[0] < a[1]]
+    assert side_by_side, f"no two builds ran at the same time: {runs}"
