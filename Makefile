@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-pages bench-migrations migrate messages clean
+.PHONY: run test bench bench-pages bench-migrations bench-offices migrate messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed, found " + sys.version'
@@ -38,6 +38,10 @@ bench-pages: $(STAMP)
 # Each migration since the last release on an office of 5,000,000 records, with desk writes beside it (PostgreSQL).
 bench-migrations: $(STAMP)
 	$(BIN)/python manage.py bench_migrations $(BENCH_ARGS)
+
+# One office's pages alone, then among 100 offices (99 more of 20,000 enrollments each) (PostgreSQL).
+bench-offices: $(STAMP)
+	$(BIN)/python manage.py bench_offices $(BENCH_ARGS)
 
 # Refresh locale/id after changing user-facing strings: extract (needs GNU gettext's xgettext),
 # merge locale/id/pending/*.json, compile. The .po and .mo are committed.

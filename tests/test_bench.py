@@ -72,6 +72,23 @@ def test_the_page_bench_times_every_page_in_a_small_and_a_big_office_and_drops_i
                  "public: ready board", "public: my card, queued card", "public: Suket check"):
         assert page in rows
     assert "check_ledger (exit 0): ok 5371 | ok 5372" in out
+
+
+def test_the_offices_bench_times_one_offices_pages_alone_and_among_the_others_and_drops_its_database(run_command):
+    db = settings.DATABASES["default"]
+    name = f"ektp_bench_offices_test_{os.getpid()}"
+    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{name}"
+
+    code, out, err = run_command("bench_offices", "--largest", "2000", "--others", "200", "--offices", "4", "--runs", "1",
+                                 "--database-url", url)
+
+    assert code == 0, err
+    assert out.startswith("machine: ")
+    assert "office 5371: 2,000 enrollments, 200 queued or printed; then 4 offices: 2,600 enrollments" in out
+    assert "| page" in out and "| 5371 alone" in out and "| 5371 among 4 offices" in out and "| a 200 office among 4" in out
+    rows = {line.split("|")[1].strip(): line for line in out.splitlines() if line.startswith("| ") and " ms " in line}
+    assert {"dashboard", "print desk", "enrollments desk", "public: offices", "public: my card, a queued card"} <= set(rows)
+    assert not any("HTTP" in row for row in rows.values()), out  # every page answered 200, alone and among the others
     with psycopg2.connect(dbname="postgres", user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or 5432) as conn:
         with conn.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [name])
