@@ -184,6 +184,25 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Uploaded SIAK files and their rejected-rows reports in an S3-compatible bucket that every web process and
+# worker reaches (MinIO in docker-compose.yml), when AWS_STORAGE_BUCKET_NAME is set; else under MEDIA_ROOT.
+# Private: the pages hand the files out themselves, to the office's own people only.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        # Empty: Amazon S3 itself. MinIO and most other S3-compatible stores want path-style addresses.
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        "access_key": os.environ.get("AWS_ACCESS_KEY_ID", ""),
+        "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+        "addressing_style": "path" if os.environ.get("AWS_S3_ENDPOINT_URL") else None,
+        "signature_version": "s3v4",
+        "default_acl": "private",
+        "querystring_auth": True,
+        # A second upload of the same name is stored beside the first, never over it.
+        "file_overwrite": False,
+    }}
 # The largest SIAK export the upload page takes. demo.write_demo_csv writes ~106 bytes a row: a
 # 5,000,000-row export is ~530 MB, and the default leaves room for longer addresses and extra columns.
 UPLOAD_MAX_MEGABYTES = int(os.environ.get("UPLOAD_MAX_MEGABYTES", "1024"))
