@@ -188,15 +188,16 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # worker reaches (MinIO in docker-compose.yml), when AWS_STORAGE_BUCKET_NAME is set; else under MEDIA_ROOT.
 # Private: the pages hand the files out themselves, to the office's own people only.
 AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+# Empty: Amazon S3 itself. MinIO and most other S3-compatible stores want path-style addresses.
+AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL", "")
 if AWS_STORAGE_BUCKET_NAME:
     STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
         "bucket_name": AWS_STORAGE_BUCKET_NAME,
-        # Empty: Amazon S3 itself. MinIO and most other S3-compatible stores want path-style addresses.
-        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "endpoint_url": AWS_S3_ENDPOINT_URL or None,
         "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
         "access_key": os.environ.get("AWS_ACCESS_KEY_ID", ""),
         "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
-        "addressing_style": "path" if os.environ.get("AWS_S3_ENDPOINT_URL") else None,
+        "addressing_style": "path" if AWS_S3_ENDPOINT_URL else None,
         "signature_version": "s3v4",
         "default_acl": "private",
         "querystring_auth": True,
