@@ -6,14 +6,34 @@ primary and REPLICA_DATABASE_URL on the standby. Pausing the standby's
 replay shows which database a page read: a row written on the primary after
 the pause is missing from a page that reads the standby.
 """
+import json
+import os
+import subprocess
+import sys
 import time
 
+from tests.conftest import ROOT
 from tests.loopback import wait_for
 from tests.own_postgres import Browser, OwnPostgres, field, manage, serving
 
 MAX_LAG = 2  # REPLICA_MAX_LAG_SECONDS for the served app
 TANGERANG = 'href="/publik/3603/"'
 SLEMAN = 'href="/publik/3404/"'
+
+
+def settings_with(**env):
+    probe = ("import json, django; django.setup(); from django.conf import settings as s;"
+             "print(json.dumps([sorted(s.DATABASES), s.DATABASE_ROUTERS, 'config.routers.PublicReadsMiddleware' in s.MIDDLEWARE,"
+             " s.DATABASES.get('replica', {}).get('TEST', {}).get('MIRROR')]))")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": "postgres://ektp:pw@db:5432/ektp", **env}
+    return json.loads(subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+
+
+def test_without_a_replica_url_there_is_one_database_and_no_router():
+    assert settings_with(REPLICA_DATABASE_URL="") == [["default"], [], False, None]
+    # With one, the router and its middleware; under test the replica is the test database itself.
+    assert settings_with(REPLICA_DATABASE_URL="postgres://ektp:pw@replica:5432/ektp") == [
+        ["default", "replica"], ["config.routers.ReplicaRouter"], True, "default"]
 
 
 def replayed_offices(replica) -> int:
