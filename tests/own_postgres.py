@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
 from tests.loopback import free_port
 
+# The project's folder (as tests.conftest has it: not imported from there, which needs Django set up).
+ROOT = Path(__file__).resolve().parent.parent
 BIN = Path("/usr/lib/postgresql/15/bin")
 
 
