@@ -29,12 +29,8 @@ _CACHE_KEY = "replica-unreplayed-positions"
 
 _lock = threading.Lock()
 _decided_at = float("-inf")
-_fresh = False
+_fresh: bool | None = None  # not decided yet
 _sightings: list[tuple[int, float]] = []  # (primary WAL position in bytes, when first seen unreplayed)
-
-
-def configured() -> bool:
-    return ALIAS in settings.DATABASES
 
 
 def fresh() -> bool:
@@ -42,33 +38,30 @@ def fresh() -> bool:
     global _decided_at, _fresh
     with _lock:
         if time.monotonic() - _decided_at >= CHECK_SECONDS:
-            _fresh = _check()
-            _decided_at = time.monotonic()
+            lag, why = lag_seconds()
+            fresh = lag is not None and lag <= settings.REPLICA_MAX_LAG_SECONDS
+            # Logged when the pages change databases (and a first answer of no), not at every check.
+            if fresh != _fresh and (_fresh is not None or not fresh):
+                if fresh:
+                    log.warning("the public pages read the replica again")
+                else:
+                    log.warning("the public pages read the primary: %s", why or f"the replica is {lag:.1f} s behind")
+            _fresh, _decided_at = fresh, time.monotonic()
         return _fresh
 
 
-def forget():
-    """Decide afresh at the next read (tests, and after the settings change)."""
-    global _decided_at, _sightings
-    with _lock:
-        _decided_at, _sightings = float("-inf"), []
-    cache.delete(_CACHE_KEY)
-
-
-def lag_seconds() -> float | None:
-    """How long the replica has been missing a position the primary had flushed; None if it cannot be told."""
+def lag_seconds() -> tuple[float | None, str]:
+    """How long the replica has been missing a position the primary had flushed; None (and why) if it cannot be told."""
     try:
         # The primary first: a replica read after it can only have replayed more.
         primary = _position(PRIMARY, "SELECT pg_current_wal_flush_lsn() - '0/0'::pg_lsn")
         replayed = _position(ALIAS, "SELECT pg_last_wal_replay_lsn() - '0/0'::pg_lsn")
     except DatabaseError as error:
-        log.warning("the replica's position cannot be read; the public pages read the primary: %s", error)
         connections[ALIAS].close()
-        return None
+        return None, f"the replica's position cannot be read: {error}"
     if replayed is None:
-        log.warning("REPLICA_DATABASE_URL is not a standby (pg_last_wal_replay_lsn() is NULL); the public pages read the primary")
-        return None
-    return _record(primary, replayed, time.time())
+        return None, "REPLICA_DATABASE_URL is not a standby (pg_last_wal_replay_lsn() is NULL)"
+    return _record(primary, replayed, time.time()), ""
 
 
 def _position(alias, sql):
@@ -89,8 +82,3 @@ def _record(primary: int, replayed: int, now: float) -> float:
     _sightings = sightings
     cache.set(_CACHE_KEY, sightings, timeout=3600)
     return now - sightings[0][1] if sightings else 0.0
-
-
-def _check() -> bool:
-    lag = lag_seconds()
-    return lag is not None and lag <= settings.REPLICA_MAX_LAG_SECONDS
