@@ -21,7 +21,6 @@ failure is recorded as FAILED with one sentence for the clerk (the error
 itself goes to the log); `retry_upload` asks for the task again.
 """
 import logging
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -34,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from common.dates import local_day
 from common import bulk
+from common.storage import local_path
 from people.roles import require
 from registry.importer import OUTCOME_OF, VALID_FIELDS, EnrollmentFile, Outcome, Rejected, UnusableFile, rejected_report
 from registry.models import Enrollment, EnrollmentCounts, EnrollmentImport, EnrollmentState, EnrollmentUpload, Office, StatusUpdate
@@ -309,8 +309,10 @@ def run_upload(*, upload: EnrollmentUpload, progress=None) -> EnrollmentUpload:
         if not claimed:
             return upload
         try:
-            result = import_enrollments(office=upload.office, path=upload.file.path, by=upload.uploaded_by, progress=progress,
-                                        file_name=upload.original_name)
+            # On a bucket (S3) the worker imports a copy, and the rejected-rows report goes back beside the file.
+            with local_path(upload.file, beside=[f"rejected.{suffix}" for suffix in EnrollmentUpload.REJECTED_SUFFIXES]) as path:
+                result = import_enrollments(office=upload.office, path=path, by=upload.uploaded_by, progress=progress,
+                                            file_name=upload.original_name)
         except UnusableFile as exc:
             upload.status, upload.message = EnrollmentUpload.Status.UNUSABLE, str(exc)
         except Exception as exc:
@@ -373,9 +375,8 @@ def remove_old_upload_files(*, older_than: timedelta, by, now=None) -> int:
     removed = 0
     for upload in old.order_by("pk").iterator():
         if upload.file:
-            report = upload.rejected_path
-            if os.path.exists(report):
-                os.remove(report)
+            for suffix in EnrollmentUpload.REJECTED_SUFFIXES:
+                upload.file.storage.delete(f"{upload.file.name}.rejected.{suffix}")
             upload.file.delete(save=False)
         upload.files_removed_at = now
         upload.save(update_fields=["file", "files_removed_at"])

@@ -129,6 +129,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not memory: tests run management commands in child processes.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}
+# A PostgreSQL streaming replica of DATABASE_URL: the residents' pages read it while it is at most
+# REPLICA_MAX_LAG_SECONDS behind, and the primary otherwise (config/routers.py, config/replica.py).
+# Unset (the default): one database for everything.
+REPLICA_DATABASE_URL = os.environ.get("REPLICA_DATABASE_URL", "")
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "5"))
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(REPLICA_DATABASE_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+                                                 conn_health_checks=True)
+    # A replica out of reach costs a page at most this long, once a second (config/replica.py).
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # Under test the replica is the test database itself.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+    # Innermost: only the public view itself (and its template) reads the replica.
+    MIDDLEWARE.append("config.routers.PublicReadsMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "registry.User"
@@ -171,6 +186,26 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Uploaded SIAK files and their rejected-rows reports in an S3-compatible bucket that every web process and
+# worker reaches (MinIO in docker-compose.yml), when AWS_STORAGE_BUCKET_NAME is set; else under MEDIA_ROOT.
+# Private: the pages hand the files out themselves, to the office's own people only.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+# Empty: Amazon S3 itself. MinIO and most other S3-compatible stores want path-style addresses.
+AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL", "")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "endpoint_url": AWS_S3_ENDPOINT_URL or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        "access_key": os.environ.get("AWS_ACCESS_KEY_ID", ""),
+        "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+        "addressing_style": "path" if AWS_S3_ENDPOINT_URL else None,
+        "signature_version": "s3v4",
+        "default_acl": "private",
+        "querystring_auth": True,
+        # A second upload of the same name is stored beside the first, never over it.
+        "file_overwrite": False,
+    }}
 # The largest SIAK export the upload page takes. demo.write_demo_csv writes ~106 bytes a row: a
 # 5,000,000-row export is ~530 MB, and the default leaves room for longer addresses and extra columns.
 UPLOAD_MAX_MEGABYTES = int(os.environ.get("UPLOAD_MAX_MEGABYTES", "1024"))

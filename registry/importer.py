@@ -567,8 +567,9 @@ class RejectedRows:
     header's column names (PROFILES), so a report of either kind of export reads alike.
     """
 
-    def __init__(self, path: str, total: int):
-        self.path, self.total = path, total
+    def __init__(self, path: str, total: int, storage=None):
+        """`path` on this machine's disk or, with `storage`, a name in that storage (a bucket every machine reaches)."""
+        self.path, self.total, self.storage = path, total, storage
 
     def __len__(self):
         return self.total
@@ -579,23 +580,30 @@ class RejectedRows:
         start, stop = wanted.start or 0, wanted.stop if wanted.stop is not None else self.total
         return list(itertools.islice(self._lines(), start, stop))
 
+    def _open(self):
+        if self.storage is None:
+            return open(self.path, "rb") if os.path.exists(self.path) else None
+        return self.storage.open(self.path, "rb") if self.storage.exists(self.path) else None
+
     def _lines(self):
-        if not self.path or not os.path.exists(self.path):
+        raw = self._open() if self.path else None
+        if raw is None:
             return
-        if self.path.endswith(".xlsx"):
-            yield from self._workbook_lines()
-            return
-        with open(self.path, encoding="utf-8-sig", newline="") as report:
+        with raw:
+            if self.path.endswith(".xlsx"):
+                yield from self._workbook_lines(raw)
+                return
+            report = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
             rows = csv.reader(report, delimiter=";")
             header = next(rows, None)
             if header is not None:
                 read = _reader_of(header)
                 yield from (read("", row) for row in rows)
 
-    def _workbook_lines(self):
+    def _workbook_lines(self, raw):
         from openpyxl import load_workbook  # only when a page lists a workbook's report: openpyxl is slow to import
 
-        book = load_workbook(self.path, read_only=True)
+        book = load_workbook(raw, read_only=True)
         try:
             for sheet in book.worksheets:
                 rows = sheet.iter_rows(values_only=True)

@@ -1,10 +1,10 @@
 """Offices and their people, enrollments (a card's life), duplicate cases and Suket."""
-import os
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -437,10 +437,19 @@ class EnrollmentUpload(models.Model):
         """The cache key of the rows an import has read so far (its rows are invisible until it commits)."""
         return f"upload-progress-{upload_id}"
 
+    REJECTED_SUFFIXES = ("xlsx", "csv")
+
     @property
-    def rejected_path(self):
-        """The rejected-rows report beside the file: a workbook's is a workbook (the import wrote one or the other)."""
+    def rejected_name(self):
+        """The rejected-rows report beside the file in its storage: a workbook's is a workbook (the import wrote one or the other)."""
         if not self.file:
             return ""
-        workbook = f"{self.file.path}.rejected.xlsx"
-        return workbook if os.path.exists(workbook) else f"{self.file.path}.rejected.csv"
+        workbook = f"{self.file.name}.rejected.xlsx"
+        return workbook if self.file.storage.exists(workbook) else f"{self.file.name}.rejected.csv"
+
+    @property
+    def rejected_path(self):
+        """The report as a local path where the files are on this machine's disk (FileSystemStorage); else ""."""
+        if not self.file or not isinstance(self.file.storage, FileSystemStorage):
+            return ""
+        return self.file.storage.path(self.rejected_name)

@@ -13,23 +13,30 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "worker", "beat", "migrate")
+# What .env gives compose itself, not the app's settings.
+COMPOSE_SECRETS = {"POSTGRES_PASSWORD", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"}
 
 
 def interpolated(value) -> str:
-    """A value as compose gives it to the container with no .env: ${NAME:-default} is the default."""
-    return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", str(value)).replace("${POSTGRES_PASSWORD}", "pw")
+    """A value as compose gives it to the container with no .env: ${NAME:-default} is the default, a secret is "pw"."""
+    return re.sub(r"\$\{[A-Z_]+\}", "pw", re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", str(value)))
+
+
+def variable(value) -> str:
+    """The .env variable a compose value is made of: ${NAME}, ${NAME:-default} or ${NAME:?message}."""
+    return re.fullmatch(r"\$\{([A-Z_]+)(?:[:?-][^}]*)?\}", value).group(1)
 
 
 def settings_reads():
     """Environment variables config/settings.py reads (plus DATABASE_URL, read by dj-database-url)."""
     source = (ROOT / "config" / "settings.py").read_text()
-    names = set(re.findall(r'(?:os\.environ\.get|env_bool|env_list)\(\s*"([A-Z_]+)"', source))
+    names = set(re.findall(r'(?:os\.environ\.get|env_bool|env_list)\(\s*"([A-Z0-9_]+)"', source))
     return names | {"DATABASE_URL"}
 
 
 def test_compose_has_the_production_parts():
-    assert set(SERVICES) >= {"db", "redis", *APP_SERVICES}
+    assert set(SERVICES) >= {"db", "redis", "minio", "bucket", *APP_SERVICES}
     assert SERVICES["db"]["image"].startswith("postgres:15")
     assert SERVICES["redis"]["image"].startswith("redis:")
     assert "celery" in SERVICES["worker"]["command"] and "worker" in SERVICES["worker"]["command"]
@@ -42,7 +49,7 @@ def test_every_variable_compose_sets_is_one_the_settings_read():
     example = [line.split("=", 1)[0] for line in (ROOT / ".env.example").read_text().splitlines() if "=" in line and not line.startswith("#")]
     for service in APP_SERVICES:
         assert set(SERVICES[service]["environment"]) <= reads, service
-    assert set(example) - {"POSTGRES_PASSWORD"} <= reads
+    assert set(example) - COMPOSE_SECRETS <= reads
     assert {"SECRET_KEY", "ALLOWED_HOSTS"} <= set(example)
 
 
@@ -71,19 +78,60 @@ def test_the_settings_under_compose_use_postgresql_and_a_real_broker():
     assert beat == ["remove-old-upload-files", "sweep-due-work"]
 
 
-def test_web_and_worker_share_the_uploaded_files():
-    """The page stores an upload and the worker imports it: one named volume, mounted at MEDIA_ROOT in both."""
-    env = {key: value for key, value in os.environ.items() if key != "MEDIA_ROOT"}
-    env.update({key: interpolated(value) for key, value in SERVICES["worker"]["environment"].items()})
-    env.update({"SECRET_KEY": "x" * 50, "DJANGO_SETTINGS_MODULE": "config.settings"})
-    probe = "from django.conf import settings as s; print(s.MEDIA_ROOT)"
-    media_root = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-    mounts = {}
+def compose_settings(service, probe):
+    """What `probe` prints with the settings of `service` under compose (no .env: defaults, secrets "pw")."""
+    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "MEDIA_ROOT"}}
+    env.update({key: interpolated(value) for key, value in SERVICES[service]["environment"].items()})
+    env.update({"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "ektp.example.go.id", "DJANGO_SETTINGS_MODULE": "config.settings"})
+    code = f"import json, django; django.setup(); from django.conf import settings as s; print(json.dumps({probe}))"
+    return json.loads(subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+
+
+def test_web_and_worker_keep_the_uploaded_files_in_the_compose_bucket():
+    """The page stores an upload and any worker imports it: one S3 bucket (MinIO), no container's own disk."""
+    bucket = SERVICES["bucket"]["environment"]["BUCKET"]
+    minio = SERVICES["minio"]["environment"]
     for service in ("web", "worker"):
-        volumes = [entry.split(":") for entry in SERVICES[service].get("volumes", [])]
-        mounts[service] = {source for source, target, *_ in volumes if target.rstrip("/") == media_root}
-    assert mounts["web"] and mounts["web"] == mounts["worker"], mounts
-    assert mounts["web"] <= set(COMPOSE["volumes"]), "a named volume, not a directory of one host"
+        storage = compose_settings(service, "s.STORAGES['default']")
+        assert storage["BACKEND"] == "storages.backends.s3.S3Storage", service
+        options = storage["OPTIONS"]
+        assert options["bucket_name"] == interpolated(bucket) == "ektp-uploads"
+        assert options["endpoint_url"] == "http://minio:9000" and options["addressing_style"] == "path"
+        env = SERVICES[service]["environment"]
+        # The bucket's own account, from the same variables of .env.
+        assert variable(env["AWS_ACCESS_KEY_ID"]) == variable(minio["MINIO_ROOT_USER"]) == "MINIO_ROOT_USER"
+        assert variable(env["AWS_SECRET_ACCESS_KEY"]) == variable(minio["MINIO_ROOT_PASSWORD"]) == "MINIO_ROOT_PASSWORD"
+        assert "volumes" not in SERVICES[service], f"{service} keeps files of its own"
+    assert "mc mb --ignore-existing" in " ".join(SERVICES["bucket"]["entrypoint"])
+    assert {"miniodata:/data"} == set(SERVICES["minio"]["volumes"]) and "miniodata" in COMPOSE["volumes"]
+
+
+def test_migrations_run_once_before_any_web_or_worker_container_starts():
+    migrate = SERVICES["migrate"]
+    assert migrate["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert migrate["restart"] == "no" and migrate["depends_on"]["db"]["condition"] == "service_healthy"
+    for service in ("web", "worker"):
+        assert "migrate" not in " ".join(SERVICES[service]["command"]), service
+        assert SERVICES[service]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}, service
+        assert SERVICES[service]["depends_on"]["bucket"] == {"condition": "service_completed_successfully"}, service
+    assert "migrate" not in re.search(r"^CMD .*$", (ROOT / "Dockerfile").read_text(), re.M).group(0)
+
+
+def test_web_and_worker_can_run_many_of_each():
+    """`--scale web=N --scale worker=M`: no fixed name or host port, and what one process keeps every other one sees."""
+    assert not [name for name, service in SERVICES.items() if "container_name" in service]
+    for service in ("web", "worker"):
+        assert "ports" not in SERVICES[service] and "volumes" not in SERVICES[service], service
+        shared = compose_settings(service, "[s.CACHES['default'], s.SESSION_ENGINE, s.MESSAGE_STORAGE, s.AXES_HANDLER]")
+        cache, sessions, messages, axes = shared
+        assert (cache["BACKEND"], cache["LOCATION"]) == ("config.cache.ForgivingRedisCache", "redis://redis:6379/0")
+        assert sessions == "django.contrib.sessions.backends.db"
+        assert messages == "django.contrib.messages.storage.session.SessionStorage"
+        assert axes == "axes.handlers.database.AxesDatabaseHandler"
+    # The lookup limit's counters are rows of the database, not the cache (public/ratelimit.py).
+    assert "LookupCount" in (ROOT / "public" / "ratelimit.py").read_text()
+    # The proxy reaches every web container by the service's name (compose's DNS gives all their addresses).
+    assert SERVICES["proxy"]["environment"]["UPSTREAM"].split(":")[0] == "web"
 
 
 def test_the_image_runs_the_python_the_project_needs():

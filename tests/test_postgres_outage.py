@@ -4,89 +4,18 @@ The test makes a PostgreSQL cluster of its own on a free port (initdb, as
 the postgres user: CI runs as root), migrates it, serves the app from it
 with gunicorn, and drives the stock page over HTTP as the stock keeper.
 """
-import http.cookiejar
 import os
-import pwd
-import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
-import urllib.parse
-import urllib.request
-from pathlib import Path
-
-import pytest
 
 from tests.conftest import ROOT
 from tests.loopback import free_port
+from tests.own_postgres import Browser, OwnPostgres, field, manage
 
-BIN = Path("/usr/lib/postgresql/15/bin")
 SENTENCE = "Basis data kantor sedang tidak dapat dijangkau"
-
-
-class OwnPostgres:
-    def __init__(self):
-        if not (BIN / "initdb").exists() or os.geteuid() != 0:
-            message = "needs PostgreSQL 15's binaries and root to run them as the postgres user (CI has both)"
-            pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
-        # Not under pytest's tmp_path: the postgres user cannot enter root's private folders.
-        self.data, self.port = Path(tempfile.mkdtemp(prefix="ektp-pg-")), free_port()
-        owner = pwd.getpwnam("postgres")
-        os.chown(self.data, owner.pw_uid, owner.pw_gid)
-        self.as_postgres(BIN / "initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync")
-        self.url = f"postgres://postgres@127.0.0.1:{self.port}/ektp"
-
-    def as_postgres(self, *command):
-        subprocess.run(["runuser", "-u", "postgres", "--", *map(str, command)], check=True, capture_output=True, timeout=120)
-
-    def start(self):
-        # The server's output to a file: holding the test's pipes, it would keep `run` waiting.
-        self.as_postgres(BIN / "pg_ctl", "-D", self.data, "-l", self.data / "server.log", "-w", "-o",
-                         f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data} -c fsync=off", "start")
-
-    def stop(self):
-        self.as_postgres(BIN / "pg_ctl", "-D", self.data, "-w", "-m", "fast", "stop")
-
-
-def manage(url, *args):
-    env = {**os.environ, "DATABASE_URL": url, "CELERY_BROKER_URL": ""}
-    return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
-
-
-class _PlainHttpPolicy(http.cookiejar.DefaultCookiePolicy):
-    """Production's secure cookies sent over the test's plain loopback HTTP (there is no TLS proxy here)."""
-
-    def return_ok_secure(self, cookie, request):
-        return True
-
-
-class Browser:
-    """A clerk's browser over HTTP: cookies, and the CSRF and one-time tokens of the last page's forms."""
-
-    def __init__(self, base):
-        self.base, self.jar = base, http.cookiejar.CookieJar(policy=_PlainHttpPolicy())
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-
-    def get(self, path) -> str:
-        with self.opener.open(self.base + path, timeout=10) as response:
-            return response.read().decode()
-
-    def post(self, path, fields, page) -> tuple[int, str]:
-        """Send the form of `page` (the address the browser names as the referrer) to `path`."""
-        data = urllib.parse.urlencode(fields).encode()
-        request = urllib.request.Request(self.base + path, data=data, headers={"Referer": self.base + page})
-        try:
-            with self.opener.open(request, timeout=10) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as answer:
-            return answer.code, answer.read().decode()
-
-
-def field(html, name):
-    return re.search(r'name="%s" value="([^"]+)"' % name, html).group(1)
 
 
 def test_postgres_stopped_under_a_running_server_then_started_again():
