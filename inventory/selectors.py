@@ -6,13 +6,13 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 
 from django.db import connection
-from django.db.models import Case, Count, F, Min, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from common.dates import local_day, local_midnight, month_after
 from printing.models import PrintJob
-from registry.models import Enrollment, EnrollmentCounts, EnrollmentDayCount, EnrollmentImport, EnrollmentState, Office, StatusUpdate
+from registry.models import Enrollment, EnrollmentCounts, EnrollmentDayCount, EnrollmentImport, EnrollmentState, Office, QUEUED_OF_AGE, StatusUpdate
 
 from .models import BlankMovement, BlankRequest, BlankStock, MonthlyFigures, MovementKind, ReceiptCorrection, StockCount
 
@@ -296,10 +296,11 @@ def printing_reached(office: Office, *, today: date | None = None) -> PrintingRe
     frontier that waits again (a resolved double record) is taken first all
     the same; its resident reads that on "my card".
     """
-    birthday = Q(printable_on__gt=F("enrolled_on"))
-    oldest = Enrollment.objects.filter(office=office, state=EnrollmentState.QUEUED).aggregate(  # enrollment_queued_order
-        of_age=Min("enrolled_on", filter=~birthday), any=Min("enrolled_on"))  # one pass over the queue (at most the blanks on hand)
-    oldest_queued = oldest["of_age"] or oldest["any"]
+    queued = Enrollment.objects.filter(office=OuterRef("pk")).order_by("enrolled_on").values("enrolled_on")
+    of_age, any_queued = Office.objects.filter(pk=office.pk).values_list(  # one query, an index entry each:
+        Subquery(queued.filter(QUEUED_OF_AGE)[:1]),  # enrollment_queued_of_age
+        Subquery(queued.filter(state=EnrollmentState.QUEUED)[:1])).get()  # enrollment_queued_order
+    oldest_queued = of_age or any_queued
     queue_month = oldest_queued.replace(day=1) if oldest_queued else None
     today = today or local_day(office)
     # The age rule as the queue applies it (backlog.cards.printable), read along enrollment_waiting_order.

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from common.cells import escaped_sql
 from common.dates import local_midnight
-from registry.models import Correction, DuplicateCase, Enrollment, EnrollmentState, Office, TemporaryCertificate
+from registry.models import Correction, DuplicateCase, Enrollment, EnrollmentDayCount, EnrollmentState, Office, TemporaryCertificate
 from registry.names import with_name_words
 
 from .models import PRINT_ORDER, PrintJob, collector_words
@@ -33,9 +33,12 @@ def queue_in_print_order(office: Office) -> QuerySet:
 
 
 def queue_reaches(office: Office) -> date | None:
-    """The newest enrollment date in the print queue: 'printing has reached residents enrolled in ...'."""
+    """The newest enrollment date in the print queue: 'printing has reached residents enrolled in ...'.
+
+    From the counts per recording day and state the write side keeps (a row per day), not from the queue itself.
+    """
     return (
-        PrintJob.objects.filter(office=office, state=PrintJob.State.QUEUED)
+        EnrollmentDayCount.objects.filter(office=office, state=EnrollmentState.QUEUED, count__gt=0)
         .order_by("-enrolled_on").values_list("enrolled_on", flat=True).first()
     )
 

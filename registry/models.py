@@ -104,6 +104,11 @@ class MaritalStatus(models.TextChoices):
     WIDOWED = "4", _("Widowed (cerai mati)")
 
 
+# A queued card of a resident who was of age (or married) when recorded: its printable day is its recording day.
+# (printable_on is never before enrolled_on: the 17th birthday or the recording day, whichever is later.)
+QUEUED_OF_AGE = Q(state="queued") & (Q(printable_on__isnull=True) | Q(printable_on__lte=models.F("enrolled_on")))
+
+
 class Enrollment(models.Model):
     """A resident's biometric recording (perekaman) and the state of their card."""
 
@@ -169,6 +174,9 @@ class Enrollment(models.Model):
             # The dashboard: backlog on hold by month, and how far printing has reached.
             models.Index(fields=["office", "enrolled_on"], condition=Q(state="on_hold"), name="enrollment_on_hold_order"),
             models.Index(fields=["office", "enrolled_on"], condition=Q(state="queued"), name="enrollment_queued_order"),
+            # Where printing has reached: the oldest queued card of a resident of age when recorded (a birthday card
+            # sits far behind it), one index entry to read however long the queue.
+            models.Index(fields=["office", "enrolled_on"], condition=QUEUED_OF_AGE, name="enrollment_queued_of_age"),
             # The enrollments desk's lists of records at the centre and of residents to call back (few of millions).
             models.Index(fields=["office", "enrolled_on", "id"], condition=Q(state="at_centre"), name="enrollment_at_centre_order"),
             models.Index(fields=["office", "enrolled_on", "id"], condition=Q(state="failed"), name="enrollment_failed_order"),
