@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Min, OuterRef, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -109,9 +109,18 @@ def open_duplicate_cases(*, office: Office, reenrolled: Reenrolled) -> int:
             " WHERE id IN (SELECT id FROM reenrolled_record) AND state NOT IN (%s, %s)",
             [DuplicateCase.Status.OPEN, EnrollmentState.VOID, EnrollmentState.FAILED],
         )
+        # The cases these residents' records joined or left (a kept record moves from a closed case to the new one).
+        date_cases(DuplicateCase.objects.filter(office=office, nik__in=RawSQL("SELECT nik FROM reenrolled_nik", [])))
         cursor.execute("DROP TABLE reenrolled_record")
         cursor.execute("DROP TABLE reenrolled_nik")
     return len(reenrolled.niks)
+
+
+def date_cases(cases) -> None:
+    """Set each of these cases' first recording date from its records, after records joined or left it (one statement)."""
+    earliest = (Enrollment.objects.filter(duplicate_case=OuterRef("pk")).order_by().values("duplicate_case")
+                .annotate(first=Min("enrolled_on")).values("first"))
+    cases.update(first_enrolled=Subquery(earliest))
 
 
 def _analyze(cursor, table) -> None:

@@ -8,7 +8,7 @@ Real losses are booked as they happened: when fewer blanks are left than the
 queue holds, the newest queued cards give theirs back (backlog.cards).
 """
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from common.dates import local_day
 from common.numbers import number
-from inventory.models import BlankMovement, BlankRequest, MonthlyFigures, MovementKind, ReceiptCorrection, StockCount
-from inventory.selectors import FIGURE_OF_KIND, monthly_figures_of
+from inventory.models import BlankMovement, BlankRequest, DailyPrinting, MonthlyFigures, MovementKind, ReceiptCorrection, StockCount
+from inventory.selectors import FIGURE_OF_KIND, daily_printing_of, monthly_figures_of
 from people.roles import may, require
 from registry.models import Office, TimeZone
 
@@ -51,10 +51,13 @@ def book(movements: list[BlankMovement]) -> list[BlankMovement]:
     # A movement's month is the office's: the ledger lock keeps the office's zone from changing meanwhile (set_time_zone).
     offices = Office.objects.in_bulk({movement.office_id for movement in created})
     per_month: dict[tuple, dict[str, int]] = defaultdict(lambda: {"received": 0, "printed": 0, "spoiled": 0, "adjusted": 0})
+    printed_per_day: Counter = Counter()
     for movement in created:
-        month = local_day(offices[movement.office_id], movement.created_at).replace(day=1)
+        day = local_day(offices[movement.office_id], movement.created_at)
         figure, sign = FIGURE_OF_KIND[movement.kind]
-        per_month[(movement.office_id, month)][figure] += sign * movement.quantity
+        per_month[(movement.office_id, day.replace(day=1))][figure] += sign * movement.quantity
+        if movement.kind == MovementKind.PRINTED:
+            printed_per_day[(movement.office_id, day)] -= movement.quantity
     with connection.cursor() as cursor:
         for (office_id, month), values in per_month.items():
             cursor.execute(
@@ -65,6 +68,12 @@ def book(movements: list[BlankMovement]) -> list[BlankMovement]:
                 " spoiled = inventory_monthlyfigures.spoiled + excluded.spoiled,"
                 " adjusted = inventory_monthlyfigures.adjusted + excluded.adjusted",
                 [office_id, month, values["received"], values["printed"], values["spoiled"], values["adjusted"]],
+            )
+        for (office_id, day), printed in printed_per_day.items():
+            cursor.execute(
+                "INSERT INTO inventory_dailyprinting (office_id, day, printed) VALUES (%s, %s, %s)"
+                " ON CONFLICT (office_id, day) DO UPDATE SET printed = inventory_dailyprinting.printed + excluded.printed",
+                [office_id, day, printed],
             )
     return created
 
@@ -406,7 +415,7 @@ def _book_receipt_correction(correction: ReceiptCorrection, *, by) -> int:
 
 
 def set_time_zone(*, office: Office, time_zone: str, by) -> int:
-    """Move an office to another time zone; its monthly figures are bucketed again by its new local days.
+    """Move an office to another time zone; its monthly and daily figures are bucketed again by its new local days.
 
     Under the ledger lock, so no movement is booked into a month of the old
     zone meanwhile. Returns how many months' figures were written. Setting
@@ -422,7 +431,11 @@ def set_time_zone(*, office: Office, time_zone: str, by) -> int:
         if current.time_zone == time_zone:
             return 0
         Office.objects.filter(pk=office.pk).update(time_zone=time_zone)
-        figures = monthly_figures_of(BlankMovement.objects.filter(office=office), office.zone)
+        movements = BlankMovement.objects.filter(office=office)
+        figures = monthly_figures_of(movements, office.zone)
         MonthlyFigures.objects.filter(office=office).delete()
         MonthlyFigures.objects.bulk_create(MonthlyFigures(office=office, month=month, **values) for month, values in figures.items())
+        DailyPrinting.objects.filter(office=office).delete()
+        DailyPrinting.objects.bulk_create(DailyPrinting(office=office, day=day, printed=printed)
+                                          for day, printed in daily_printing_of(movements, office.zone).items())
         return len(figures)

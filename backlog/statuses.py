@@ -27,7 +27,7 @@ from registry.importer import OUTCOME_OF, Outcome
 from registry.models import Correction, DuplicateCase, Enrollment, EnrollmentImport, EnrollmentState as S, StatusUpdate
 
 from . import cards
-from .duplicates import close_case
+from .duplicates import close_case, date_cases
 from .locks import lock_for_import, lock_ledger, lock_rows
 from .suket import end_suket
 from .work import ask_for_queue_build
@@ -162,6 +162,7 @@ def _hold_flagged(office, records: list[Enrollment], at) -> None:
             case.save(update_fields=["flagged_by_centre"])
         cards.move(office_id=office.pk, cards=Enrollment.objects.filter(pk=record.pk), to=S.ON_HOLD, at=at)
         Enrollment.objects.filter(pk=record.pk).update(duplicate_case=case)
+        date_cases(DuplicateCase.objects.filter(pk__in={case.pk, record.duplicate_case_id} - {None}))  # the one it joined, the one it left
 
 
 def outcomes(run: EnrollmentImport) -> Counter:

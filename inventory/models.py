@@ -108,6 +108,25 @@ class BlankMovement(models.Model):
         ]
 
 
+class DailyPrinting(models.Model):
+    """How many cards an office printed on one of its days (in its time zone), net of corrections.
+
+    Maintained by the write side in the transaction that books the printed
+    movements (backlog.ledger.book), so the print rate and the weekly
+    printing read a row per day instead of counting every movement of the
+    weeks; check_ledger recomputes them.
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+", db_index=False)
+    day = models.DateField(_("day"))
+    printed = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["office", "day"], name="one_printing_row_per_office_and_day"),
+        ]
+
+
 class MonthlyFigures(models.Model):
     """An office's movements of one month (in the office's time zone), net of corrections.
 

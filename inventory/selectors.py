@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from common.dates import local_day, local_midnight, month_after
 from printing.models import PrintJob
-from registry.models import Enrollment, EnrollmentCounts, EnrollmentDayCount, EnrollmentImport, EnrollmentState, Office, QUEUED_OF_AGE, StatusUpdate
+from registry.models import DuplicateCase, Enrollment, EnrollmentCounts, EnrollmentDayCount, EnrollmentImport, EnrollmentState, Office, QUEUED_OF_AGE, StatusUpdate
 
-from .models import BlankMovement, BlankRequest, BlankStock, MonthlyFigures, MovementKind, ReceiptCorrection, StockCount
+from .models import BlankMovement, BlankRequest, BlankStock, DailyPrinting, MonthlyFigures, MovementKind, ReceiptCorrection, StockCount
 
 FIGURES = ("received", "printed", "spoiled", "adjusted")
 # Movement kind -> (monthly figure, sign): printed and spoiled count blanks used.
@@ -88,6 +88,7 @@ def ledger_breaches(office: Office) -> list[str]:
     if wrong_corrections:
         breaches.append(f"{wrong_corrections} corrections are not of the kind or office of the movement they correct")
     breaches += _monthly_figure_breaches(office, movements)
+    breaches += _daily_printing_breaches(office, movements)
     silent = movements.filter(reference="", reason="").count()
     if silent:
         breaches.append(f"{silent} movements say neither reference nor reason")
@@ -124,6 +125,11 @@ def ledger_breaches(office: Office) -> list[str]:
         breaches.append(f"{misordered} queued print jobs carry another date than their enrollment (print order)")
     if mismatched:
         breaches.append(f"{mismatched} queued print jobs belong to enrollments that are not queued")
+    misdated = [case for case, kept, first in DuplicateCase.objects.filter(office=office).order_by("pk")
+                .values_list("pk", "first_enrolled").annotate(first=Min("enrollments__enrolled_on")) if kept != first]
+    if misdated:
+        breaches.append(f"{len(misdated)} duplicate cases keep another first recording date than their records' earliest"
+                        f" (case {', '.join(map(str, misdated[:5]))})")
     return breaches
 
 
@@ -149,6 +155,23 @@ def monthly_figures_of(movements, zone) -> dict[date, dict[str, int]]:
         figure, sign = FIGURE_OF_KIND[kind]
         figures.setdefault(month, dict.fromkeys(FIGURES, 0))[figure] += sign * total
     return figures
+
+
+def daily_printing_of(movements, zone) -> dict[date, int]:
+    """Cards printed net of corrections per day (in `zone`) that these movements (a queryset) add up to; days of none left out.
+
+    check_ledger compares the maintained daily printing with it; a change of an office's zone writes it again from it.
+    """
+    grouped = (movements.filter(kind=MovementKind.PRINTED).annotate(day=TruncDate("created_at", tzinfo=zone)).order_by()
+               .values_list("day").annotate(total=Sum("quantity")))
+    return {day: -total for day, total in grouped}
+
+
+def _daily_printing_breaches(office: Office, movements) -> list[str]:
+    expected = daily_printing_of(movements, office.zone)
+    kept = dict(DailyPrinting.objects.filter(office=office).exclude(printed=0).values_list("day", "printed"))
+    return [f"the printing of {day.isoformat()} is {kept.get(day, 0)} but the movements add up to {expected.get(day, 0)}"
+            for day in sorted(set(expected) | set(kept)) if expected.get(day, 0) != kept.get(day, 0)]
 
 
 def _monthly_figure_breaches(office: Office, movements) -> list[str]:
@@ -206,11 +229,8 @@ def print_rate(office: Office, *, today: date | None = None, weeks: int = PRINT_
     """
     today = today or local_day(office)
     start = today - timedelta(days=7 * weeks)
-    since_moment = local_midnight(start, office)
-    per_day = dict(
-        BlankMovement.objects.filter(office=office, kind=MovementKind.PRINTED, created_at__gte=since_moment)
-        .annotate(day=TruncDate("created_at", tzinfo=office.zone)).order_by().values_list("day").annotate(n=Count("id"))
-    )
+    # The daily printing the write side keeps (a row per day), net of corrections: a print undone is not a print.
+    per_day = dict(DailyPrinting.objects.filter(office=office, day__gte=start, day__lte=today).values_list("day", "printed"))
     first = BlankMovement.objects.filter(office=office).order_by("created_at").values_list("created_at", flat=True).first()
     first_day = local_day(office, first) if first else None
     days, printed, working = [], 0, 0

@@ -268,6 +268,10 @@ class DuplicateCase(models.Model):
     visit_recorded_at = models.DateTimeField(null=True, blank=True)
     visit_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
+    # The earliest recording date among its records: how long the resident has waited, the desk's order. Kept by
+    # the write side whenever records join a case (backlog.duplicates.date_cases); check_ledger recomputes it.
+    first_enrolled = models.DateField(null=True, blank=True)
+
     class Meta:
         verbose_name = _("duplicate case")
         verbose_name_plural = _("duplicate cases")
@@ -277,6 +281,12 @@ class DuplicateCase(models.Model):
                 condition=Q(status="open") | Q(resolved_at__isnull=False, resolved_by__isnull=False),
                 name="closed_duplicate_case_says_who_and_when",
             ),
+        ]
+        indexes = [
+            # The duplicates desk, a page of 20 read off an index whatever the number of cases: open ones the longest
+            # waiting first, closed ones the latest decision first.
+            models.Index(fields=["office", "first_enrolled", "id"], condition=Q(status="open"), name="duplicate_case_open_order"),
+            models.Index(fields=["office", "-resolved_at", "-id"], condition=~Q(status="open"), name="duplicate_case_closed_order"),
         ]
 
 

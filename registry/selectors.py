@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Exists, Min, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils.translation import gettext as _
 
 from .models import DuplicateCase, Enrollment, EnrollmentState, Office, TemporaryCertificate
@@ -33,8 +33,7 @@ def duplicate_cases(office: Office, *, search: str = "", status: str = "open", r
         cases = cases.filter(Exists(with_name_words(Enrollment.objects.filter(duplicate_case=OuterRef("pk")), search)))
     order = ("-resolved_at", "-id") if status == "closed" else ("first_enrolled", "id")
     return (
-        cases.annotate(first_enrolled=Min("enrollments__enrolled_on"))
-        .order_by(*order)
+        cases.order_by(*order)
         .select_related("resolved_by", "kept")
         .prefetch_related(Prefetch("enrollments", queryset=records))
     )
