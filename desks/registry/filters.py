@@ -21,9 +21,10 @@ class EnrollmentFilter(django_filters.FilterSet):
         fields = []
 
     def filter_nik(self, queryset, name, value):
-        # A full NIK is an index lookup; a prefix of it still uses the (office, nik, ...) index.
-        value = "".join(ch for ch in value if ch.isdigit())
-        return queryset.filter(nik=value) if len(value) == 16 else queryset.filter(nik__startswith=value)
+        # A full NIK is an index lookup. A prefix is the range of sixteen-digit NIKs it starts (every NIK is sixteen digits),
+        # which reads the (office, nik, ...) index in any collation; LIKE 'prefix%' does so only in the C collation.
+        value = "".join(ch for ch in value if ch.isdigit())[:16]
+        return queryset.filter(nik=value) if len(value) == 16 else queryset.filter(nik__range=(value.ljust(16, "0"), value.ljust(16, "9")))
 
     def filter_month(self, queryset, name, value):
         start = value.replace(day=1)
