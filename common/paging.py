@@ -23,13 +23,24 @@ def page_number(value) -> int:
     return min(max(number, 1), MAX_PAGE)
 
 
-def paginate(request, table, *, per_page=25, count=False):
+def paginate(request, table, *, per_page=25, count=False, sort_at_most=None):
     """The table sorted as the request asks, `per_page` rows a page.
 
     Without `count` no COUNT runs over an office's millions of rows (django-tables2's
     LazyPaginator); only a page past the end counts, to show the last page instead.
+    With `sort_at_most`, a sort other than the table's own order (or its reverse,
+    which an index reads) is made only when at most that many rows match: past it
+    the table keeps its own order and `table.too_many_to_sort` is that number, for
+    the page to say so (sorting a million matches would be a million rows read on
+    every page turn).
     """
     RequestConfig(request, paginate=False).configure(table)
+    table.too_many_to_sort = None
+    own = [name.lstrip("-") for name in table._meta.order_by or ()]
+    if (sort_at_most is not None and [name.lstrip("-") for name in table.order_by or ()] != own
+            and table.data.data.order_by()[:sort_at_most + 1].count() > sort_at_most):
+        table.order_by = table._meta.order_by
+        table.too_many_to_sort = sort_at_most
     number = page_number(request.GET.get(table.prefixed_page_field))
     try:
         table.paginate(paginator_class=Paginator if count else LazyPaginator, page=number, per_page=per_page)

@@ -55,6 +55,19 @@ def test_the_enrollment_list_is_ordered_like_the_queue_and_costs_the_same_querie
         html(client.get(reverse("enrollments"), {"page": 2}))
 
 
+def test_a_sort_by_another_column_is_made_for_a_narrow_search_and_refused_in_words_for_a_wide_one(client, clerk, tmp_path, kupang, monkeypatch):
+    monkeypatch.setattr("desks.registry.views.SORT_AT_MOST", 2)
+    f.enrollments(kupang, clerk, tmp_path, [date(2018, 1, 5)], name="Yosef Tefa")
+    f.enrollments(kupang, clerk, tmp_path, [date(2018, 1, 6)], name="Agustina Tefa", sex="P")
+    f.enrollments(kupang, clerk, tmp_path, [date(2018, 2, 7)], name="Maria Tefa", sex="P")
+    wide = html(client.get(reverse("enrollments"), {"sort": "name"}))  # three match, two may be sorted
+    assert "Lebih dari 2 perekaman cocok" in wide
+    assert wide.index("Yosef Tefa") < wide.index("Agustina Tefa") < wide.index("Maria Tefa")  # recording order
+    assert "Lebih dari" not in html(client.get(reverse("enrollments"), {"sort": "-enrolled_on"}))  # the index's order, any size
+    narrow = html(client.get(reverse("enrollments"), {"sort": "name", "month": "2018-01"}))
+    assert "Lebih dari" not in narrow and narrow.index("Agustina Tefa") < narrow.index("Yosef Tefa")
+
+
 def test_a_card_history_tells_its_whole_life(client, clerk, tmp_path, kupang):
     f.enrollments(kupang, clerk, tmp_path, [date(2018, 1, 5)])
     enrollment = Enrollment.objects.get()
