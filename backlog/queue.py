@@ -3,13 +3,18 @@
 available = on hand - reserved. Oldest by enrollment date, then id; records
 on hold, void, queued or printed are not waiting and so never picked, nor is
 a card before the day it may be printed (the age rule, on the office's today). Each
-batch locks the office's ledger, decides on what it finds, queues at most
-QUEUE_BUILD_BATCH cards and commits, so a desk waits for one batch (a
-fraction of a second), never for a whole build of 100,000 cards. Two builds
+batch locks the office's ledger, decides on what it finds, queues the
+oldest cards it can in about QUEUE_BUILD_SECONDS (its size from the pace of
+the batch before; QUEUE_BUILD_BATCH cards first) and commits, so a desk
+waits for one batch (a fraction of a second), never for a whole build of
+100,000 cards. Each batch picks from the head of the waiting cards again:
+a card given back behind the build is picked up, never skipped. Two builds
 at the same moment take turns batch by batch and never hand out one blank or
 one card twice; with nothing available nothing is written but what the
 build found, on the imports that asked for it.
 """
+import time
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -27,10 +32,12 @@ def build_print_queue(*, office: Office, by, batch: int | None = None, at=None) 
     """Queue as many of the oldest waiting cards as there are blanks available. Returns the build (queued = how many).
 
     `at`: the moment of the build (now when not given); its day in the office's clock decides which cards are of age.
+    `batch`: every batch this many cards (otherwise sized by time, QUEUE_BUILD_SECONDS).
     The imports with new records committed before the build, whose build had not run yet, record what it did
     (when, the blanks it found free, the cards it queued), for their upload's page.
     """
     require(by, "build_queue", office)
+    timed = batch is None and settings.QUEUE_BUILD_SECONDS > 0
     batch = batch or settings.QUEUE_BUILD_BATCH
     build = None
     given_back = False
@@ -38,6 +45,7 @@ def build_print_queue(*, office: Office, by, batch: int | None = None, at=None) 
     while True:
         with transaction.atomic():
             stock = lock_ledger(office.pk)
+            locked = time.perf_counter()  # the batch is timed under the lock: the time a desk may wait for it
             moment = at or timezone.now()
             today = local_day(office, moment)
             if not given_back:
@@ -61,12 +69,23 @@ def build_print_queue(*, office: Office, by, batch: int | None = None, at=None) 
                 build = None
             if queued < wanted:
                 break
+        if timed:
+            batch = next_batch(wanted, seconds=time.perf_counter() - locked)
     build = build or QueueBuild(office=office, created_by=by, available=stock.available, queued=0)
     if imports:
         # The first build to finish speaks for the import; one running beside it found the same cards taken.
         _waiting_imports(office).filter(pk__in=imports).update(
             queue_built_at=at or timezone.now(), queue_available=available, queue_queued=build.queued)
     return build
+
+
+def next_batch(cards: int, *, seconds: float) -> int:
+    """The size of the next batch, from a batch of `cards` having held the lock `seconds`: what fits in QUEUE_BUILD_SECONDS.
+
+    At most four times the last (a pace measured on a small batch is noisy), at least 100 cards, at most 50,000.
+    """
+    fits = int(cards * settings.QUEUE_BUILD_SECONDS / max(seconds, 0.001))
+    return max(100, min(fits, 4 * cards, 50_000))
 
 
 def _waiting_imports(office):

@@ -10,7 +10,8 @@ from people.roles import Role, system_user
 from printing.models import PrintJob
 from printing.selectors import queue_in_print_order
 from backlog.desks import mark_printed, mark_spoiled, record_pickup
-from backlog.queue import build_print_queue
+from backlog import cards
+from backlog.queue import build_print_queue, next_batch
 from registry.models import Enrollment
 from tests import factories as f
 
@@ -172,3 +173,22 @@ def test_each_office_queues_from_its_own_blanks(clerk, tmp_path):
     build_print_queue(office=kupang, by=system_user())
     assert stock_report(tangerang)["queued"] == 0
     assert stock_report(kupang)["queued"] == 2
+
+
+def test_a_batch_is_sized_by_the_time_the_last_one_held_the_lock(settings):
+    settings.QUEUE_BUILD_SECONDS = 0.15
+    assert next_batch(1000, seconds=0.3) == 500  # took twice the time: half as many
+    assert next_batch(1000, seconds=0.1) == 1500
+    assert next_batch(1000, seconds=0.001) == 4000  # at most four times the last
+    assert next_batch(100, seconds=10) == 100 and next_batch(40_000, seconds=0.01) == 50_000
+
+
+def test_a_build_in_batches_sized_by_time_queues_the_oldest_in_order(office, clerk, tmp_path, settings, monkeypatch):
+    settings.QUEUE_BUILD_BATCH, settings.QUEUE_BUILD_SECONDS = 100, 0.15
+    sizes, queue_oldest = [], cards.queue_oldest
+    monkeypatch.setattr(cards, "queue_oldest", lambda **kw: sizes.append(kw["limit"]) or queue_oldest(**kw))
+    f.enrollments(office, clerk, tmp_path, list(reversed(days(date(2016, 1, 1), 260))))
+    receive_blanks(office=office, quantity=250, reference="470/123/2018", by=f.person(office, Role.STOCK_KEEPER))
+    assert build_print_queue(office=office, by=clerk).queued == 250
+    assert sizes == [100, 150]  # 100 cards take far less than 150 ms: the next batch takes all that is left
+    assert queued_dates(office) == days(date(2016, 1, 1), 250)
