@@ -47,7 +47,8 @@ def prepare_duplicate_cases(*, office: Office, run, niks: list[str], flagged=fro
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS reenrolled_nik")
         cursor.execute("DROP TABLE IF EXISTS reenrolled_record")
-        cursor.execute("CREATE TEMP TABLE reenrolled_nik (nik varchar(16) PRIMARY KEY, new_case boolean NOT NULL, flagged boolean NOT NULL)")
+        cursor.execute("CREATE TEMP TABLE reenrolled_nik (nik varchar(16) PRIMARY KEY, new_case boolean NOT NULL, flagged boolean NOT NULL,"
+                       " case_id bigint)")
         cursor.execute("CREATE TEMP TABLE reenrolled_record (id bigint PRIMARY KEY)")
         for start in range(0, len(niks), 1000):
             chunk = niks[start:start + 1000]
@@ -64,9 +65,10 @@ def prepare_duplicate_cases(*, office: Office, run, niks: list[str], flagged=fro
             " SELECT %s, nik, %s, %s, '', flagged, '' FROM reenrolled_nik WHERE new_case",
             [office.pk, DuplicateCase.Status.OPEN, timezone.now()],
         )
+        _note_open_cases(cursor, office)
         cards.hold_new(
             run=run, cards=Enrollment.objects.filter(office=office, nik__in=RawSQL("SELECT nik FROM reenrolled_nik WHERE new_case", [])),
-            duplicate_case=Subquery(DuplicateCase.objects.filter(office=office, nik=OuterRef("nik"), status=DuplicateCase.Status.OPEN).values("pk")[:1]),
+            duplicate_case=_noted_case(),
         )
         cursor.execute(
             "INSERT INTO reenrolled_record (id) SELECT e.id FROM reenrolled_nik r JOIN registry_enrollment e"
@@ -100,20 +102,34 @@ def open_duplicate_cases(*, office: Office, reenrolled: Reenrolled) -> int:
             " AND nik IN (SELECT nik FROM reenrolled_nik WHERE flagged)",
             [True, office.pk, DuplicateCase.Status.OPEN],
         )
+        _note_open_cases(cursor, office)
         noted = RawSQL("SELECT id FROM reenrolled_record", [])
         cards.move(office_id=office.pk, to=EnrollmentState.ON_HOLD, cards=Enrollment.objects.filter(
             pk__in=noted, state__in=[EnrollmentState.RECORDED, EnrollmentState.QUEUED, EnrollmentState.AT_CENTRE]))
-        cursor.execute(
-            "UPDATE registry_enrollment SET duplicate_case_id = (SELECT c.id FROM registry_duplicatecase c"
-            "  WHERE c.office_id = registry_enrollment.office_id AND c.nik = registry_enrollment.nik AND c.status = %s)"
-            " WHERE id IN (SELECT id FROM reenrolled_record) AND state NOT IN (%s, %s)",
-            [DuplicateCase.Status.OPEN, EnrollmentState.VOID, EnrollmentState.FAILED],
-        )
+        Enrollment.objects.filter(pk__in=noted).exclude(state__in=[EnrollmentState.VOID, EnrollmentState.FAILED]).update(
+            duplicate_case=_noted_case())
         # The cases these residents' records joined or left (a kept record moves from a closed case to the new one).
         date_cases(DuplicateCase.objects.filter(office=office, nik__in=RawSQL("SELECT nik FROM reenrolled_nik", [])))
         cursor.execute("DROP TABLE reenrolled_record")
         cursor.execute("DROP TABLE reenrolled_nik")
     return len(reenrolled.niks)
+
+
+def _note_open_cases(cursor, office) -> None:
+    """Each noted resident's open case, noted beside their NIK: the records then join it by a lookup in the noted NIKs.
+
+    A join, never a lookup of the cases per record: in an office's first big import the planner has no statistics
+    for the cases it just opened (tens of thousands), and a lookup per record scanned them all for each record.
+    """
+    cursor.execute(
+        "UPDATE reenrolled_nik SET case_id = c.id FROM registry_duplicatecase c"
+        " WHERE c.office_id = %s AND c.status = %s AND c.nik = reenrolled_nik.nik",
+        [office.pk, DuplicateCase.Status.OPEN],
+    )
+
+
+def _noted_case() -> RawSQL:
+    return RawSQL("SELECT r.case_id FROM reenrolled_nik r WHERE r.nik = registry_enrollment.nik", [])
 
 
 def date_cases(cases) -> None:
