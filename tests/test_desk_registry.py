@@ -36,6 +36,7 @@ def test_the_enrollment_list_filters_by_nik_name_month_place_and_state(client, c
     by_prefix = html(client.get(url, {"nik": marthen.nik[:8]}))  # his region and birthday, not hers (a woman's day is 40 more)
     assert "Marthen" in by_prefix and "Agustina" not in by_prefix
     assert "Marthen" not in html(client.get(url, {"name": "agustina"}))
+    assert "Agustina" in html(client.get(url, {"name": "fang agus"})) and "Agustina" not in html(client.get(url, {"name": "gustina"}))
     assert "Agustina" not in html(client.get(url, {"month": "2018-04"}))
     assert "Marthen" in html(client.get(url, {"month": "2018-04", "subdistrict": "oebobo", "state": "recorded"}))
     assert "Marthen" not in html(client.get(url, {"state": "queued"}))

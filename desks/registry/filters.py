@@ -6,11 +6,12 @@ from django.utils.translation import gettext_lazy as _
 from common.datefields import MONTH_FORMATS, MonthFilter
 from common.dates import month_after
 from registry.models import Enrollment, EnrollmentState, TemporaryCertificate
+from registry.names import with_name_words
 
 
 class EnrollmentFilter(django_filters.FilterSet):
     nik = django_filters.CharFilter(label="NIK", method="filter_nik")
-    name = django_filters.CharFilter(label=_("Name"), lookup_expr="icontains")
+    name = django_filters.CharFilter(label=_("Name"), method="filter_name")
     month = MonthFilter(label=_("Enrollment month"), method="filter_month", input_formats=[*MONTH_FORMATS, "%Y-%m-%d"])
     subdistrict = django_filters.CharFilter(label=_("Subdistrict (kecamatan)"), lookup_expr="iexact")
     village = django_filters.CharFilter(label=_("Village (kelurahan/desa)"), lookup_expr="iexact")
@@ -25,6 +26,10 @@ class EnrollmentFilter(django_filters.FilterSet):
         # which reads the (office, nik, ...) index in any collation; LIKE 'prefix%' does so only in the C collation.
         value = "".join(ch for ch in value if ch.isdigit())[:16]
         return queryset.filter(nik=value) if len(value) == 16 else queryset.filter(nik__range=(value.ljust(16, "0"), value.ljust(16, "9")))
+
+    def filter_name(self, queryset, name, value):
+        # The records with a word starting with each word typed ("yoh nd" finds Yohanes Ndoen), off the name-words index.
+        return with_name_words(queryset, value)
 
     def filter_month(self, queryset, name, value):
         start = value.replace(day=1)
