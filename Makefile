@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-pages bench-migrations bench-offices migrate messages clean
+.PHONY: run test bench bench-pages bench-migrations bench-offices loadtest migrate messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed, found " + sys.version'
@@ -34,6 +34,16 @@ bench: $(STAMP)
 # Every office page and every public page in an office of 100,000 and one of 5,000,000 enrollments (PostgreSQL).
 bench-pages: $(STAMP)
 	$(BIN)/python manage.py bench_pages $(BENCH_ARGS)
+
+# Locust is in its own optional group (pyproject.toml "load"), installed only here, never by make test.
+$(VENV)/.installed-load: $(STAMP)
+	$(BIN)/python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["load"]))' > $(VENV)/requirements-load.txt
+	$(BIN)/pip install --quiet -r $(VENV)/requirements-load.txt
+	touch $@
+
+# gunicorn behind the shipped proxy on the database make bench-pages BENCH_ARGS=--keep kept, driven by Locust.
+loadtest: $(VENV)/.installed-load
+	$(BIN)/python manage.py loadtest $(LOAD_ARGS)
 
 # Each migration since the last release on an office of 5,000,000 records, with desk writes beside it (PostgreSQL).
 bench-migrations: $(STAMP)
