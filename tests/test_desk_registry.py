@@ -223,3 +223,26 @@ def test_the_stock_keeper_reads_enrollments_but_does_not_resolve_or_issue(client
     client.post(reverse("duplicate_detail", args=[case.pk]), {"decision": str(case.enrollments.first().pk), "note": "x"})
     assert DuplicateCase.objects.get().status == "open"
     assert client.post(reverse("suket_issue"), {"nik": resident}).status_code == 403
+
+
+@pytest.mark.postgres
+@pytest.mark.breaks_ledger  # the records are written straight into their table: only the plan matters
+def test_on_postgresql_the_desk_s_name_filter_reads_the_office_s_name_words_index(kupang, tangerang):
+    """20,000 records in two offices: a name is looked up in the index of the office's name words, not read row by row."""
+    from django.db import connection
+
+    from desks.registry.filters import EnrollmentFilter
+
+    first, last = ["Rina", "Katarina", "Yohanes", "Maria", "Petrus", "Agustina", "Yakobus", "Bernadus"], ["Riwu", "Bria", "Tefa", "Ndoen", "Seran"]
+    for office in (kupang, tangerang):
+        Enrollment.objects.bulk_create(
+            Enrollment(office=office, nik=f"{office.code}01{1_000_000_000 + n:010d}", name=f"{first[n % 8]} {last[n % 5]} {n}",
+                       birth_place="Kupang", birth_date=date(1990, 1, 1), sex="L", address="Jl. Timor Raya", rt="001", rw="002",
+                       village="Oebobo", subdistrict="Oebobo", enrolled_on=date(2018, 1, 1) + timedelta(days=n % 300))
+            for n in range(10_000))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE registry_enrollment")
+    found = EnrollmentFilter({"name": "rina riwu 12"}, queryset=Enrollment.objects.filter(office=kupang)).qs
+    plan = found.explain()
+    assert "enrollment_name_words" in plan and "Seq Scan" not in plan, plan
+    assert sorted(found.values_list("name", flat=True)) == ["Rina Riwu 120", "Rina Riwu 1200", "Rina Riwu 1240", "Rina Riwu 1280"]
