@@ -6,7 +6,10 @@ page read a million rows, and a page number that is no number, below one or
 past the end (`?page=99999999999999999999` overflowed the database's
 integers) shows the nearest page that exists.
 """
+import json
+
 from django.core.paginator import EmptyPage, Paginator
+from django.db import connections
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
@@ -38,7 +41,7 @@ def paginate(request, table, *, per_page=25, count=False, sort_at_most=None):
     table.too_many_to_sort = None
     own = [name.lstrip("-") for name in table._meta.order_by or ()]
     if (sort_at_most is not None and [name.lstrip("-") for name in table.order_by or ()] != own
-            and table.data.data.order_by()[:sort_at_most + 1].count() > sort_at_most):
+            and more_than(table.data.data, sort_at_most)):
         table.order_by = table._meta.order_by
         table.too_many_to_sort = sort_at_most
     number = page_number(request.GET.get(table.prefixed_page_field))
@@ -47,6 +50,21 @@ def paginate(request, table, *, per_page=25, count=False, sort_at_most=None):
     except EmptyPage:
         table.paginate(paginator_class=Paginator, page=Paginator(table.data, per_page).num_pages, per_page=per_page)
     return table
+
+
+def more_than(records, limit: int) -> bool:
+    """Whether more than `limit` of these records match, reading at most a few thousand of them.
+
+    On PostgreSQL the planner's estimate answers first when it is four times
+    the limit or more (a common first name matches 100,000 records of a big
+    office: counting even 5,001 of them read the whole name index's bitmap,
+    350 ms); below that, and on SQLite, the first `limit` + 1 are counted.
+    """
+    records = records.order_by()
+    if connections[records.db].vendor == "postgresql":
+        if json.loads(records.explain(format="json"))[0]["Plan"]["Plan Rows"] >= 4 * limit:
+            return True
+    return records[:limit + 1].count() > limit
 
 
 def page_of(request, records, *, per_page):

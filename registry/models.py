@@ -171,6 +171,9 @@ class Enrollment(models.Model):
                          name="enrollment_waiting_under_age"),
             # The enrollments desk's default order, and the dashboard's recent enrollments.
             models.Index(fields=["office", "enrolled_on", "id"], name="enrollment_office_date"),
+            # The desk filtered by a state, in its order: the planner otherwise walks the one above past every older
+            # record of another state (half a million queued before the first waiting one: 1.9 s at 5,000,000).
+            models.Index(fields=["office", "state", "enrolled_on", "id"], name="enrollment_state_order"),
             # The dashboard: backlog on hold by month, and how far printing has reached.
             models.Index(fields=["office", "enrolled_on"], condition=Q(state="on_hold"), name="enrollment_on_hold_order"),
             models.Index(fields=["office", "enrolled_on"], condition=Q(state="queued"), name="enrollment_queued_order"),
