@@ -82,8 +82,8 @@ OFFICE_COMMANDS = {
 def test_every_command_that_takes_an_office_is_tried_with_an_unknown_one():
     found = set()
     for name, app in get_commands().items():
-        if app.startswith("django."):
-            continue
+        if app.startswith("django.") or app == "tools":
+            continue  # Django's own; the benchmark tools, whose --office names an office of their own bench database
         parser = load_command_class(app, name).create_parser("manage.py", name)
         if "--office" in parser._option_string_actions:
             found.add(name)
