@@ -32,10 +32,10 @@ def paginate(request, table, *, per_page=25, count=False, sort_at_most=None):
     Without `count` no COUNT runs over an office's millions of rows (django-tables2's
     LazyPaginator); only a page past the end counts, to show the last page instead.
     With `sort_at_most`, a sort other than the table's own order (or its reverse,
-    which an index reads) is made only when at most that many rows match: past it
-    the table keeps its own order and `table.too_many_to_sort` is that number, for
-    the page to say so (sorting a million matches would be a million rows read on
-    every page turn).
+    which an index reads) is made only when at most that many rows match (as
+    `more_than` tells): past it the table keeps its own order and
+    `table.too_many_to_sort` is that number, for the page to say so (sorting a
+    million matches would be a million rows read on every page turn).
     """
     RequestConfig(request, paginate=False).configure(table)
     table.too_many_to_sort = None
@@ -53,17 +53,16 @@ def paginate(request, table, *, per_page=25, count=False, sort_at_most=None):
 
 
 def more_than(records, limit: int) -> bool:
-    """Whether more than `limit` of these records match, reading at most a few thousand of them.
+    """Whether more than `limit` of these records match, without reading them all.
 
-    On PostgreSQL the planner's estimate answers first when it is four times
-    the limit or more (a common first name matches 100,000 records of a big
-    office: counting even 5,001 of them read the whole name index's bitmap,
-    350 ms); below that, and on SQLite, the first `limit` + 1 are counted.
+    On PostgreSQL the planner's estimate answers (its statistics of the office's
+    records): counting even the first 20,001 matches of a common first name read
+    the whole bitmap of the name index's 100,000 entries for it, 350 ms. On
+    SQLite (an embedded, small office) the first `limit` + 1 are counted.
     """
     records = records.order_by()
     if connections[records.db].vendor == "postgresql":
-        if json.loads(records.explain(format="json"))[0]["Plan"]["Plan Rows"] >= 4 * limit:
-            return True
+        return json.loads(records.explain(format="json"))[0]["Plan"]["Plan Rows"] > limit
     return records[:limit + 1].count() > limit
 
 

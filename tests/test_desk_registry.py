@@ -3,6 +3,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from backlog.desks import mark_printed, mark_spoiled
@@ -61,12 +62,15 @@ def test_a_sort_by_another_column_is_made_for_a_narrow_search_and_refused_in_wor
     f.enrollments(kupang, clerk, tmp_path, [date(2018, 1, 5)], name="Yosef Tefa")
     f.enrollments(kupang, clerk, tmp_path, [date(2018, 1, 6)], name="Agustina Tefa", sex="P")
     f.enrollments(kupang, clerk, tmp_path, [date(2018, 2, 7)], name="Maria Tefa", sex="P")
+    if connection.vendor == "postgresql":  # there, the planner's estimate decides: the statistics an import's ANALYZE leaves
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE registry_enrollment")
     wide = html(client.get(reverse("enrollments"), {"sort": "name"}))  # three match, two may be sorted
-    assert "Lebih dari 2 perekaman cocok" in wide
+    assert "Terlalu banyak perekaman yang cocok untuk diurutkan menurut kolom lain (lebih dari 2)" in wide
     assert wide.index("Yosef Tefa") < wide.index("Agustina Tefa") < wide.index("Maria Tefa")  # recording order
-    assert "Lebih dari" not in html(client.get(reverse("enrollments"), {"sort": "-enrolled_on"}))  # the index's order, any size
+    assert "Terlalu banyak" not in html(client.get(reverse("enrollments"), {"sort": "-enrolled_on"}))  # the index's order, any size
     narrow = html(client.get(reverse("enrollments"), {"sort": "name", "month": "2018-01"}))
-    assert "Lebih dari" not in narrow and narrow.index("Agustina Tefa") < narrow.index("Yosef Tefa")
+    assert "Terlalu banyak" not in narrow and narrow.index("Agustina Tefa") < narrow.index("Yosef Tefa")
 
 
 def test_a_card_history_tells_its_whole_life(client, clerk, tmp_path, kupang):
