@@ -26,11 +26,12 @@ def page_number(value) -> int:
     return min(max(number, 1), MAX_PAGE)
 
 
-def paginate(request, table, *, per_page=25, count=False, sort_at_most=None):
+def paginate(request, table, *, per_page=25, count=False, sort_at_most=None, known_count=None):
     """The table sorted as the request asks, `per_page` rows a page.
 
     Without `count` no COUNT runs over an office's millions of rows (django-tables2's
     LazyPaginator); only a page past the end counts, to show the last page instead.
+    `known_count`: the number of rows, from a kept figure, for a counted table.
     With `sort_at_most`, a sort other than the table's own order (or its reverse,
     which an index reads) is made only when at most that many rows match (as
     `more_than` tells): past it the table keeps its own order and
@@ -38,6 +39,8 @@ def paginate(request, table, *, per_page=25, count=False, sort_at_most=None):
     million matches would be a million rows read on every page turn).
     """
     RequestConfig(request, paginate=False).configure(table)
+    if known_count is not None:
+        table.data._length = known_count  # a figure the write side keeps: no COUNT over the rows (django-tables2's cache)
     table.too_many_to_sort = None
     own = [name.lstrip("-") for name in table._meta.order_by or ()]
     if (sort_at_most is not None and [name.lstrip("-") for name in table.order_by or ()] != own

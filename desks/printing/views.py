@@ -29,6 +29,7 @@ from people.access import office_object, office_view
 from people.roles import require
 from desks.registry.forms import ReasonForm
 from inventory import selectors as stock_reads
+from inventory.models import BlankStock
 from printing import documents, selectors, worklist
 from printing.models import PRINT_ORDER, PrintJob, ahead_of, behind
 from registry.models import Correction, EnrollmentCounts
@@ -44,9 +45,9 @@ LONG_AGO_DAYS = 90
 NIKS_SHOWN = 10
 
 
-def _paginated(request, table):
+def _paginated(request, table, known_count=None):
     """PER_PAGE rows a page, counted: the queue's positions and the page's total come from the count."""
-    return paginate(request, table, per_page=PER_PAGE, count=True)
+    return paginate(request, table, per_page=PER_PAGE, count=True, known_count=known_count)
 
 
 # The print desk
@@ -63,7 +64,9 @@ def _print_desk_page(request, batch_form, status=200):
     context = {
         "preview": stock_reads.build_preview(office),
         "reaches": selectors.queue_reaches(office),
-        "table": _paginated(request, QueueTable(selectors.queue_in_print_order(office), base_url=reverse("print_desk"))),
+        # The whole queue: as many rows as the office's reserved blanks (one per queued job, kept by the write side).
+        "table": _paginated(request, QueueTable(selectors.queue_in_print_order(office), base_url=reverse("print_desk")),
+                            known_count=office_queue_count(office)),
         "work_today": _with_corrections(request.user, stock_reads.desk_work_today(office)),
         "batch_form": batch_form,
         "scan_form": ScanForm(),
@@ -87,7 +90,8 @@ def _open_page_of_card(request, office):
 
 
 def office_queue_count(office):
-    return PrintJob.objects.filter(office=office, state=PrintJob.State.QUEUED).count()
+    """The queued jobs: the office's reserved blanks, one per queued job (check_ledger holds it)."""
+    return BlankStock.objects.get(office=office).reserved
 
 
 def _next_card(job):
