@@ -19,6 +19,7 @@ import re
 import time
 from itertools import count
 
+import gevent
 import urllib3
 from locust import HttpUser, LoadTestShape, between, constant, events, task
 from requests.adapters import HTTPAdapter
@@ -77,6 +78,8 @@ class Office(HttpUser):
     def on_start(self):
         self.client.verify = False
         self.client.mount("https://", SourceAddress(loopback_address()))
+        if MODE != "ceiling":
+            gevent.sleep(random.uniform(0, RAMP_SECONDS))  # people arrive over the ramp, not all in its first second
 
     def post_form(self, page_html: str, action: str, fields: dict, name: str):
         data = {**form_fields(page_html, action), **fields}
@@ -85,16 +88,19 @@ class Office(HttpUser):
 
 
 class Clerk(Office):
-    """A clerk at the desks: mostly printing, then pickups, searches and a Suket now and then. One action every ~10 s."""
+    """A clerk at the desks: mostly printing, then pickups, searches and a Suket now and then.
+
+    One action every 20 to 60 seconds: an e-KTP card printer takes about a minute a card, a resident at the
+    pickup counter a few minutes. Each action is a page and, mostly, the form sent from it (2 requests).
+    """
 
     weight = CLERKS
-    wait_time = between(5, 15)
+    wait_time = between(20, 60)
 
     def on_start(self):
         super().on_start()
         sessions = DATA["clerk_sessions"]
         self.client.cookies.set(DATA["session_cookie"], sessions[next(_clerk_sessions) % len(sessions)], path="/")
-        self.client.get("/cetak/", name="print desk")  # the CSRF cookie
 
     @task(6)
     def print_a_card(self):
@@ -129,10 +135,10 @@ class Clerk(Office):
 
 
 class Resident(Office):
-    """A resident: the office's ready board, "my card", a Suket's check. One page every ~30 s."""
+    """A resident online: the office's ready board, "my card", a Suket's check. A page every 20 to 60 seconds."""
 
     weight = RESIDENTS
-    wait_time = between(15, 45)
+    wait_time = between(20, 60)
 
     @task(3)
     def ready_board(self):
@@ -160,7 +166,8 @@ class Ceiling(Office):
 
 
 class Steps(LoadTestShape):
-    """The plan's steps, STEP_SECONDS each; the users arrive in the step's first RAMP_SECONDS (not counted)."""
+    """The plan's steps, STEP_SECONDS each; the users start within a second and each arrives at a random moment of
+    the step's first RAMP_SECONDS (not counted)."""
 
     def tick(self):
         step = int(self.get_run_time() // STEP_SECONDS)
@@ -170,4 +177,4 @@ class Steps(LoadTestShape):
         if step != _step["n"]:
             _step.update(n=step, counted_from=time.monotonic() + RAMP_SECONDS)
         users = PLAN[step] if MODE == "ceiling" else PLAN[step] * (CLERKS + RESIDENTS)
-        return users, max(users / (RAMP_SECONDS / 2), 1), [Ceiling] if MODE == "ceiling" else [Clerk, Resident]
+        return users, users, [Ceiling] if MODE == "ceiling" else [Clerk, Resident]

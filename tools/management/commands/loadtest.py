@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[3]
 TARGET_P99 = 0.500
 TARGET_KNEE_SHARE = 0.25
 CLERKS, RESIDENTS = 50, 200  # tools/locustfile.py's realistic step
-RAMP_SECONDS = 8  # the users of a step arrive in its first seconds: not counted (LOAD_RAMP_SECONDS)
+RAMP_SECONDS = 40  # the users of a step arrive at random moments of its first 40 seconds: not counted (LOAD_RAMP_SECONDS)
 CLERK_PAGES = {"print desk", "print click", "ready cards", "a ready card", "pickup", "enrollments, a NIK searched",
                "pickup desk, a name searched", "Suket list", "Suket issued"}
 SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
@@ -71,7 +71,7 @@ class Command(Bench):
     def add_arguments(self, parser):
         parser.add_argument("--database-url", default="", help="PostgreSQL server of the kept ektp_bench_pages database")
         parser.add_argument("--office", default=BIG_OFFICE, help=f"office code (default {BIG_OFFICE}, bench-pages' big office)")
-        parser.add_argument("--step-seconds", type=float, default=40, help="seconds a step lasts (default 40; its first 8 not counted)")
+        parser.add_argument("--step-seconds", type=float, default=100, help="seconds a step lasts (default 100; its first 40 not counted)")
         parser.add_argument("--steps", type=int, default=6, help="at most this many steps: 1, 2, 4... times the users (default 6)")
         parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3, as docker-compose.yml)")
         parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
@@ -102,8 +102,8 @@ class Command(Bench):
             self.say(f"office {office}: {enrollments:,} enrollments; {clerks} clerk sessions and the residents' lookups")
             self.manage("shell", "-c", f"from tools.load_data import prepare; prepare({office!r}, {clerks}, {str(data)!r})", check=True)
             with self.served(folder, workers) as host:
-                ceiling = self.run_step(folder, data, host, "ceiling", 20, step_seconds, 0)
-                rows = [self.summary("ceiling: the offices list, 20 users that never pause", ceiling, step_seconds)]
+                ceiling = self.run_step(folder, data, host, "ceiling", 20, RAMP_SECONDS + 20, 0)
+                rows = [self.summary("ceiling: the offices list, 20 users that never pause", ceiling, RAMP_SECONDS + 20)]
                 knee = None
                 for step in range(steps):
                     multiple = 2 ** step
