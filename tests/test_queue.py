@@ -179,7 +179,7 @@ def test_a_batch_is_sized_by_the_time_the_last_one_held_the_lock(settings):
     settings.QUEUE_BUILD_SECONDS = 0.15
     assert next_batch(1000, seconds=0.3) == 500  # took twice the time: half as many
     assert next_batch(1000, seconds=0.1) == 1500
-    assert next_batch(1000, seconds=0.001) == 4000  # at most four times the last
+    assert next_batch(1000, seconds=0.001) == 2000  # at most twice the last
     assert next_batch(100, seconds=10) == 100 and next_batch(40_000, seconds=0.01) == 50_000
 
 
