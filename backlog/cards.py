@@ -159,18 +159,22 @@ def queue_oldest(*, office_id, limit: int, build, today: date, at=None) -> Moved
 def _queue_in_one_statement(*, office_id, limit: int, build, today: date, at) -> Moved:
     """`queue_oldest` on PostgreSQL: pick, lock, mark queued and give each its job in one statement, then the mirrors.
 
-    The cards are locked in print order by FOR UPDATE (waited for, never
-    skipped: a row held elsewhere is read again once it is free, and leaves the
-    pick if it is no longer waiting); the reserved blanks and the counts are
-    kept by the same helpers as `move`'s. A third of the time of `move`, which
+    The picked cards are locked in id order by FOR UPDATE, as `move` locks
+    them (waited for, never skipped: a row held elsewhere is read again once
+    it is free, and leaves the pick if it is no longer waiting); the reserved
+    blanks and the counts are kept by the same helpers as `move`'s. A third of the time of `move`, which
     reads the cards back, creates the jobs from Python and updates the
     records in statements of their own.
     """
     with connection.cursor() as cursor:
         cursor.execute(
             "WITH picked AS (SELECT id FROM registry_enrollment WHERE office_id = %(office)s AND state = %(recorded)s"
-            "  AND (printable_on IS NULL OR printable_on <= %(today)s) ORDER BY enrolled_on, id LIMIT %(limit)s FOR UPDATE),"
-            " moved AS (UPDATE registry_enrollment e SET state = %(queued)s FROM picked WHERE e.id = picked.id AND e.state = %(recorded)s"
+            "  AND (printable_on IS NULL OR printable_on <= %(today)s) ORDER BY enrolled_on, id LIMIT %(limit)s),"
+            # Locked in id order, as every write locks rows (README, Concurrency); a row held elsewhere is waited for,
+            # then read again: one no longer waiting leaves the pick.
+            " locked AS (SELECT id FROM registry_enrollment WHERE id IN (SELECT id FROM picked) AND state = %(recorded)s"
+            "  AND (printable_on IS NULL OR printable_on <= %(today)s) ORDER BY id FOR UPDATE),"
+            " moved AS (UPDATE registry_enrollment e SET state = %(queued)s FROM locked WHERE e.id = locked.id"
             "  RETURNING e.id, e.enrolled_on, e.printable_on),"
             " jobs AS (INSERT INTO printing_printjob (office_id, enrollment_id, enrolled_on, build_id, state, first_in_line, queued_at,"
             "  spoiled_reason, out_of_order_reason, collected_by_name, collected_by_nik, collected_as)"
