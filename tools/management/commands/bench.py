@@ -32,7 +32,7 @@ DEFAULT_URL = f"postgres://postgres:postgres@127.0.0.1:5432/{BENCH_PREFIX}"
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
 
 TARGET_IMPORT = 0.20
-TARGET_QUEUE = 0.50
+TARGET_QUEUE = 0.70  # issue 15: the build at 70% of the bare statement, desks beside it under 500 ms at p99
 TARGET_EXPORT = 0.50
 TARGET_REPORT_SECONDS = 0.100
 TARGET_IMPORT_MEMORY = 300 * 2**20
