@@ -272,7 +272,7 @@ class DuplicateCase(models.Model):
     visit_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     # The earliest recording date among its records: how long the resident has waited, the desk's order. Kept by
-    # the write side whenever records join a case (backlog.duplicates.date_cases); check_ledger recomputes it.
+    # the write side whenever records join or leave a case (backlog.duplicates.date_cases); check_ledger recomputes it.
     first_enrolled = models.DateField(null=True, blank=True)
 
     class Meta:
